@@ -1,0 +1,398 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"localcrm/internal/crm"
+	"localcrm/internal/store"
+)
+
+const customersUsage = `Usage: localcrm customers COMMAND [ARGS]
+
+Commands:
+  add --set KEY=VALUE ... [--json]      add a customer and print its account number
+  get ACCOUNT [--json]                  show a customer
+  edit ACCOUNT --set KEY=VALUE ... [--json]
+                                        change a customer; an empty VALUE clears the field
+  delete ACCOUNT                        delete a customer
+  list [--search Q] [--limit N] [--offset N] [--json]
+                                        list customers in account number order
+
+KEY is a field's key, as 'localcrm fields list' shows it.
+Run 'localcrm customers COMMAND -h' for a command's flags.
+`
+
+const customersAddUsage = `Usage: localcrm customers add --set KEY=VALUE ... [--json]
+
+Adds a customer and prints its account number. First and last name are
+required; fields left out get their default values.
+
+  --set KEY=VALUE   a field's value; repeat for each field
+  --json            print the new customer as a JSON object
+`
+
+const customersGetUsage = `Usage: localcrm customers get ACCOUNT [--json]
+
+Shows the customer with the account number.
+
+  --json   print the customer as a JSON object
+`
+
+const customersEditUsage = `Usage: localcrm customers edit ACCOUNT --set KEY=VALUE ... [--json]
+
+Changes the fields given and leaves the others as they are.
+
+  --set KEY=VALUE   a field's new value; an empty VALUE clears the field
+  --json            print the changed customer as a JSON object
+`
+
+const customersDeleteUsage = `Usage: localcrm customers delete ACCOUNT
+
+Deletes the customer with the account number. The number is never reused.
+`
+
+const customersListUsage = `Usage: localcrm customers list [--search Q] [--limit N] [--offset N] [--json]
+
+Lists customers in account number order, then how many match in all.
+
+  --search Q    only customers whose name, email, company or a phone number holds Q
+  --limit N     at most N customers (default 50)
+  --offset N    skip the first N customers
+  --json        print a JSON array of customers
+`
+
+func runCustomers(ctx context.Context, a *app, args []string) error {
+	return a.group(ctx, customersUsage, map[string]func(context.Context, *app, []string) error{
+		"add":    customersAdd,
+		"get":    customersGet,
+		"edit":   customersEdit,
+		"delete": customersDelete,
+		"list":   customersList,
+	}, args)
+}
+
+// setFlag collects repeated --set KEY=VALUE flags; a later value for the
+// same key wins.
+type setFlag map[string]string
+
+func (s setFlag) String() string { return "" }
+
+func (s setFlag) Set(v string) error {
+	key, value, ok := strings.Cut(v, "=")
+	key = strings.TrimSpace(key)
+	if !ok || key == "" {
+		return errors.New("want KEY=VALUE, such as email=ann@example.com")
+	}
+	s[key] = value
+	return nil
+}
+
+func customersAdd(ctx context.Context, a *app, args []string) error {
+	fs := newFlagSet("customers add")
+	set := setFlag{}
+	fs.Var(set, "set", "")
+	asJSON := fs.Bool("json", false, "")
+	pos, err := a.parse(fs, args, customersAddUsage)
+	if err != nil {
+		return err
+	}
+	if err := positional(pos, customersAddUsage); err != nil {
+		return err
+	}
+	st, err := a.db(ctx)
+	if err != nil {
+		return err
+	}
+	c := &crm.Customer{Values: set}
+	if err := st.CreateCustomer(ctx, c); err != nil {
+		return withValues(ctx, st, err)
+	}
+	if *asJSON {
+		return a.printCustomer(ctx, st, c)
+	}
+	_, err = fmt.Fprintln(a.stdout, c.AccountNumber)
+	return err
+}
+
+func customersGet(ctx context.Context, a *app, args []string) error {
+	fs := newFlagSet("customers get")
+	asJSON := fs.Bool("json", false, "")
+	pos, err := a.parse(fs, args, customersGetUsage)
+	if err != nil {
+		return err
+	}
+	if err := positional(pos, customersGetUsage, "ACCOUNT"); err != nil {
+		return err
+	}
+	account, err := parseAccount(pos[0])
+	if err != nil {
+		return err
+	}
+	st, err := a.db(ctx)
+	if err != nil {
+		return err
+	}
+	sc, err := st.Schema(ctx)
+	if err != nil {
+		return err
+	}
+	c, err := st.GetCustomer(ctx, account)
+	if err != nil {
+		return noCustomer(err, account)
+	}
+	if *asJSON {
+		return a.printJSON(newCustomerJSON(sc, false).appendCustomer(nil, c))
+	}
+	t := newTable()
+	t.row("Account Number", strconv.FormatInt(c.AccountNumber, 10))
+	for _, f := range sc.Fields {
+		v := c.Get(f.Key)
+		if v == "" || f.Key == crm.KeyAccountNumber {
+			continue
+		}
+		// A value of several lines (comments) continues under itself.
+		label := f.Label
+		for line := range strings.Lines(v) {
+			t.row(label, strings.TrimRight(line, "\r\n"))
+			label = ""
+		}
+	}
+	t.row("Created", localTime(c.CreatedAt))
+	t.row("Updated", localTime(c.UpdatedAt))
+	return t.writeTo(a.stdout)
+}
+
+func customersEdit(ctx context.Context, a *app, args []string) error {
+	fs := newFlagSet("customers edit")
+	set := setFlag{}
+	fs.Var(set, "set", "")
+	asJSON := fs.Bool("json", false, "")
+	pos, err := a.parse(fs, args, customersEditUsage)
+	if err != nil {
+		return err
+	}
+	if err := positional(pos, customersEditUsage, "ACCOUNT"); err != nil {
+		return err
+	}
+	account, err := parseAccount(pos[0])
+	if err != nil {
+		return err
+	}
+	if len(set) == 0 {
+		return &usageError{msg: "nothing to change: give --set KEY=VALUE for each field that changes", usage: customersEditUsage}
+	}
+	st, err := a.db(ctx)
+	if err != nil {
+		return err
+	}
+	c, err := st.UpdateCustomer(ctx, account, func(c *crm.Customer) error {
+		for k, v := range set {
+			c.Set(k, v)
+		}
+		return nil
+	})
+	if err != nil {
+		return noCustomer(withValues(ctx, st, err), account)
+	}
+	if *asJSON {
+		return a.printCustomer(ctx, st, c)
+	}
+	return nil
+}
+
+func customersDelete(ctx context.Context, a *app, args []string) error {
+	fs := newFlagSet("customers delete")
+	pos, err := a.parse(fs, args, customersDeleteUsage)
+	if err != nil {
+		return err
+	}
+	if err := positional(pos, customersDeleteUsage, "ACCOUNT"); err != nil {
+		return err
+	}
+	account, err := parseAccount(pos[0])
+	if err != nil {
+		return err
+	}
+	st, err := a.db(ctx)
+	if err != nil {
+		return err
+	}
+	if err := st.DeleteCustomer(ctx, account); err != nil {
+		return noCustomer(err, account)
+	}
+	return nil
+}
+
+func customersList(ctx context.Context, a *app, args []string) error {
+	fs := newFlagSet("customers list")
+	var f store.CustomerFilter
+	fs.StringVar(&f.Search, "search", "", "")
+	fs.IntVar(&f.Limit, "limit", 50, "")
+	fs.IntVar(&f.Offset, "offset", 0, "")
+	asJSON := fs.Bool("json", false, "")
+	pos, err := a.parse(fs, args, customersListUsage)
+	if err != nil {
+		return err
+	}
+	if err := positional(pos, customersListUsage); err != nil {
+		return err
+	}
+	if f.Limit < 1 {
+		return &usageError{msg: fmt.Sprintf("--limit must be at least 1, not %d", f.Limit)}
+	}
+	if f.Offset < 0 {
+		return &usageError{msg: fmt.Sprintf("--offset cannot be negative (%d)", f.Offset)}
+	}
+	st, err := a.db(ctx)
+	if err != nil {
+		return err
+	}
+	cs, total, err := st.ListCustomers(ctx, f)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		sc, err := st.Schema(ctx)
+		if err != nil {
+			return err
+		}
+		j := newCustomerJSON(sc, false)
+		b := []byte{'['}
+		for i, c := range cs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = j.appendCustomer(b, c)
+		}
+		return a.printJSON(append(b, ']'))
+	}
+	t := newTable()
+	if len(cs) > 0 {
+		t.row("ACCOUNT", "NAME", "EMAIL", "COMPANY", "PHONE")
+	}
+	for _, c := range cs {
+		t.row(strconv.FormatInt(c.AccountNumber, 10), c.Name(), c.Get(crm.KeyEmail), c.Get("company"), c.Get("voice"))
+	}
+	if err := t.writeTo(a.stdout); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(a.stdout, "%d of %d customers\n", len(cs), total)
+	return err
+}
+
+// noCustomer words a not-found error of the customer with the account
+// number for people.
+func noCustomer(err error, account int64) error {
+	if errors.Is(err, crm.ErrNotFound) {
+		return &messageError{msg: fmt.Sprintf("there is no customer with account number %d", account), err: err}
+	}
+	return err
+}
+
+// withValues puts each offending value into the domain's messages, which
+// begin with the field's label, so that the person sees what was refused:
+// `Email "x" is not a valid email address: ...`.
+func withValues(ctx context.Context, st *store.Store, err error) error {
+	var ve *crm.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	sc, serr := st.Schema(ctx) // for the labels
+	if serr != nil {
+		return err
+	}
+	out := &crm.ValidationError{}
+	for _, p := range ve.Problems {
+		msg := p.Message
+		if f, ok := sc.Field(p.Field); ok && p.Value != "" {
+			if rest, ok := strings.CutPrefix(msg, f.Label+" "); ok {
+				msg = f.Label + " " + strconv.Quote(crm.Shorten(p.Value)) + " " + rest
+			}
+		}
+		out.Add(p.Field, p.Value, msg)
+	}
+	return out
+}
+
+// printCustomer prints c as a JSON object.
+func (a *app) printCustomer(ctx context.Context, st *store.Store, c *crm.Customer) error {
+	sc, err := st.Schema(ctx)
+	if err != nil {
+		return err
+	}
+	return a.printJSON(newCustomerJSON(sc, false).appendCustomer(nil, c))
+}
+
+// printJSON prints one compact JSON value indented for people to read.
+func (a *app) printJSON(compact []byte) error {
+	var out bytes.Buffer
+	if err := json.Indent(&out, compact, "", "  "); err != nil {
+		return err
+	}
+	out.WriteByte('\n')
+	_, err := a.stdout.Write(out.Bytes())
+	return err
+}
+
+// customerJSON writes customers as JSON objects whose keys follow the
+// schema's order, which encoding/json cannot do for a map: account_number
+// (a number), then the fields' values as stored.
+type customerJSON struct {
+	sc *crm.Schema
+	// export writes every field, "" for no value, and no timestamps, so
+	// that each object has the keys of the CSV export's header.
+	export bool
+	str    bytes.Buffer
+	enc    *json.Encoder
+}
+
+func newCustomerJSON(sc *crm.Schema, export bool) *customerJSON {
+	j := &customerJSON{sc: sc, export: export}
+	j.enc = json.NewEncoder(&j.str)
+	j.enc.SetEscapeHTML(false) // "AT&T" stays readable
+	return j
+}
+
+// appendCustomer appends c as a compact JSON object to b.
+func (j *customerJSON) appendCustomer(b []byte, c *crm.Customer) []byte {
+	b = append(b, `{"account_number":`...)
+	b = strconv.AppendInt(b, c.AccountNumber, 10)
+	for _, f := range j.sc.Fields {
+		v := c.Get(f.Key)
+		if f.Key == crm.KeyAccountNumber || (v == "" && !j.export) {
+			continue
+		}
+		b = append(b, ',')
+		b = j.appendString(b, f.Key)
+		b = append(b, ':')
+		b = j.appendString(b, v)
+	}
+	if !j.export {
+		b = append(b, `,"created_at":`...)
+		b = j.appendString(b, c.CreatedAt.UTC().Format(jsonTime))
+		b = append(b, `,"updated_at":`...)
+		b = j.appendString(b, c.UpdatedAt.UTC().Format(jsonTime))
+	}
+	return append(b, '}')
+}
+
+func (j *customerJSON) appendString(b []byte, s string) []byte {
+	j.str.Reset()
+	_ = j.enc.Encode(s) // cannot fail: a string always encodes, invalid UTF-8 as U+FFFD
+	return append(b, bytes.TrimSuffix(j.str.Bytes(), []byte{'\n'})...)
+}
+
+// jsonTime is RFC 3339 with the milliseconds the store keeps.
+const jsonTime = "2006-01-02T15:04:05.000Z07:00"
+
+// localTime shows a time to people, in their own zone.
+func localTime(t time.Time) string {
+	return t.Local().Format("2006-01-02 15:04:05 MST")
+}

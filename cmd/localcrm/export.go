@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"localcrm/internal/crm"
+	"localcrm/internal/csvin"
+	"localcrm/internal/store"
+)
+
+const exportUsage = `Usage: localcrm export FILE|- [--format csv|json]
+
+Writes every customer to FILE, or to standard output for -. The CSV header
+is the fields' keys, account_number first; a JSON export is an array of
+objects with the same keys. A cell that a spreadsheet would take for a
+formula (it begins with = + - @, a tab or a carriage return) is written
+with a ' before it, which 'localcrm import' removes again.
+
+  --format csv|json   the format (default: json for a FILE ending in .json, else csv)
+`
+
+func runExport(ctx context.Context, a *app, args []string) error {
+	flags := newFlagSet("export")
+	format := flags.String("format", "", "")
+	pos, err := a.parse(flags, args, exportUsage)
+	if err != nil {
+		return err
+	}
+	if err := positional(pos, exportUsage, "FILE"); err != nil {
+		return err
+	}
+	name := pos[0]
+	switch strings.ToLower(*format) {
+	case "":
+		*format = "csv"
+		if strings.EqualFold(filepath.Ext(name), ".json") {
+			*format = "json"
+		}
+	case "csv", "json":
+		*format = strings.ToLower(*format)
+	default:
+		return &usageError{msg: fmt.Sprintf("--format must be csv or json, not %q", *format), usage: exportUsage}
+	}
+	st, err := a.db(ctx)
+	if err != nil {
+		return err
+	}
+	sc, err := st.Schema(ctx)
+	if err != nil {
+		return err
+	}
+	write := func(w io.Writer) error {
+		if *format == "json" {
+			return exportJSON(ctx, st, sc, w)
+		}
+		return exportCSV(ctx, st, sc, w)
+	}
+	if name == "-" {
+		w := bufio.NewWriter(a.stdout)
+		if err := write(w); err != nil {
+			return err
+		}
+		return w.Flush()
+	}
+	return writeFileAtomic(name, write)
+}
+
+// exportCSV writes the header of field keys and a record per customer.
+func exportCSV(ctx context.Context, st *store.Store, sc *crm.Schema, w io.Writer) error {
+	cw := csv.NewWriter(w)
+	record := make([]string, len(sc.Fields))
+	for i, f := range sc.Fields {
+		record[i] = f.Key
+	}
+	if err := cw.Write(record); err != nil {
+		return err
+	}
+	err := st.EachCustomer(ctx, func(c *crm.Customer) error {
+		for i, f := range sc.Fields {
+			if f.Key == crm.KeyAccountNumber {
+				record[i] = strconv.FormatInt(c.AccountNumber, 10)
+			} else {
+				record[i] = csvin.Neutralize(c.Get(f.Key))
+			}
+		}
+		return cw.Write(record)
+	})
+	if err != nil {
+		return err
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// exportJSON writes an array with one object per line, so that the file
+// streams out in little memory and reads well in a diff.
+func exportJSON(ctx context.Context, st *store.Store, sc *crm.Schema, w io.Writer) error {
+	j := newCustomerJSON(sc, true)
+	sep := "[\n  "
+	var b []byte
+	err := st.EachCustomer(ctx, func(c *crm.Customer) error {
+		b = append(b[:0], sep...)
+		b = j.appendCustomer(b, c)
+		sep = ",\n  "
+		_, err := w.Write(b)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	end := "\n]\n"
+	if sep == "[\n  " { // no customers
+		end = "[]\n"
+	}
+	_, err = io.WriteString(w, end)
+	return err
+}
+
+// writeFileAtomic writes name through write into a temporary file in the
+// same directory and renames it into place only when all went well, so a
+// failed or interrupted export never leaves half a file, nor replaces a
+// good one. An existing file keeps its permissions; a new one gets 0644.
+func writeFileAtomic(name string, write func(io.Writer) error) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, pathErr(err))
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	w := bufio.NewWriterSize(tmp, 64<<10)
+	if err := write(w); err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", name, pathErr(err))
+	}
+	mode := fs.FileMode(0o644)
+	if fi, err := os.Stat(name); err == nil && fi.Mode().IsRegular() {
+		mode = fi.Mode().Perm()
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		return fmt.Errorf("write %s: %w", name, pathErr(err))
+	}
+	// Sync before the rename, or a crash could leave the new name on an
+	// empty file.
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", name, pathErr(err))
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", name, pathErr(err))
+	}
+	if err := os.Rename(tmp.Name(), name); err != nil {
+		return fmt.Errorf("write %s: %w", name, pathErr(err))
+	}
+	return nil
+}
+
+// pathErr drops the temporary file's name from an error: the person named
+// FILE and should read about FILE.
+func pathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
+}

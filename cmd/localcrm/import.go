@@ -1,0 +1,366 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"localcrm/internal/crm"
+	"localcrm/internal/csvin"
+	"localcrm/internal/importer"
+	"localcrm/internal/store"
+)
+
+const importHelp = `Usage: localcrm import FILE|- [FLAGS]
+
+Loads customers from a CSV file (- reads standard input). The encoding,
+delimiter and header row are detected, and columns are mapped to fields by
+their names unless told otherwise. Every valid record is committed in
+batches; every other record is reported with its line and why.
+
+Flags:
+  --map "COLUMN=FIELD"     map a column to a field key (repeatable; wins over
+                           automatic mapping; "COLUMN=" leaves it out)
+  --mapping FILE.json      a JSON object of column → field key
+  --no-auto-map            map only what --map and --mapping say
+  --on-duplicate POLICY    reject (default), skip or update existing customers
+  --date-format FORMAT     MM/DD/YYYY (default), DD/MM/YYYY or YYYY-MM-DD
+  --encoding ENC           auto (default), utf-8, utf-16le, utf-16be, windows-1252
+  --delimiter D            auto (default), comma, semicolon, tab, pipe
+  --batch-size N           records per commit, 1-10000 (default 100)
+  --max-records N          refuse files with more records (default 50000)
+  --dry-run                check everything, write nothing
+  --report FILE.csv        write the report: every record's outcome
+  --rejects FILE.csv       write the rejected rows with an error column, to fix and import again
+  --json                   print the result as one JSON object
+  --progress               show progress on standard error even when it is not a terminal
+
+Exit status: 0 every record loaded; 3 finished with rejected records; 2 bad
+usage, unreadable file or refused mapping (nothing written); 1 the import
+failed or was interrupted and can be resumed.
+`
+
+// mapFlags collects repeated --map flags.
+type mapFlags []string
+
+func (m *mapFlags) String() string     { return strings.Join(*m, ", ") }
+func (m *mapFlags) Set(s string) error { *m = append(*m, s); return nil }
+
+// importFlags are the flags that decide how an import's outcome is shown,
+// shared by import and imports resume.
+type importFlags struct {
+	report, rejects string
+	json, progress  bool
+}
+
+func (f *importFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.report, "report", "", "")
+	fs.StringVar(&f.rejects, "rejects", "", "")
+	fs.BoolVar(&f.json, "json", false, "")
+	fs.BoolVar(&f.progress, "progress", false, "")
+}
+
+func runImport(ctx context.Context, a *app, args []string) error {
+	fs := newFlagSet("import")
+	var (
+		maps                                       mapFlags
+		mappingFile, onDup, dateFormat, enc, delim string
+		noAuto, dry                                bool
+		batchSize, maxRecords                      int
+		out                                        importFlags
+	)
+	fs.Var(&maps, "map", "")
+	fs.StringVar(&mappingFile, "mapping", "", "")
+	fs.BoolVar(&noAuto, "no-auto-map", false, "")
+	fs.StringVar(&onDup, "on-duplicate", "reject", "")
+	fs.StringVar(&dateFormat, "date-format", string(crm.DateMDY), "")
+	fs.StringVar(&enc, "encoding", "auto", "")
+	fs.StringVar(&delim, "delimiter", "auto", "")
+	fs.IntVar(&batchSize, "batch-size", crm.DefaultBatchSize, "")
+	fs.IntVar(&maxRecords, "max-records", crm.DefaultMaxRecords, "")
+	fs.BoolVar(&dry, "dry-run", false, "")
+	out.register(fs)
+	pos, err := a.parse(fs, args, importHelp)
+	if err != nil {
+		return err
+	}
+	if err := positional(pos, importHelp, "FILE"); err != nil {
+		return err
+	}
+	var format csvin.Format
+	if format.Encoding, err = csvin.ParseEncoding(enc); err != nil {
+		return &usageError{msg: "--encoding: " + err.Error(), usage: importHelp}
+	}
+	if format.Delimiter, err = csvin.ParseDelimiter(delim); err != nil {
+		return &usageError{msg: "--delimiter: " + err.Error(), usage: importHelp}
+	}
+	explicit, err := readMapping(mappingFile, maps)
+	if err != nil {
+		return err
+	}
+	opts := crm.ImportOptions{
+		OnDuplicate: crm.DuplicatePolicy(onDup), DateFormat: crm.DateFormat(dateFormat),
+		BatchSize: batchSize, MaxRecords: maxRecords,
+	}
+	if err := opts.Check(); err != nil {
+		return err
+	}
+
+	name, body := pos[0], io.Reader(a.stdin)
+	if name == "-" {
+		name = "stdin"
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return &messageError{msg: fmt.Sprintf("cannot read %s: %v", name, err), err: crm.ErrInvalid}
+		}
+		defer f.Close()
+		body = f
+	}
+	st, err := a.db(ctx)
+	if err != nil {
+		return err
+	}
+	im := a.importer(st)
+	p, err := im.Create(ctx, importer.Upload{Name: name, Body: body, Format: format, CreatedBy: currentUser()})
+	if err != nil {
+		return err
+	}
+	id := p.Import.ID
+	// Until the import starts, a refusal leaves nothing behind.
+	discard := func(err error) error {
+		return errors.Join(err, im.Delete(context.WithoutCancel(ctx), id))
+	}
+	opts.Mapping = p.Suggestion.Mapping
+	if noAuto {
+		opts.Mapping = map[string]string{}
+	}
+	for col, key := range explicit {
+		for c, k := range opts.Mapping {
+			if k == key && key != "" && explicit[c] == "" {
+				delete(opts.Mapping, c) // the explicit choice wins over the automatic one
+			}
+		}
+		opts.Mapping[col] = key
+	}
+	if _, err := im.Configure(ctx, id, opts); err != nil {
+		return discard(err)
+	}
+	if dry {
+		s, err := im.DryRun(ctx, id, 100)
+		if err != nil {
+			return discard(err)
+		}
+		s.Status = "dry_run"
+		if err := discard(nil); err != nil {
+			return err
+		}
+		return a.printOutcome(s, out)
+	}
+	bar := a.progressBar(out.progress)
+	imp, err := im.Start(ctx, id, bar.update)
+	bar.done()
+	if errors.Is(err, crm.ErrTooLarge) || errors.Is(err, crm.ErrInvalid) {
+		return discard(err)
+	}
+	return a.finishImport(ctx, im, imp, err, out)
+}
+
+// finishImport writes the report files and prints the outcome of a run of
+// import or imports resume.
+func (a *app) finishImport(ctx context.Context, im *importer.Importer, imp *crm.Import, runErr error, out importFlags) error {
+	if imp == nil {
+		return runErr
+	}
+	ctx = context.WithoutCancel(ctx) // an interrupted import still reports what it did
+	if out.report != "" {
+		if err := a.writeOut(out.report, func(w io.Writer) error { return im.WriteReport(ctx, imp.ID, w) }); err != nil {
+			return err
+		}
+	}
+	if out.rejects != "" {
+		if err := a.writeOut(out.rejects, func(w io.Writer) error { return im.WriteRejects(ctx, imp.ID, w) }); err != nil {
+			return err
+		}
+	}
+	s, err := im.Summarize(ctx, imp, 100)
+	if err != nil {
+		return err
+	}
+	if err := a.printOutcome(s, out); err != nil {
+		return err
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if imp.Status == crm.ImportInterrupted {
+		return &exitError{code: 1, msg: fmt.Sprintf("import %d was interrupted after %s of %s records; resume it with `localcrm imports resume %d`",
+			imp.ID, thousands(imp.Counts.Records), thousands(imp.Total), imp.ID)}
+	}
+	if imp.Status == crm.ImportCancelled {
+		return &exitError{code: 1, msg: fmt.Sprintf("import %d was cancelled after %s records", imp.ID, thousands(imp.Counts.Records))}
+	}
+	return nil
+}
+
+// printOutcome prints an import's summary: JSON for scripts, or a few lines
+// for people. A finished import with rejected records exits with status 3.
+func (a *app) printOutcome(s *importer.Summary, out importFlags) error {
+	if out.json {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(s); err != nil {
+			return err
+		}
+	} else {
+		verb := "Imported"
+		if s.Status == "dry_run" {
+			verb = "Checked (dry run, nothing written)"
+		}
+		fmt.Fprintf(a.stdout, "%s %s: %s records in %.1fs (import %d, %s)\n", verb, s.File, thousands(s.Records), s.Seconds, s.ImportID, s.Status)
+		fmt.Fprintf(a.stdout, "  created  %8s\n  updated  %8s\n  skipped  %8s\n  rejected %8s\n",
+			thousands(s.Created), thousands(s.Updated), thousands(s.Skipped), thousands(s.Rejected))
+		if len(s.Unmapped) > 0 {
+			fmt.Fprintf(a.stdout, "Columns not imported: %s\n", strings.Join(s.Unmapped, ", "))
+		}
+		for _, w := range s.Warnings {
+			fmt.Fprintf(a.stdout, "Warning: %s\n", w)
+		}
+		if len(s.Errors) > 0 {
+			fmt.Fprintln(a.stdout, "Rejected records:")
+			for i, e := range s.Errors {
+				if i == 20 {
+					fmt.Fprintf(a.stdout, "  … and more: `localcrm imports report %d --rejects FILE.csv` writes them all\n", s.ImportID)
+					break
+				}
+				fmt.Fprintf(a.stdout, "  line %d: %s\n", e.Line, oneLine(e.Message))
+			}
+		}
+	}
+	if s.Rejected > 0 && (s.Status == crm.ImportCompletedWithErrors || s.Status == "dry_run") {
+		return &exitError{code: 3}
+	}
+	return nil
+}
+
+// readMapping reads --mapping and --map into one mapping, --map winning.
+func readMapping(file string, entries []string) (map[string]string, error) {
+	m := map[string]string{}
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, &messageError{msg: fmt.Sprintf("--mapping: %v", err), err: crm.ErrInvalid}
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, &usageError{msg: fmt.Sprintf("--mapping %s: not a JSON object of column name to field key: %v", file, err), usage: importHelp}
+		}
+	}
+	for _, e := range entries {
+		col, key, ok := strings.Cut(e, "=")
+		if !ok || strings.TrimSpace(col) == "" {
+			return nil, &usageError{msg: fmt.Sprintf("--map %q: write it as \"CSV column=field_key\"", e), usage: importHelp}
+		}
+		m[strings.TrimSpace(col)] = strings.TrimSpace(key)
+	}
+	return m, nil
+}
+
+// importer returns the import engine over st, keeping import files beside
+// the database file.
+func (a *app) importer(st *store.Store) *importer.Importer {
+	return importer.New(st, filepath.Dir(st.Path()))
+}
+
+// writeOut writes a report to path, or to standard output for "-".
+func (a *app) writeOut(path string, write func(io.Writer) error) error {
+	if path == "-" {
+		return write(a.stdout)
+	}
+	return writeFileAtomic(path, write)
+}
+
+// currentUser names who runs an import, for its report.
+func currentUser() string {
+	for _, k := range []string{"LOCALCRM_USER", "USER", "LOGNAME"} {
+		if u := os.Getenv(k); u != "" {
+			return u
+		}
+	}
+	return ""
+}
+
+// exitError ends the program with a given status and, if msg is not empty,
+// that message.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+// progressBar draws an import's progress on stderr: a bar redrawn in place
+// on a terminal, or with --progress elsewhere a line per second.
+type progressBar struct {
+	w        io.Writer
+	terminal bool
+	on       bool
+	last     time.Time
+}
+
+func (a *app) progressBar(force bool) *progressBar {
+	f, ok := a.stderr.(*os.File)
+	terminal := ok && term.IsTerminal(int(f.Fd()))
+	return &progressBar{w: a.stderr, terminal: terminal, on: terminal || force}
+}
+
+func (b *progressBar) update(p importer.Progress) {
+	if !b.on {
+		return
+	}
+	now := time.Now()
+	if !b.terminal && now.Sub(b.last) < time.Second && !b.last.IsZero() {
+		return
+	}
+	b.last = now
+	c, total := p.Import.Counts, max(p.Import.Total, 1)
+	const width = 30
+	filled := width * c.Records / total
+	line := fmt.Sprintf("[%s%s] %s/%s records, %s rejected, %s/s",
+		strings.Repeat("=", filled), strings.Repeat(" ", width-filled),
+		thousands(c.Records), thousands(p.Import.Total), thousands(c.Rejected), thousands(int(p.Rate)))
+	if p.Left > 0 {
+		line += fmt.Sprintf(", %s left", p.Left.Round(time.Second))
+	}
+	if b.terminal {
+		fmt.Fprintf(b.w, "\r\033[K%s", line)
+	} else {
+		fmt.Fprintln(b.w, line)
+	}
+}
+
+func (b *progressBar) done() {
+	if b.terminal {
+		fmt.Fprint(b.w, "\r\033[K")
+	}
+}
+
+// thousands writes n with comma separators.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return s
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

@@ -1,0 +1,423 @@
+// Command localcrm is the customer file's command line: it manages fields
+// and customers, exports the customers, and serves the web UI, all on the
+// same database the server uses.
+//
+// main.go holds what every command shares: the global flags, the dispatch
+// table, flag parsing that lets flags follow positional arguments, and the
+// one place where kinds of error become exit codes and messages. Each
+// command lives in a file of its own.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"unicode"
+
+	"localcrm/internal/crm"
+	"localcrm/internal/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// After the first signal, a second one kills the process at once, in
+	// case whatever is stopping hangs.
+	context.AfterFunc(ctx, stop)
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+}
+
+// commands maps each command name to the function that runs it with the
+// arguments after the name.
+var commands = map[string]func(context.Context, *app, []string) error{
+	"fields":    runFields,
+	"customers": runCustomers,
+	"export":    runExport,
+	"serve":     runServe,
+	"import":    runImport,
+	"imports":   runImports,
+}
+
+// usage lists every command; keep it in step with commands.
+const usage = `Usage: localcrm [--db DSN] COMMAND [ARGS]
+
+localcrm keeps a customer file in a SQLite database.
+
+Commands:
+  fields list [--json]                    list every field, standard and custom
+  fields add NAME --type TYPE [FLAGS]     add a custom field
+  fields edit NAME [FLAGS]                change a custom field or the customer types
+  fields delete NAME --yes                delete a custom field and all its values
+  customers add --set KEY=VALUE ...       add a customer and print its account number
+  customers get ACCOUNT [--json]          show a customer
+  customers edit ACCOUNT --set KEY=VALUE ...
+                                          change a customer; an empty VALUE clears the field
+  customers delete ACCOUNT                delete a customer
+  customers list [--search Q] [--limit N] [--offset N] [--json]
+                                          list customers, 50 at a time by default
+  export FILE|- [--format csv|json]       write every customer to FILE (- for standard output)
+  serve                                   run the web UI (coming in a later release)
+  help [COMMAND]                          show this help, or a command's
+
+Global flags, given before the command:
+  --db DSN    the database file (default: $LOCALCRM_DB, else localcrm.db)
+
+Exit status: 0 on success, 2 for bad usage or input, 1 for anything else.
+`
+
+// defaultDB is the database used when neither --db nor LOCALCRM_DB names one.
+const defaultDB = "localcrm.db"
+
+// app is what a command works with: the database, opened on first use so
+// that help needs none, and the standard streams.
+type app struct {
+	dsn    string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	st     *store.Store
+}
+
+// db returns the store, opening it on first use.
+func (a *app) db(ctx context.Context) (*store.Store, error) {
+	if a.st == nil {
+		st, err := store.Open(ctx, a.dsn)
+		if err != nil {
+			return nil, err
+		}
+		a.st = st
+	}
+	return a.st, nil
+}
+
+func (a *app) close() error {
+	if a.st == nil {
+		return nil
+	}
+	return a.st.Close()
+}
+
+// run runs the command line args and returns the exit status. It is main
+// without the process, so that it can be read and tested on its own.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) (code int) {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	// A bug must still end in one line on stderr, not a stack trace that
+	// scripts cannot read; the value is kept for the bug report.
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(stderr, "localcrm: internal error: %v\n", p)
+			code = 1
+		}
+	}()
+	err := a.run(ctx, args, getenv)
+	if err != nil && ctx.Err() != nil {
+		// Whatever failed, it failed because the user stopped it; the
+		// driver's own words for that vary.
+		err = errors.New("interrupted")
+	}
+	if cerr := a.close(); err == nil && cerr != nil {
+		err = fmt.Errorf("close database: %w", cerr)
+	}
+	if err != nil {
+		printError(stderr, err)
+	}
+	return exitCode(err)
+}
+
+func (a *app) run(ctx context.Context, args []string, getenv func(string) string) error {
+	global := newFlagSet("localcrm")
+	dsn := getenv("LOCALCRM_DB")
+	if dsn == "" {
+		dsn = defaultDB
+	}
+	global.StringVar(&a.dsn, "db", dsn, "")
+	if err := global.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			_, err := io.WriteString(a.stdout, usage)
+			return err
+		}
+		return &usageError{msg: err.Error() + "; run `localcrm help` for the usage"}
+	}
+	if a.dsn == "" {
+		return &usageError{msg: "--db needs a database file"}
+	}
+	if global.NArg() == 0 {
+		return &usageError{showUsage: true}
+	}
+	name, rest := global.Arg(0), global.Args()[1:]
+	if name == "help" {
+		return a.help(ctx, rest)
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		return &usageError{msg: fmt.Sprintf("unknown command %q", name), showUsage: true}
+	}
+	if err := cmd(ctx, a, rest); err != nil {
+		return &commandError{name: name, err: err}
+	}
+	return nil
+}
+
+// help prints the usage, or with a command name that command's usage, which
+// every command prints when given -h.
+func (a *app) help(ctx context.Context, args []string) error {
+	if len(args) == 0 || (len(args) == 1 && args[0] == "help") {
+		_, err := io.WriteString(a.stdout, usage)
+		return err
+	}
+	cmd, ok := commands[args[0]]
+	if !ok || len(args) > 1 {
+		return &usageError{msg: fmt.Sprintf("unknown command %q", strings.Join(args, " ")), showUsage: true}
+	}
+	return cmd(ctx, a, []string{"-h"})
+}
+
+// group runs the subcommand named by args[0] from subs; help is the
+// group's usage, printed for -h and for a missing or unknown subcommand.
+func (a *app) group(ctx context.Context, help string, subs map[string]func(context.Context, *app, []string) error, args []string) error {
+	if len(args) == 0 {
+		return &usageError{msg: "which one? " + strings.Join(slices.Sorted(maps.Keys(subs)), ", "), usage: help}
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		_, err := io.WriteString(a.stdout, help)
+		if err != nil {
+			return err
+		}
+		return flag.ErrHelp
+	}
+	sub, ok := subs[args[0]]
+	if !ok {
+		return &usageError{msg: fmt.Sprintf("unknown command %q", args[0]), usage: help}
+	}
+	if err := sub(ctx, a, args[1:]); err != nil {
+		return &commandError{name: args[0], err: err}
+	}
+	return nil
+}
+
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported once, by printError
+	return fs
+}
+
+// parse parses args with fs and returns the positional arguments. Unlike
+// fs.Parse it does not stop at the first positional argument, so that
+// "customers get 10000001 --json" works as well as "--json 10000001";
+// after "--" everything is positional. For -h it prints help and returns
+// flag.ErrHelp, which ends the command with status 0.
+func (a *app) parse(fs *flag.FlagSet, args []string, help string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				if _, werr := io.WriteString(a.stdout, help); werr != nil {
+					return nil, werr
+				}
+				return nil, flag.ErrHelp
+			}
+			return nil, &usageError{msg: err.Error(), usage: help}
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// given reports which flags of fs were set on the command line, so that an
+// edit changes only what was asked for.
+func given(fs *flag.FlagSet) map[string]bool {
+	set := make(map[string]bool)
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
+
+// positional checks that exactly the named positional arguments are there.
+func positional(pos []string, help string, names ...string) error {
+	if len(pos) < len(names) {
+		return &usageError{msg: "missing " + strings.Join(names[len(pos):], " "), usage: help}
+	}
+	if len(pos) > len(names) {
+		msg := fmt.Sprintf("unexpected argument %q", pos[len(names)])
+		if b := pos[len(names)]; b == "true" || b == "false" {
+			msg += fmt.Sprintf(" (write a flag's value with =, such as --required=%s)", b)
+		}
+		return &usageError{msg: msg, usage: help}
+	}
+	return nil
+}
+
+// parseAccount reads an account number argument.
+func parseAccount(s string) (int64, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, &usageError{msg: fmt.Sprintf("%q is not an account number; account numbers are whole numbers such as %d", s, crm.AccountNumberStart)}
+	}
+	return n, nil
+}
+
+// usageError is a mistake in the command line itself.
+type usageError struct {
+	msg       string
+	usage     string // the command's usage, shown after msg
+	showUsage bool   // show the full usage after msg
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+// commandError names the command an error came from, so that the message
+// reads "localcrm: customers add: ...". A group's subcommand nests inside
+// the group's.
+type commandError struct {
+	name string
+	err  error
+}
+
+func (e *commandError) Error() string {
+	if _, ok := e.err.(*commandError); ok {
+		return e.name + " " + e.err.Error()
+	}
+	return e.name + ": " + e.err.Error()
+}
+func (e *commandError) Unwrap() error { return e.err }
+
+// messageError replaces the text of an error with a message for people
+// while keeping its kind for the exit status.
+type messageError struct {
+	msg string
+	err error
+}
+
+func (e *messageError) Error() string { return e.msg }
+func (e *messageError) Unwrap() error { return e.err }
+
+// exitCode maps the kind of err to the exit status: 2 for what the user can
+// fix by changing the command or its input, 1 for everything else.
+func exitCode(err error) int {
+	var ue *usageError
+	var ee *exitError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &ue),
+		errors.Is(err, crm.ErrInvalid),
+		errors.Is(err, crm.ErrNotFound),
+		errors.Is(err, crm.ErrConflict),
+		errors.Is(err, crm.ErrTooLarge):
+		return 2
+	}
+	return 1
+}
+
+// printError writes err to w for people: one line prefixed "localcrm: " and
+// the command's name, then one line per problem when there are several.
+func printError(w io.Writer, err error) {
+	var ee *exitError
+	if errors.Is(err, flag.ErrHelp) || errors.As(err, &ee) && ee.msg == "" {
+		return // the help, or the command's own report, was the output
+	}
+	var names []string
+	for {
+		var ce *commandError
+		if !errors.As(err, &ce) {
+			break
+		}
+		names = append(names, ce.name)
+		err = ce.err
+	}
+	prefix := "localcrm: "
+	if len(names) > 0 {
+		prefix += strings.Join(names, " ") + ": "
+	}
+	var b strings.Builder
+	var ve *crm.ValidationError
+	var ue *usageError
+	switch {
+	case errors.As(err, &ve) && len(ve.Problems) > 1:
+		fmt.Fprintf(&b, "%s%d problems:\n", prefix, len(ve.Problems))
+		for _, p := range ve.Problems {
+			fmt.Fprintf(&b, "  %s\n", oneLine(p.Message))
+		}
+	case errors.As(err, &ue):
+		if ue.msg != "" {
+			fmt.Fprintf(&b, "%s%s\n", prefix, oneLine(ue.msg))
+		}
+		switch {
+		case ue.showUsage:
+			b.WriteString(usage)
+		case ue.usage != "":
+			b.WriteString(ue.usage)
+		}
+	default:
+		fmt.Fprintf(&b, "%s%s\n", prefix, oneLine(err.Error()))
+	}
+	io.WriteString(w, b.String())
+}
+
+// oneLine makes a value safe for one cell of a table or one line of a message
+// on a terminal: a tab or line break would break the layout, and other
+// control characters could drive the terminal.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// table lays out rows in aligned columns for people. Every cell goes
+// through oneLine, and the padding after a line's last cell is dropped.
+type table struct {
+	buf bytes.Buffer
+	tw  *tabwriter.Writer
+}
+
+func newTable() *table {
+	t := &table{}
+	t.tw = tabwriter.NewWriter(&t.buf, 0, 0, 2, ' ', 0)
+	return t
+}
+
+func (t *table) row(cells ...string) {
+	for i, c := range cells {
+		if i > 0 {
+			t.tw.Write([]byte{'\t'})
+		}
+		io.WriteString(t.tw, oneLine(c))
+	}
+	t.tw.Write([]byte{'\n'})
+}
+
+// writeTo writes the table to w.
+func (t *table) writeTo(w io.Writer) error {
+	if err := t.tw.Flush(); err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	for line := range strings.Lines(t.buf.String()) {
+		out.WriteString(strings.TrimRight(line, " \n"))
+		out.WriteByte('\n')
+	}
+	_, err := w.Write(out.Bytes())
+	return err
+}

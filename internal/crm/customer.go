@@ -1,0 +1,158 @@
+package crm
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Customer is one record of the customer file. Values holds every field's
+// stored value by key, standard and custom alike; a missing or empty value
+// means "no value". The account number is kept apart because localcrm, not
+// the user, assigns it.
+type Customer struct {
+	AccountNumber int64
+	Values        map[string]string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Get returns the value of the field key, or "".
+func (c *Customer) Get(key string) string { return c.Values[key] }
+
+// Set sets the value of the field key.
+func (c *Customer) Set(key, value string) {
+	if c.Values == nil {
+		c.Values = make(map[string]string)
+	}
+	c.Values[key] = value
+}
+
+// Name is the customer's full name, for lists and messages.
+func (c *Customer) Name() string {
+	return strings.TrimSpace(c.Get(KeyFirstName) + " " + c.Get(KeyLastName))
+}
+
+// Schema is the full set of fields a customer has: the standard fields, with
+// the admin's customer types, followed by the custom fields.
+type Schema struct {
+	Fields []Field
+	index  map[string]int
+}
+
+// NewSchema builds the schema from the custom fields and the customer types
+// an admin defined. With no customer types, "Default" alone is offered.
+func NewSchema(custom []Field, customerTypes []string) *Schema {
+	s := &Schema{Fields: append(StandardFields(), custom...)}
+	s.index = make(map[string]int, len(s.Fields))
+	for i, f := range s.Fields {
+		s.index[f.Key] = i
+		if f.Key == KeyCustomerType && len(customerTypes) > 0 {
+			s.Fields[i].Values = customerTypes
+			if !containsFold(customerTypes, f.Default) {
+				s.Fields[i].Default = customerTypes[0]
+			}
+		}
+	}
+	return s
+}
+
+// Field returns the field with key.
+func (s *Schema) Field(key string) (Field, bool) {
+	i, ok := s.index[key]
+	if !ok {
+		return Field{}, false
+	}
+	return s.Fields[i], true
+}
+
+// Custom returns the custom fields, in order.
+func (s *Schema) Custom() []Field {
+	for i, f := range s.Fields {
+		if !f.Standard {
+			return s.Fields[i:]
+		}
+	}
+	return nil
+}
+
+// ValidateOptions tune Validate for where a record comes from.
+type ValidateOptions struct {
+	// DateFormat is how dates in the values are written; the zero value
+	// means the default, MM/DD/YYYY.
+	DateFormat DateFormat
+	// Partial skips the "must have a value" rules, for a record that will
+	// only update some fields of an existing customer.
+	Partial bool
+}
+
+// Validate checks every value of c against its field and rewrites each in
+// its stored form (trimmed, dates as YYYY-MM-DD, picklists in the field's
+// spelling). It reports every problem at once, in a *ValidationError. It
+// never touches a database: uniqueness is the store's job.
+func (s *Schema) Validate(c *Customer, o ValidateOptions) error {
+	if o.DateFormat == "" {
+		o.DateFormat = DateMDY
+	}
+	var v ValidationError
+	for _, key := range slices.Sorted(maps.Keys(c.Values)) { // sorted: the same record gets the same report
+		if _, ok := s.index[key]; !ok {
+			v.Add(key, c.Values[key], fmt.Sprintf("There is no field %q; the fields are listed by `localcrm fields list`.", key))
+		}
+	}
+	for _, f := range s.Fields {
+		raw, ok := c.Values[f.Key]
+		val := strings.TrimSpace(raw)
+		if val == "" {
+			if ok {
+				delete(c.Values, f.Key)
+			}
+			if f.Required && !o.Partial {
+				v.Add(f.Key, raw, fmt.Sprintf("%s must have a value.", f.Label))
+			}
+			continue
+		}
+		norm, err := f.Normalize(val, o.DateFormat)
+		if err != nil {
+			v.Add(f.Key, raw, fmt.Sprintf("%s %s.", f.Label, err))
+			continue
+		}
+		c.Values[f.Key] = norm
+	}
+	return v.Err()
+}
+
+// ApplyDefaults gives every field that has a default value and no value in c
+// its default. It is for new customers only: an update never fills blanks.
+func (s *Schema) ApplyDefaults(c *Customer) {
+	for _, f := range s.Fields {
+		if f.Default != "" && strings.TrimSpace(c.Get(f.Key)) == "" {
+			c.Set(f.Key, f.Default)
+		}
+	}
+}
+
+// Merge copies the non-blank values of update into c, so that a blank never
+// erases data. It returns whether anything changed.
+func (c *Customer) Merge(update map[string]string) bool {
+	changed := false
+	for k, v := range update {
+		if strings.TrimSpace(v) == "" || c.Get(k) == v {
+			continue
+		}
+		c.Set(k, v)
+		changed = true
+	}
+	return changed
+}
+
+func containsFold(ss []string, s string) bool {
+	for _, t := range ss {
+		if strings.EqualFold(t, s) {
+			return true
+		}
+	}
+	return false
+}

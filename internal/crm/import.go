@@ -1,0 +1,145 @@
+package crm
+
+import (
+	"fmt"
+	"time"
+)
+
+// ImportStatus is where an import job stands.
+type ImportStatus string
+
+const (
+	ImportPending             ImportStatus = "pending"
+	ImportRunning             ImportStatus = "running"
+	ImportCompleted           ImportStatus = "completed"
+	ImportCompletedWithErrors ImportStatus = "completed_with_errors"
+	ImportFailed              ImportStatus = "failed"
+	ImportCancelled           ImportStatus = "cancelled"
+	ImportInterrupted         ImportStatus = "interrupted"
+)
+
+// Finished reports whether the import has ended for good.
+func (s ImportStatus) Finished() bool {
+	switch s {
+	case ImportCompleted, ImportCompletedWithErrors, ImportCancelled:
+		return true
+	}
+	return false
+}
+
+// Resumable reports whether the import can be resumed from its checkpoint.
+func (s ImportStatus) Resumable() bool {
+	return s == ImportInterrupted || s == ImportFailed
+}
+
+// DuplicatePolicy decides what happens to a record whose email (or account
+// number) belongs to an existing customer.
+type DuplicatePolicy string
+
+const (
+	DuplicateReject DuplicatePolicy = "reject"
+	DuplicateSkip   DuplicatePolicy = "skip"
+	DuplicateUpdate DuplicatePolicy = "update"
+)
+
+// ParseDuplicatePolicy accepts a policy's name; empty means reject.
+func ParseDuplicatePolicy(s string) (DuplicatePolicy, error) {
+	switch p := DuplicatePolicy(s); p {
+	case "":
+		return DuplicateReject, nil
+	case DuplicateReject, DuplicateSkip, DuplicateUpdate:
+		return p, nil
+	}
+	return "", Invalid("on_duplicate", s, "The duplicate policy must be reject, skip or update.")
+}
+
+// Import limits and defaults (DESIGN.md §2).
+const (
+	DefaultBatchSize  = 100
+	MaxBatchSize      = 10000
+	DefaultMaxRecords = 50000
+)
+
+// ImportOptions are what the user chose for an import. They are stored with
+// the job so that a resume runs exactly as the start did.
+type ImportOptions struct {
+	Mapping     map[string]string `json:"mapping"` // column name → field key
+	OnDuplicate DuplicatePolicy   `json:"on_duplicate"`
+	DateFormat  DateFormat        `json:"date_format"`
+	BatchSize   int               `json:"batch_size"`
+	MaxRecords  int               `json:"max_records"`
+}
+
+// Check fills defaults and reports options out of range.
+func (o *ImportOptions) Check() error {
+	var v ValidationError
+	if o.BatchSize == 0 {
+		o.BatchSize = DefaultBatchSize
+	}
+	if o.BatchSize < 1 || o.BatchSize > MaxBatchSize {
+		v.Add("batch_size", fmt.Sprint(o.BatchSize), fmt.Sprintf("The batch size must be from 1 to %d.", MaxBatchSize))
+	}
+	if o.MaxRecords == 0 {
+		o.MaxRecords = DefaultMaxRecords
+	}
+	if o.MaxRecords < 1 {
+		v.Add("max_records", fmt.Sprint(o.MaxRecords), "The record limit must be at least 1.")
+	}
+	if p, err := ParseDuplicatePolicy(string(o.OnDuplicate)); err != nil {
+		v.Problems = append(v.Problems, err.(*ValidationError).Problems...)
+	} else {
+		o.OnDuplicate = p
+	}
+	if f, err := ParseDateFormat(string(o.DateFormat)); err != nil {
+		v.Problems = append(v.Problems, err.(*ValidationError).Problems...)
+	} else {
+		o.DateFormat = f
+	}
+	return v.Err()
+}
+
+// ImportCounts are an import's running totals; they are committed with
+// every batch.
+type ImportCounts struct {
+	Records  int `json:"records"` // data records read so far
+	Created  int `json:"created"`
+	Updated  int `json:"updated"`
+	Skipped  int `json:"skipped"`
+	Rejected int `json:"rejected"`
+	Batches  int `json:"batches"`
+}
+
+// Import is one import job: the stored file, how to read it, what the user
+// chose, and how far it got. Everything a resume needs is here.
+type Import struct {
+	ID         int64
+	Status     ImportStatus
+	FileName   string // as the user named it
+	FileSize   int64
+	Encoding   string
+	Delimiter  string // comma, semicolon, tab or pipe
+	HeaderLine int
+	Columns    []string // unique column names; empty or repeated ones are "column N"
+	Options    ImportOptions
+	Total      int // data records in the file, counted before the start
+	Counts     ImportCounts
+	// ReportSize is the length of the report file at the last checkpoint;
+	// a resume cuts off anything written after it.
+	ReportSize      int64
+	Error           string // why it failed, for people
+	CreatedBy       string
+	Worker          string // which process runs it, while it runs
+	CancelRequested bool
+	CreatedAt       time.Time
+	StartedAt       time.Time
+	FinishedAt      time.Time
+	HeartbeatAt     time.Time
+}
+
+// RowError is one reason a record could not be loaded.
+type RowError struct {
+	Line    int    `json:"line"`  // physical line where the record starts; 1 is the header
+	Field   string `json:"field"` // field key; empty for a row that could not be read
+	Value   string `json:"value"` // shortened to 80 characters
+	Message string `json:"message"`
+}

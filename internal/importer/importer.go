@@ -1,0 +1,400 @@
+// Package importer is the CSV import pipeline: read (encoding, delimiter,
+// header) → map columns to fields → validate each record with the domain's
+// rules → commit in batches → publish progress → report. Jobs are durable:
+// each batch commits with the job's checkpoint, so a crashed or stopped
+// import resumes after its last committed batch, and nothing about a job
+// lives only in memory.
+package importer
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"localcrm/internal/crm"
+	"localcrm/internal/csvin"
+	"localcrm/internal/store"
+)
+
+// Importer runs imports against one store, keeping each import's file and
+// report in its own folder under dir.
+type Importer struct {
+	store  *store.Store
+	dir    string
+	host   string
+	worker string // this process, as recorded on the jobs it runs
+	now    func() time.Time
+}
+
+// New returns an Importer that keeps import files under dataDir/imports.
+func New(st *store.Store, dataDir string) *Importer {
+	host, _ := os.Hostname()
+	return &Importer{
+		store:  st,
+		dir:    filepath.Join(dataDir, "imports"),
+		host:   host,
+		worker: fmt.Sprintf("%s:%d", host, os.Getpid()),
+		now:    time.Now,
+	}
+}
+
+// Upload is a file a user brings to import.
+type Upload struct {
+	Name      string    // the file's name as the user knows it
+	Body      io.Reader // read once, to the end
+	Format    csvin.Format
+	CreatedBy string
+}
+
+// Preview is what the first step of the wizard shows of a new import.
+type Preview struct {
+	Import     *crm.Import
+	Format     csvin.Format
+	Columns    []string   // unique column names, for mappings
+	Rows       [][]string // the first records
+	Suggestion Suggestion
+}
+
+// previewRows is how many records a preview shows.
+const previewRows = 10
+
+// sampleSize is how much of a file detection looks at.
+const sampleSize = 64 << 10
+
+// Create keeps the uploaded file, detects how it is written, counts its
+// records and records a pending import job. Nothing is imported yet.
+func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
+	if err := os.MkdirAll(im.dir, 0o755); err != nil {
+		return nil, fmt.Errorf("keep uploaded file: %w", err)
+	}
+	tmp, err := os.CreateTemp(im.dir, "upload-*")
+	if err != nil {
+		return nil, fmt.Errorf("keep uploaded file: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // after the rename below, this finds nothing
+	defer tmp.Close()
+
+	br := bufio.NewReaderSize(up.Body, sampleSize)
+	sample, err := br.Peek(sampleSize)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, fmt.Errorf("read %s: %w", up.Name, err)
+	}
+	format := csvin.Detect(sample, up.Format)
+	counter := &countingWriter{w: tmp}
+	p := &Preview{Format: format}
+	// Copy while counting, so the file is read once however large it is.
+	total, err := scan(io.TeeReader(br, counter), format, func(header []string) {
+		p.Columns = ColumnNames(header)
+	}, func(r *csvin.Record) {
+		if len(p.Rows) < previewRows {
+			p.Rows = append(p.Rows, slices.Clone(r.Fields))
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", up.Name, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return nil, fmt.Errorf("keep uploaded file: %w", err)
+	}
+	sc, err := im.store.Schema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.Suggestion = AutoMap(p.Columns, sc)
+	imp := &crm.Import{
+		Status:     crm.ImportPending,
+		FileName:   filepath.Base(up.Name),
+		FileSize:   counter.n,
+		Encoding:   string(format.Encoding),
+		Delimiter:  csvin.DelimiterName(format.Delimiter),
+		HeaderLine: format.HeaderLine,
+		Columns:    p.Columns,
+		Total:      total,
+		CreatedBy:  up.CreatedBy,
+		Options: crm.ImportOptions{
+			Mapping: p.Suggestion.Mapping,
+		},
+	}
+	if err := imp.Options.Check(); err != nil {
+		return nil, err
+	}
+	if err := im.store.CreateImport(ctx, imp); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(im.jobDir(imp.ID), 0o755); err == nil {
+		err = os.Rename(tmp.Name(), im.sourcePath(imp.ID))
+	}
+	if err != nil {
+		_ = im.store.DeleteImport(ctx, imp.ID)
+		return nil, fmt.Errorf("keep uploaded file: %w", err)
+	}
+	p.Import = imp
+	return p, nil
+}
+
+// scan reads a whole file, calling header once and record for every record
+// that is not blank, and returns how many records there were.
+func scan(r io.Reader, f csvin.Format, header func([]string), record func(*csvin.Record)) (int, error) {
+	cr, err := csvin.NewReader(r, f)
+	if err != nil {
+		if errors.Is(err, csvin.ErrNoHeader) {
+			return 0, fmt.Errorf("%w: %w", err, crm.ErrInvalid)
+		}
+		return 0, err
+	}
+	header(cr.Header())
+	n := 0
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		if rec.Err == nil && blank(rec.Fields) {
+			continue
+		}
+		n++
+		record(rec)
+	}
+}
+
+// blank reports whether every cell of a row is empty or white space: such
+// rows (a spreadsheet's trailing ",,,,") are not records.
+func blank(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// Configure sets what the user chose for a pending import: the mapping and
+// the options. It refuses a mapping that cannot work before any row is read.
+func (im *Importer) Configure(ctx context.Context, id int64, o crm.ImportOptions) (*crm.Import, error) {
+	imp, err := im.store.GetImport(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if imp.Status != crm.ImportPending {
+		return nil, crm.Invalid("status", string(imp.Status), fmt.Sprintf("Import %d is %s; only an import that has not started can be changed.", id, imp.Status))
+	}
+	if err := o.Check(); err != nil {
+		return nil, err
+	}
+	sc, err := im.store.Schema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if o.Mapping == nil {
+		o.Mapping = map[string]string{}
+	}
+	if err := CheckMapping(imp.Columns, o.Mapping, sc, o.OnDuplicate); err != nil {
+		return nil, err
+	}
+	imp.Options = o
+	if err := im.store.UpdateImport(ctx, imp); err != nil {
+		return nil, err
+	}
+	return imp, nil
+}
+
+// Start runs a pending import to its end, calling progress after every
+// batch. It refuses a file with more records than the import's limit before
+// anything is written.
+func (im *Importer) Start(ctx context.Context, id int64, progress func(Progress)) (*crm.Import, error) {
+	imp, err := im.store.GetImport(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if imp.Status != crm.ImportPending {
+		return nil, crm.Invalid("status", string(imp.Status), fmt.Sprintf("Import %d is %s, so it cannot be started; %s", id, imp.Status, nextStep(imp)))
+	}
+	if imp.Total > imp.Options.MaxRecords {
+		return nil, fmt.Errorf("the file holds %s records; one import may load at most %s: %w",
+			thousands(imp.Total), thousands(imp.Options.MaxRecords), crm.ErrTooLarge)
+	}
+	sc, err := im.store.Schema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckMapping(imp.Columns, imp.Options.Mapping, sc, imp.Options.OnDuplicate); err != nil {
+		return nil, err
+	}
+	if err := im.store.ClaimImport(ctx, id, crm.ImportPending, im.worker); err != nil {
+		return nil, err
+	}
+	imp.Status, imp.Worker = crm.ImportRunning, im.worker
+	imp.StartedAt = im.now()
+	return im.run(ctx, imp, sc, progress)
+}
+
+// Resume continues an interrupted or failed import from its last committed
+// batch, with the file, mapping and options it was started with.
+func (im *Importer) Resume(ctx context.Context, id int64, progress func(Progress)) (*crm.Import, error) {
+	imp, err := im.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !imp.Status.Resumable() {
+		return nil, crm.Invalid("status", string(imp.Status), fmt.Sprintf("Import %d is %s, so there is nothing to resume; %s", id, imp.Status, nextStep(imp)))
+	}
+	sc, err := im.store.Schema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := im.store.ClaimImport(ctx, id, imp.Status, im.worker); err != nil {
+		return nil, err
+	}
+	imp.Status, imp.Worker, imp.Error = crm.ImportRunning, im.worker, ""
+	return im.run(ctx, imp, sc, progress)
+}
+
+// Cancel stops an import. A running one stops after the batch in flight
+// (its worker sees the request at its next checkpoint); what was committed
+// stays.
+func (im *Importer) Cancel(ctx context.Context, id int64) (*crm.Import, error) {
+	imp, err := im.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case imp.Status == crm.ImportRunning:
+		return imp, im.store.RequestCancel(ctx, id)
+	case imp.Status.Finished():
+		return nil, crm.Invalid("status", string(imp.Status), fmt.Sprintf("Import %d is already %s.", id, imp.Status))
+	}
+	imp.Status, imp.FinishedAt = crm.ImportCancelled, im.now()
+	return imp, im.store.UpdateImport(ctx, imp)
+}
+
+// Get returns an import job, first marking it interrupted if it claims to
+// be running but its worker process is gone.
+func (im *Importer) Get(ctx context.Context, id int64) (*crm.Import, error) {
+	imp, err := im.store.GetImport(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if imp.Status == crm.ImportRunning && !im.alive(imp) {
+		if err := im.store.MarkInterrupted(ctx, id, imp.Worker); err != nil {
+			return nil, err
+		}
+		return im.store.GetImport(ctx, id)
+	}
+	return imp, nil
+}
+
+// List returns every import job, newest first, after marking those whose
+// worker is gone as interrupted.
+func (im *Importer) List(ctx context.Context) ([]*crm.Import, error) {
+	imps, err := im.store.ListImports(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i, imp := range imps {
+		if imp.Status == crm.ImportRunning && !im.alive(imp) {
+			if imps[i], err = im.Get(ctx, imp.ID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return imps, nil
+}
+
+// Delete removes an import job and its files. The customers it loaded stay.
+func (im *Importer) Delete(ctx context.Context, id int64) error {
+	imp, err := im.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if imp.Status == crm.ImportRunning {
+		return crm.Invalid("status", string(imp.Status), fmt.Sprintf("Import %d is running; cancel it before deleting it.", id))
+	}
+	if err := im.store.DeleteImport(ctx, id); err != nil {
+		return err
+	}
+	return os.RemoveAll(im.jobDir(id))
+}
+
+// staleAfter is how long a worker on another machine may stay silent before
+// its import counts as interrupted; batches commit far more often.
+const staleAfter = 2 * time.Minute
+
+// alive reports whether the worker recorded on a running import still runs:
+// on this machine, whether its process exists; elsewhere, whether it
+// checkpointed recently.
+func (im *Importer) alive(imp *crm.Import) bool {
+	host, pidText, ok := strings.Cut(imp.Worker, ":")
+	if ok && host == im.host {
+		if imp.Worker == im.worker {
+			return true
+		}
+		pid, err := strconv.Atoi(pidText)
+		if err != nil || pid <= 0 {
+			return false
+		}
+		err = syscall.Kill(pid, 0)
+		return err == nil || errors.Is(err, syscall.EPERM)
+	}
+	return im.now().Sub(imp.HeartbeatAt) < staleAfter
+}
+
+// nextStep tells a person what can be done with an import in its state.
+func nextStep(imp *crm.Import) string {
+	switch {
+	case imp.Status == crm.ImportRunning:
+		return "wait for it to finish, or cancel it."
+	case imp.Status.Resumable():
+		return fmt.Sprintf("resume it with `localcrm imports resume %d`.", imp.ID)
+	case imp.Status == crm.ImportPending:
+		return "start it first."
+	}
+	return "start a new import to load the file again."
+}
+
+func (im *Importer) jobDir(id int64) string     { return filepath.Join(im.dir, strconv.FormatInt(id, 10)) }
+func (im *Importer) sourcePath(id int64) string { return filepath.Join(im.jobDir(id), "source") }
+func (im *Importer) reportPath(id int64) string { return filepath.Join(im.jobDir(id), "report.csv") }
+
+// delimiter reads back the delimiter recorded on an import. csvin.DelimiterName
+// names the usual four, which csvin.ParseDelimiter reads, but gives any other
+// (set by a file's "sep=" line) as the character itself, which it does not.
+func delimiter(imp *crm.Import) (rune, error) {
+	d, err := csvin.ParseDelimiter(imp.Delimiter)
+	if err != nil && utf8.RuneCountInString(imp.Delimiter) == 1 {
+		return []rune(imp.Delimiter)[0], nil
+	}
+	return d, err
+}
+
+// thousands writes n with comma separators, as people read counts.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}

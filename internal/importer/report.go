@@ -1,0 +1,237 @@
+package importer
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"localcrm/internal/crm"
+	"localcrm/internal/csvin"
+	"localcrm/internal/store"
+)
+
+// Summary is an import as people and scripts see it: the CLI's --json
+// output, the API's import object and the report's JSON download.
+type Summary struct {
+	ImportID    int64             `json:"import_id"`
+	Status      crm.ImportStatus  `json:"status"`
+	File        string            `json:"file"`
+	Size        int64             `json:"size"`
+	Total       int               `json:"total"`
+	Records     int               `json:"records"`
+	Created     int               `json:"created"`
+	Updated     int               `json:"updated"`
+	Skipped     int               `json:"skipped"`
+	Rejected    int               `json:"rejected"`
+	Batches     int               `json:"batches"`
+	Encoding    string            `json:"encoding"`
+	Delimiter   string            `json:"delimiter"`
+	HeaderLine  int               `json:"header_line"`
+	Mapping     map[string]string `json:"mapping"`
+	Unmapped    []string          `json:"unmapped"`
+	OnDuplicate string            `json:"on_duplicate"`
+	DateFormat  string            `json:"date_format"`
+	BatchSize   int               `json:"batch_size"`
+	MaxRecords  int               `json:"max_records"`
+	CreatedBy   string            `json:"created_by"`
+	CreatedAt   *time.Time        `json:"created_at"`
+	StartedAt   *time.Time        `json:"started_at"`
+	FinishedAt  *time.Time        `json:"finished_at"`
+	Seconds     float64           `json:"duration_seconds"`
+	Error       string            `json:"error,omitempty"`
+	Warnings    []string          `json:"warnings,omitempty"`
+	Errors      []crm.RowError    `json:"errors"`
+}
+
+// Summarize describes imp with its first errors (all of them when limit < 0).
+func (im *Importer) Summarize(ctx context.Context, imp *crm.Import, limit int) (*Summary, error) {
+	errs, err := im.store.ImportErrors(ctx, imp.ID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return summary(imp, errs), nil
+}
+
+func summary(imp *crm.Import, errs []crm.RowError) *Summary {
+	o := imp.Options
+	s := &Summary{
+		ImportID: imp.ID, Status: imp.Status, File: imp.FileName, Size: imp.FileSize, Total: imp.Total,
+		Records: imp.Counts.Records, Created: imp.Counts.Created, Updated: imp.Counts.Updated,
+		Skipped: imp.Counts.Skipped, Rejected: imp.Counts.Rejected, Batches: imp.Counts.Batches,
+		Encoding: imp.Encoding, Delimiter: imp.Delimiter, HeaderLine: imp.HeaderLine,
+		Mapping: o.Mapping, Unmapped: Unmapped(imp.Columns, o.Mapping),
+		OnDuplicate: string(o.OnDuplicate), DateFormat: string(o.DateFormat), BatchSize: o.BatchSize, MaxRecords: o.MaxRecords,
+		CreatedBy: imp.CreatedBy, CreatedAt: timePtr(imp.CreatedAt), StartedAt: timePtr(imp.StartedAt), FinishedAt: timePtr(imp.FinishedAt),
+		Error: imp.Error, Errors: errs,
+	}
+	if s.Mapping == nil {
+		s.Mapping = map[string]string{}
+	}
+	if s.Errors == nil {
+		s.Errors = []crm.RowError{}
+	}
+	if !imp.StartedAt.IsZero() && !imp.FinishedAt.IsZero() {
+		s.Seconds = imp.FinishedAt.Sub(imp.StartedAt).Seconds()
+	}
+	return s
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// WriteSummary writes the import's report as JSON, with every error.
+func (im *Importer) WriteSummary(ctx context.Context, id int64, w io.Writer) error {
+	imp, err := im.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	s, err := im.Summarize(ctx, imp, -1)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(s)
+}
+
+// WriteReport writes the full CSV report: one row per record read, with its
+// line, outcome, account number and messages.
+func (im *Importer) WriteReport(ctx context.Context, id int64, w io.Writer) error {
+	imp, err := im.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(im.reportPath(id))
+	if errors.Is(err, os.ErrNotExist) {
+		cw := csvin.NewWriter(w, ',')
+		if err := cw.Write(reportHeader); err != nil {
+			return err
+		}
+		return cw.Flush()
+	}
+	if err != nil {
+		return fmt.Errorf("open report: %w", err)
+	}
+	defer f.Close()
+	// Only what the last checkpoint covers: a batch that did not commit
+	// may have left lines after it.
+	_, err = io.Copy(w, io.LimitReader(f, imp.ReportSize))
+	return err
+}
+
+// WriteRejects writes the rejects file: the file's header and its rejected
+// rows as they were, plus an error column, so that a person can fix them in
+// a spreadsheet and import the file again as it is. It is UTF-8 with a BOM,
+// so that spreadsheets read it as UTF-8, in the original delimiter.
+func (im *Importer) WriteRejects(ctx context.Context, id int64, w io.Writer) error {
+	imp, err := im.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	delim, err := delimiter(imp)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(w)
+	if _, err := bw.WriteString("\ufeff"); err != nil {
+		return err
+	}
+	// The rejects of a rejects file get one error column, the new one.
+	columns := imp.Columns
+	again := len(columns) > 0 && columns[len(columns)-1] == errorColumn && imp.Options.Mapping[errorColumn] == ""
+	if again {
+		columns = columns[:len(columns)-1]
+	}
+	cw := csvin.NewWriter(bw, delim)
+	if err := cw.Write(append(append([]string{}, columns...), errorColumn)); err != nil {
+		return err
+	}
+	err = im.store.EachReject(ctx, id, func(r store.Reject) error {
+		cells := r.Cells
+		if again && len(cells) == len(imp.Columns) {
+			cells = cells[:len(columns)]
+		}
+		if len(cells) < len(columns) && len(cells) > 1 {
+			// A short row is padded so that the error lands in its column.
+			cells = append(cells, make([]string, len(columns)-len(cells))...)
+		}
+		return cw.Write(append(cells, r.Message))
+	})
+	if err != nil {
+		return err
+	}
+	if err := cw.Flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// DryRun reads and validates the whole file of a pending import and checks
+// every record against the customers that exist, exactly as Start would,
+// without writing anything. The result's Errors are the first maxErrors.
+func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summary, error) {
+	imp, err := im.store.GetImport(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := im.store.Schema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckMapping(imp.Columns, imp.Options.Mapping, sc, imp.Options.OnDuplicate); err != nil {
+		return nil, err
+	}
+	p := im.newPass(imp, sc, true)
+	var errs []crm.RowError
+	counts := crm.ImportCounts{}
+	_, err = p.each(ctx, 0, func(batch []*record) (bool, error) {
+		if _, _, _, err := p.decide(ctx, batch, im.store.Existing); err != nil {
+			return true, err
+		}
+		counts.Batches++
+		for _, r := range batch {
+			counts.Records++
+			switch r.outcome {
+			case "created":
+				counts.Created++
+			case "updated":
+				counts.Updated++
+			case "skipped":
+				counts.Skipped++
+			default:
+				counts.Rejected++
+				for _, e := range r.errs {
+					if len(errs) < maxErrors {
+						errs = append(errs, e)
+					}
+				}
+			}
+		}
+		return false, nil
+	})
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return nil, err
+	}
+	dry := *imp
+	dry.Counts = counts
+	s := summary(&dry, errs)
+	for _, f := range crm.DateFormats {
+		if n := p.dateHint[f]; f != imp.Options.DateFormat && n > 0 {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("%s date values are not %s dates but would be valid as %s; if the file writes dates that way, choose %s as the date format.",
+				thousands(n), imp.Options.DateFormat, f, f))
+		}
+	}
+	return s, nil
+}

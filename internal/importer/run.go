@@ -1,0 +1,529 @@
+package importer
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"localcrm/internal/crm"
+	"localcrm/internal/csvin"
+	"localcrm/internal/store"
+)
+
+// Progress is published after every committed batch.
+type Progress struct {
+	Import crm.Import     // the job as of that batch: status and counts
+	Rate   float64        // records per second since this run began
+	Left   time.Duration  // estimated time to the end; 0 when unknown
+	Errors []crm.RowError // the rejections of that batch
+}
+
+// record is one row on its way to the database.
+type record struct {
+	line     int
+	cells    []string // as read, for the rejects file
+	raw      string   // the row's text, when it could not be parsed into cells
+	customer *crm.Customer
+	account  int64  // the account number the row names, when that column is mapped
+	emailKey string // crm.EmailKey of its email, if any
+	errs     []crm.RowError
+	outcome  string // created, updated, skipped or rejected
+}
+
+// column is a mapped column: its position in a row and its field.
+type column struct {
+	index int
+	key   string
+}
+
+// pass is one run through a file: the real import or a dry run.
+type pass struct {
+	im       *Importer
+	imp      *crm.Import
+	sc       *crm.Schema
+	columns  []column
+	validate crm.ValidateOptions
+	dry      bool
+	seen     map[string]int // dry run only: email key or account → first line
+	report   *reportWriter  // nil in a dry run
+	dateHint map[crm.DateFormat]int
+}
+
+func (im *Importer) newPass(imp *crm.Import, sc *crm.Schema, dry bool) *pass {
+	p := &pass{im: im, imp: imp, sc: sc, dry: dry, dateHint: map[crm.DateFormat]int{}}
+	for i, col := range imp.Columns {
+		if key := imp.Options.Mapping[col]; key != "" {
+			p.columns = append(p.columns, column{i, key})
+		}
+	}
+	p.validate = crm.ValidateOptions{DateFormat: imp.Options.DateFormat, Partial: imp.Options.OnDuplicate == crm.DuplicateUpdate}
+	if dry {
+		p.seen = map[string]int{}
+	}
+	return p
+}
+
+// run imports imp's file from its checkpoint to the end: the one loop of
+// the pipeline. It reads and validates records into a batch, commits each
+// full batch with the checkpoint, publishes progress, and stops at the end,
+// on a cancel request, or when ctx is done (then the job is interrupted and
+// can be resumed).
+func (im *Importer) run(ctx context.Context, imp *crm.Import, sc *crm.Schema, progress func(Progress)) (*crm.Import, error) {
+	p := im.newPass(imp, sc, false)
+	var err error
+	if p.report, err = openReport(im.reportPath(imp.ID), imp.ReportSize); err != nil {
+		return im.fail(imp, err)
+	}
+	defer p.report.close()
+	began, startCount := im.now(), imp.Counts.Records
+	publish := func(errs []crm.RowError) {
+		if progress == nil {
+			return
+		}
+		pr := Progress{Import: *imp, Errors: errs}
+		if secs := im.now().Sub(began).Seconds(); secs > 0 {
+			pr.Rate = float64(imp.Counts.Records-startCount) / secs
+			if pr.Rate > 0 {
+				pr.Left = time.Duration(float64(imp.Total-imp.Counts.Records) / pr.Rate * float64(time.Second))
+			}
+		}
+		progress(pr)
+	}
+	publish(nil)
+	stopped, err := p.each(ctx, imp.Counts.Records, func(batch []*record) (bool, error) {
+		// A batch in flight finishes even when ctx ends: it is cheaper to
+		// commit it than to redo it, and shutdown waits for it.
+		cancel, err := p.commit(context.WithoutCancel(ctx), batch)
+		if err != nil {
+			return true, err
+		}
+		publish(batchErrors(batch))
+		return cancel || ctx.Err() != nil, nil
+	})
+	if err != nil {
+		return im.fail(imp, err)
+	}
+	imp.Worker = ""
+	switch {
+	case ctx.Err() != nil && stopped:
+		imp.Status = crm.ImportInterrupted
+	case stopped:
+		imp.Status, imp.FinishedAt = crm.ImportCancelled, im.now()
+	case imp.Counts.Rejected > 0:
+		imp.Status, imp.FinishedAt = crm.ImportCompletedWithErrors, im.now()
+	default:
+		imp.Status, imp.FinishedAt = crm.ImportCompleted, im.now()
+	}
+	if err := im.store.UpdateImport(context.WithoutCancel(ctx), imp); err != nil {
+		return nil, err
+	}
+	publish(nil)
+	return imp, nil
+}
+
+// fail records why an import stopped so that a person can see it and resume.
+func (im *Importer) fail(imp *crm.Import, cause error) (*crm.Import, error) {
+	imp.Status, imp.Worker, imp.Error = crm.ImportFailed, "", cause.Error()
+	if err := im.store.UpdateImport(context.Background(), imp); err != nil {
+		return nil, errors.Join(cause, err)
+	}
+	return imp, fmt.Errorf("import %d failed; resume it with `localcrm imports resume %d` once the cause is fixed: %w", imp.ID, imp.ID, cause)
+}
+
+// each reads the file, skipping the first done records (already committed
+// by an earlier run), and hands full batches to flush. It stops early when
+// flush says so or ctx ends, and reports whether it did.
+func (p *pass) each(ctx context.Context, done int, flush func([]*record) (stop bool, err error)) (bool, error) {
+	f, err := os.Open(p.im.sourcePath(p.imp.ID))
+	if err != nil {
+		return false, fmt.Errorf("open the import's file: %w", err)
+	}
+	defer f.Close()
+	delim, err := delimiter(p.imp)
+	if err != nil {
+		return false, err
+	}
+	cr, err := csvin.NewReader(bufio.NewReaderSize(f, 256<<10), csvin.Format{
+		Encoding: csvin.Encoding(p.imp.Encoding), Delimiter: delim, HeaderLine: p.imp.HeaderLine,
+	})
+	if err != nil {
+		return false, fmt.Errorf("read the import's file: %w", err)
+	}
+	size := p.imp.Options.BatchSize
+	batch := make([]*record, 0, size)
+	n := 0
+	for {
+		if ctx.Err() != nil {
+			break
+		}
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return false, fmt.Errorf("read the import's file: %w", err)
+		}
+		if rec.Err == nil && blank(rec.Fields) {
+			continue
+		}
+		if n++; n <= done {
+			continue
+		}
+		batch = append(batch, p.prepare(rec))
+		if len(batch) == size {
+			if stop, err := flush(batch); err != nil || stop {
+				return stop, err
+			}
+			batch = batch[:0]
+		}
+	}
+	if len(batch) > 0 {
+		if stop, err := flush(batch); err != nil || stop {
+			return stop, err
+		}
+	}
+	return ctx.Err() != nil, nil
+}
+
+// prepare turns a row into a validated customer, or a rejected record.
+func (p *pass) prepare(rec *csvin.Record) *record {
+	r := &record{line: rec.Line, cells: slices.Clone(rec.Fields)}
+	if rec.Err != nil {
+		msg := rec.Err.Error()
+		var re *csvin.RecordError
+		if errors.As(rec.Err, &re) {
+			msg = "The row " + re.Msg + "."
+		}
+		if r.cells == nil {
+			r.raw = rec.Raw
+		}
+		r.reject("", rec.Raw, msg)
+		return r
+	}
+	c := &crm.Customer{Values: make(map[string]string, len(p.columns))}
+	for _, col := range p.columns {
+		v := rec.Fields[col.index]
+		if col.key == crm.KeyAccountNumber {
+			r.account = p.parseAccount(r, v)
+			continue
+		}
+		c.Values[col.key] = v
+	}
+	if err := p.sc.Validate(c, p.validate); err != nil {
+		var v *crm.ValidationError
+		errors.As(err, &v)
+		for _, pr := range v.Problems {
+			r.reject(pr.Field, pr.Value, pr.Message)
+			p.noteDate(pr)
+		}
+		return r
+	}
+	r.customer = c
+	if e := c.Get(crm.KeyEmail); e != "" {
+		r.emailKey = crm.EmailKey(e)
+	}
+	return r
+}
+
+// parseAccount reads the account number column; blank means "find the
+// customer by email instead".
+func (p *pass) parseAccount(r *record, v string) int64 {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < crm.AccountNumberStart || n > 99999999 {
+		r.reject(crm.KeyAccountNumber, v, "Account Number must be the 8-digit number localcrm gave an existing customer, such as 10000042.")
+		return 0
+	}
+	return n
+}
+
+// noteDate counts date values that fail in the declared format but would
+// pass in another, so that the summary can suggest that format.
+func (p *pass) noteDate(pr crm.Problem) {
+	f, ok := p.sc.Field(pr.Field)
+	if !ok || f.Type != crm.TypeDate {
+		return
+	}
+	for _, df := range crm.FittingDateFormats(strings.TrimSpace(pr.Value)) {
+		p.dateHint[df]++
+	}
+}
+
+func (r *record) reject(field, value, message string) {
+	r.errs = append(r.errs, crm.RowError{Line: r.line, Field: field, Value: crm.Shorten(value), Message: message})
+	r.outcome = "rejected"
+}
+
+// decide settles, against the customers that already exist, what becomes of
+// each record of a batch: created, updated, skipped or rejected. It changes
+// nothing in the database; commit writes what it decided.
+func (p *pass) decide(ctx context.Context, batch []*record, find func(context.Context, []string, []int64) (map[string]*store.Existing, map[int64]*store.Existing, error)) (creates, updates []*record, befores []*crm.Customer, err error) {
+	var keys []string
+	var accounts []int64
+	for _, r := range batch {
+		if r.outcome != "" {
+			continue
+		}
+		if r.emailKey != "" {
+			keys = append(keys, r.emailKey)
+		}
+		if r.account != 0 {
+			accounts = append(accounts, r.account)
+		}
+	}
+	byEmail, byAccount, err := find(ctx, keys, accounts)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	seen := p.seen // a dry run remembers the whole file; a real run asks the database
+	if seen == nil {
+		seen = map[string]int{}
+	}
+	policy := p.imp.Options.OnDuplicate
+	for _, r := range batch {
+		if r.outcome != "" {
+			continue
+		}
+		email := r.customer.Get(crm.KeyEmail)
+		var ex *store.Existing
+		if r.account != 0 {
+			key := "#" + strconv.FormatInt(r.account, 10)
+			if line, ok := seen[key]; ok {
+				r.reject(crm.KeyAccountNumber, strconv.FormatInt(r.account, 10), fmt.Sprintf("Account Number %d is also on line %d of this file; each customer may appear only once. Merge the two rows.", r.account, line))
+				continue
+			}
+			seen[key] = r.line
+			if ex = byAccount[r.account]; ex == nil {
+				r.reject(crm.KeyAccountNumber, strconv.FormatInt(r.account, 10), fmt.Sprintf("Account Number %d does not belong to any customer. Account numbers are given by localcrm; leave the cell blank to create a new customer.", r.account))
+				continue
+			}
+		}
+		if r.emailKey != "" {
+			if line, ok := seen[r.emailKey]; ok {
+				r.reject(crm.KeyEmail, email, fmt.Sprintf("Email %s is also on line %d of this file; each email may appear only once. Remove or merge one of the two rows.", email, line))
+				continue
+			}
+			seen[r.emailKey] = r.line
+			if other := byEmail[r.emailKey]; other != nil && (ex == nil || other.Customer.AccountNumber != ex.Customer.AccountNumber) {
+				if ex != nil {
+					r.reject(crm.KeyEmail, email, fmt.Sprintf("Email %s already belongs to customer %d, not to customer %d; an email may belong to one customer only.", email, other.Customer.AccountNumber, ex.Customer.AccountNumber))
+					continue
+				}
+				ex = other
+			}
+		}
+		if ex == nil {
+			sc := p.sc
+			sc.ApplyDefaults(r.customer)
+			if p.validate.Partial { // only now is it known that the record creates a customer
+				if err := sc.Validate(r.customer, crm.ValidateOptions{DateFormat: crm.DateISO}); err != nil {
+					var v *crm.ValidationError
+					errors.As(err, &v)
+					for _, pr := range v.Problems {
+						r.reject(pr.Field, pr.Value, pr.Message+" (No customer has this record's email or account number, so it would be created.)")
+					}
+					continue
+				}
+			}
+			r.outcome = "created"
+			creates = append(creates, r)
+			continue
+		}
+		acct := ex.Customer.AccountNumber
+		if !p.dry && ex.ImportID == p.imp.ID {
+			what := "Email " + email
+			if r.account != 0 {
+				what = fmt.Sprintf("Account Number %d", r.account)
+			}
+			r.reject(matchField(r), matchValue(r, email), fmt.Sprintf("%s is also on line %d of this file; each customer may appear only once. Remove or merge one of the two rows.", what, ex.ImportLine))
+			continue
+		}
+		switch policy {
+		case crm.DuplicateSkip:
+			r.outcome, r.customer.AccountNumber = "skipped", acct
+		case crm.DuplicateUpdate:
+			after := &crm.Customer{AccountNumber: acct, Values: maps.Clone(ex.Customer.Values)}
+			after.Merge(r.customer.Values)
+			if err := p.sc.Validate(after, crm.ValidateOptions{DateFormat: crm.DateISO}); err != nil {
+				r.reject(matchField(r), matchValue(r, email), fmt.Sprintf("Updating customer %d would leave it invalid: %s", acct, err))
+				continue
+			}
+			r.outcome, r.customer = "updated", after
+			updates = append(updates, r)
+			befores = append(befores, ex.Customer)
+		default:
+			if r.account != 0 {
+				r.reject(crm.KeyAccountNumber, strconv.FormatInt(r.account, 10), fmt.Sprintf("Account Number %d is an existing customer. To update existing customers, import with the duplicate policy \"update\"; to leave them as they are, \"skip\".", acct))
+			} else {
+				r.reject(crm.KeyEmail, email, fmt.Sprintf("Email %s already belongs to customer %d. To update existing customers, import with the duplicate policy \"update\"; to leave them as they are, \"skip\".", email, acct))
+			}
+		}
+	}
+	return creates, updates, befores, nil
+}
+
+func matchField(r *record) string {
+	if r.account != 0 {
+		return crm.KeyAccountNumber
+	}
+	return crm.KeyEmail
+}
+
+func matchValue(r *record, email string) string {
+	if r.account != 0 {
+		return strconv.FormatInt(r.account, 10)
+	}
+	return email
+}
+
+// commit writes one batch with the job's checkpoint in one transaction and
+// reports whether a cancel was requested.
+func (p *pass) commit(ctx context.Context, batch []*record) (bool, error) {
+	b, err := p.im.store.BeginBatch(ctx, p.imp, p.sc)
+	if err != nil {
+		return false, err
+	}
+	defer b.Rollback()
+	creates, updates, befores, err := p.decide(ctx, batch, b.Existing)
+	if err != nil {
+		return false, err
+	}
+	cs, lines := make([]*crm.Customer, len(creates)), make([]int, len(creates))
+	for i, r := range creates {
+		cs[i], lines[i] = r.customer, r.line
+	}
+	if err := b.Insert(ctx, cs, lines); err != nil {
+		return false, err
+	}
+	for i, r := range updates {
+		if err := b.Update(ctx, befores[i], r.customer, r.line); err != nil {
+			return false, err
+		}
+	}
+	counts := p.imp.Counts
+	for _, r := range batch {
+		counts.Records++
+		switch r.outcome {
+		case "created":
+			counts.Created++
+		case "updated":
+			counts.Updated++
+		case "skipped":
+			counts.Skipped++
+		default:
+			counts.Rejected++
+			b.Reject(store.Reject{Line: r.line, Cells: r.rejectCells(), Message: r.message(), Errors: r.errs})
+		}
+		if err := p.report.write(r); err != nil {
+			return false, err
+		}
+	}
+	counts.Batches++
+	size, err := p.report.flush()
+	if err != nil {
+		return false, err
+	}
+	prev, prevSize := p.imp.Counts, p.imp.ReportSize
+	p.imp.Counts, p.imp.ReportSize = counts, size
+	cancel, err := b.Commit(ctx)
+	if err != nil {
+		// The batch did not happen: the job keeps its last checkpoint, and
+		// the report is cut back to it on resume.
+		p.imp.Counts, p.imp.ReportSize = prev, prevSize
+		return false, err
+	}
+	return cancel, nil
+}
+
+func (r *record) rejectCells() []string {
+	if r.cells == nil {
+		return []string{r.raw}
+	}
+	return r.cells
+}
+
+// message joins a record's errors for the rejects file's error column.
+func (r *record) message() string {
+	msgs := make([]string, len(r.errs))
+	for i, e := range r.errs {
+		msgs[i] = e.Message
+	}
+	return strings.Join(msgs, " ")
+}
+
+func batchErrors(batch []*record) []crm.RowError {
+	var errs []crm.RowError
+	for _, r := range batch {
+		errs = append(errs, r.errs...)
+	}
+	return errs
+}
+
+// reportWriter appends one line per record to an import's report file. Its
+// size is part of each checkpoint: a resume cuts the file back to the size
+// of the last committed batch, so no record is reported twice.
+type reportWriter struct {
+	f  *os.File
+	bw *bufio.Writer
+	cw *countingWriter
+	w  *csvin.Writer
+}
+
+var reportHeader = []string{"line", "outcome", "account_number", "message"}
+
+func openReport(path string, size int64) (*reportWriter, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open report: %w", err)
+	}
+	if err := f.Truncate(size); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open report: %w", err)
+	}
+	if _, err := f.Seek(size, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open report: %w", err)
+	}
+	cw := &countingWriter{w: f, n: size}
+	bw := bufio.NewWriterSize(cw, 64<<10)
+	rw := &reportWriter{f: f, bw: bw, cw: cw, w: csvin.NewWriter(bw, ',')}
+	if size == 0 {
+		if err := rw.w.Write(reportHeader); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	return rw, nil
+}
+
+func (rw *reportWriter) write(r *record) error {
+	acct := ""
+	if r.customer != nil && r.customer.AccountNumber != 0 {
+		acct = strconv.FormatInt(r.customer.AccountNumber, 10)
+	}
+	return rw.w.Write([]string{strconv.Itoa(r.line), r.outcome, acct, r.message()})
+}
+
+// flush writes out what is buffered and returns the file's size.
+func (rw *reportWriter) flush() (int64, error) {
+	if err := rw.w.Flush(); err != nil {
+		return 0, fmt.Errorf("write report: %w", err)
+	}
+	if err := rw.bw.Flush(); err != nil {
+		return 0, fmt.Errorf("write report: %w", err)
+	}
+	return rw.cw.n, nil
+}
+
+func (rw *reportWriter) close() { rw.f.Close() }

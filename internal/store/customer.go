@@ -1,0 +1,391 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"localcrm/internal/crm"
+)
+
+// valueColumns are the customers table's columns for standard fields, named
+// by their keys, in the order of crm.StandardFields (account number aside).
+var valueColumns = []string{
+	"first_name", "last_name", "email", "company", "voice", "alternative", "fax", "comments", "customer_type",
+	"addr1_street1", "addr1_street2", "addr1_city", "addr1_state", "addr1_zip", "addr1_country",
+	"addr2_street1", "addr2_street2", "addr2_city", "addr2_state", "addr2_zip", "addr2_country",
+}
+
+// selectCustomerColumns must match scanCustomer.
+var selectCustomerColumns = "account_number, " + strings.Join(valueColumns, ", ") + ", custom, created_at, updated_at"
+
+// insertCustomerColumns must match customerArgs.
+var insertCustomerColumns = strings.Join(valueColumns, ", ") + ", email_key, custom, created_import, import_id, import_line, created_at, updated_at"
+
+// rowScanner is what *sql.Row and *sql.Rows share.
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanCustomer(r rowScanner) (*crm.Customer, error) {
+	var (
+		c                crm.Customer
+		vals             = make([]sql.NullString, len(valueColumns))
+		custom, cre, upd string
+	)
+	dest := make([]any, 0, len(valueColumns)+4)
+	dest = append(dest, &c.AccountNumber)
+	for i := range vals {
+		dest = append(dest, &vals[i])
+	}
+	dest = append(dest, &custom, &cre, &upd)
+	if err := r.Scan(dest...); err != nil {
+		return nil, err
+	}
+	c.Values = make(map[string]string, len(valueColumns))
+	for i, v := range vals {
+		if v.String != "" {
+			c.Values[valueColumns[i]] = v.String
+		}
+	}
+	if custom != "{}" {
+		var m map[string]string
+		if err := json.Unmarshal([]byte(custom), &m); err != nil {
+			return nil, fmt.Errorf("customer %d: custom values: %w", c.AccountNumber, err)
+		}
+		for k, v := range m {
+			c.Values[k] = v
+		}
+	}
+	c.CreatedAt, c.UpdatedAt = parseTime(cre), parseTime(upd)
+	return &c, nil
+}
+
+// customerArgs appends the insert arguments of c, in insertCustomerColumns
+// order.
+func customerArgs(args []any, c *crm.Customer, sc *crm.Schema, importID int64, line int, created bool, now string) []any {
+	for _, col := range valueColumns {
+		v := c.Values[col]
+		if col == crm.KeyEmail && v == "" {
+			args = append(args, nil)
+			continue
+		}
+		args = append(args, v)
+	}
+	args = append(args, emailKey(c), customJSON(c, sc))
+	var imp, ln any
+	if importID != 0 {
+		imp, ln = importID, line
+	}
+	createdImport := imp
+	if !created {
+		createdImport = nil
+	}
+	return append(args, createdImport, imp, ln, now, now)
+}
+
+func emailKey(c *crm.Customer) any {
+	if e := c.Values[crm.KeyEmail]; e != "" {
+		return crm.EmailKey(e)
+	}
+	return nil
+}
+
+// customJSON encodes the custom fields' values; json.Marshal sorts the keys,
+// so equal values give equal text.
+func customJSON(c *crm.Customer, sc *crm.Schema) string {
+	var m map[string]string
+	for _, f := range sc.Custom() {
+		if v := c.Values[f.Key]; v != "" {
+			if m == nil {
+				m = make(map[string]string)
+			}
+			m[f.Key] = v
+		}
+	}
+	if m == nil {
+		return "{}"
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// CreateCustomer validates c, gives it the defaults of the fields it leaves
+// blank and an account number, and saves it. An email held by another
+// customer is a *crm.ConflictError.
+func (s *Store) CreateCustomer(ctx context.Context, c *crm.Customer) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("create customer: %w", err)
+	}
+	defer rollback(tx)
+	sc, err := schema(ctx, tx)
+	if err != nil {
+		return err
+	}
+	sc.ApplyDefaults(c)
+	if err := sc.Validate(c, crm.ValidateOptions{}); err != nil {
+		return err
+	}
+	if err := checkEmailFree(ctx, tx, c); err != nil {
+		return err
+	}
+	now := s.now()
+	accounts, err := insertCustomers(ctx, tx, sc, []*crm.Customer{c}, 0, nil, formatTime(now))
+	if err != nil {
+		return err
+	}
+	c.AccountNumber = accounts[0]
+	c.CreatedAt, c.UpdatedAt = now.Truncate(1e6), now.Truncate(1e6)
+	return tx.Commit()
+}
+
+// insertRowsPerStatement keeps a multi-row INSERT under SQLite's limit of
+// 32766 bound parameters; one statement per few hundred rows instead of one
+// per row is most of the import's speed.
+const insertRowsPerStatement = 500
+
+// insertCustomers inserts cs with multi-row INSERT statements and returns
+// their new account numbers in order. lines, when not nil, gives each
+// customer's line in the import's file.
+func insertCustomers(ctx context.Context, tx *sql.Tx, sc *crm.Schema, cs []*crm.Customer, importID int64, lines []int, now string) ([]int64, error) {
+	accounts := make([]int64, 0, len(cs))
+	cols := strings.Count(insertCustomerColumns, ",") + 1
+	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	args := make([]any, 0, min(len(cs), insertRowsPerStatement)*cols)
+	for start := 0; start < len(cs); start += insertRowsPerStatement {
+		chunk := cs[start:min(start+insertRowsPerStatement, len(cs))]
+		args = args[:0]
+		for i, c := range chunk {
+			line := 0
+			if lines != nil {
+				line = lines[start+i]
+			}
+			args = customerArgs(args, c, sc, importID, line, true, now)
+		}
+		query := "INSERT INTO customers (" + insertCustomerColumns + ") VALUES " +
+			strings.Repeat(row+", ", len(chunk)-1) + row + " RETURNING account_number"
+		rows, err := tx.QueryContext(ctx, query, args...)
+		if err != nil {
+			return nil, insertError(err)
+		}
+		for rows.Next() {
+			var a int64
+			if err := rows.Scan(&a); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("insert customers: %w", err)
+			}
+			accounts = append(accounts, a)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, insertError(err)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, insertError(err)
+		}
+	}
+	if len(accounts) != len(cs) {
+		return nil, fmt.Errorf("insert customers: %d account numbers for %d customers", len(accounts), len(cs))
+	}
+	return accounts, nil
+}
+
+func insertError(err error) error {
+	if isUnique(err) {
+		return fmt.Errorf("insert customers: an email is already taken: %w", crm.ErrConflict)
+	}
+	return fmt.Errorf("insert customers: %w", err)
+}
+
+const findByEmailSQL = `SELECT account_number FROM customers WHERE email_key = ? AND account_number <> ?`
+
+// checkEmailFree returns a *crm.ConflictError when c's email belongs to
+// another customer. The unique index would refuse it anyway; asking first
+// lets the error name the customer that holds the address.
+func checkEmailFree(ctx context.Context, q queryer, c *crm.Customer) error {
+	key := emailKey(c)
+	if key == nil {
+		return nil
+	}
+	var holder int64
+	err := q.QueryRowContext(ctx, findByEmailSQL, key, c.AccountNumber).Scan(&holder)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check email: %w", err)
+	}
+	return &crm.ConflictError{Field: crm.KeyEmail, Value: c.Values[crm.KeyEmail], Account: holder}
+}
+
+var getCustomerSQL = `SELECT ` + selectCustomerColumns + ` FROM customers WHERE account_number = ?`
+
+// GetCustomer returns the customer with the account number.
+func (s *Store) GetCustomer(ctx context.Context, account int64) (*crm.Customer, error) {
+	return getCustomer(ctx, s.read, account)
+}
+
+func getCustomer(ctx context.Context, q queryer, account int64) (*crm.Customer, error) {
+	c, err := scanCustomer(q.QueryRowContext(ctx, getCustomerSQL, account))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("customer %d: %w", account, crm.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get customer %d: %w", account, err)
+	}
+	return c, nil
+}
+
+var updateCustomerSQL = `UPDATE customers SET ` + strings.Join(valueColumns, " = ?, ") + ` = ?, email_key = ?, custom = ?, updated_at = ? WHERE account_number = ?`
+
+// UpdateCustomer applies change to the customer with the account number and
+// saves the result after validating it, all in one transaction. change may
+// set a value to "" to clear it.
+func (s *Store) UpdateCustomer(ctx context.Context, account int64, change func(*crm.Customer) error) (*crm.Customer, error) {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("update customer: %w", err)
+	}
+	defer rollback(tx)
+	sc, err := schema(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := getCustomer(ctx, tx, account)
+	if err != nil {
+		return nil, err
+	}
+	if err := change(c); err != nil {
+		return nil, err
+	}
+	c.AccountNumber = account
+	if err := sc.Validate(c, crm.ValidateOptions{}); err != nil {
+		return nil, err
+	}
+	if err := checkEmailFree(ctx, tx, c); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if err := updateCustomer(ctx, tx, sc, c, formatTime(now)); err != nil {
+		return nil, err
+	}
+	c.UpdatedAt = now.Truncate(1e6)
+	return c, tx.Commit()
+}
+
+func updateCustomer(ctx context.Context, tx *sql.Tx, sc *crm.Schema, c *crm.Customer, now string) error {
+	args := make([]any, 0, len(valueColumns)+4)
+	for _, col := range valueColumns {
+		v := c.Values[col]
+		if col == crm.KeyEmail && v == "" {
+			args = append(args, nil)
+			continue
+		}
+		args = append(args, v)
+	}
+	args = append(args, emailKey(c), customJSON(c, sc), now, c.AccountNumber)
+	if _, err := tx.ExecContext(ctx, updateCustomerSQL, args...); err != nil {
+		if isUnique(err) {
+			return fmt.Errorf("update customer %d: email taken: %w", c.AccountNumber, crm.ErrConflict)
+		}
+		return fmt.Errorf("update customer %d: %w", c.AccountNumber, err)
+	}
+	return nil
+}
+
+// DeleteCustomer deletes the customer with the account number. The number
+// is never given to anyone else.
+func (s *Store) DeleteCustomer(ctx context.Context, account int64) error {
+	res, err := s.write.ExecContext(ctx, `DELETE FROM customers WHERE account_number = ?`, account)
+	if err != nil {
+		return fmt.Errorf("delete customer %d: %w", account, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("customer %d: %w", account, crm.ErrNotFound)
+	}
+	return nil
+}
+
+// CustomerFilter selects a page of customers.
+type CustomerFilter struct {
+	Search string // matched anywhere in name, email, company or a phone number, ignoring case
+	Limit  int    // 0 means 50
+	Offset int
+}
+
+const searchWhere = `
+	WHERE ? = '' OR first_name LIKE ? ESCAPE '\' OR last_name LIKE ? ESCAPE '\'
+	   OR (first_name || ' ' || last_name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\'
+	   OR company LIKE ? ESCAPE '\' OR voice LIKE ? ESCAPE '\' OR alternative LIKE ? ESCAPE '\' OR fax LIKE ? ESCAPE '\'`
+
+var listCustomersSQL = `SELECT ` + selectCustomerColumns + ` FROM customers` + searchWhere + `
+	ORDER BY account_number LIMIT ? OFFSET ?`
+
+const countCustomersSQL = `SELECT count(*) FROM customers` + searchWhere
+
+// ListCustomers returns a page of the customers that match f, in account
+// number order, and how many match in all.
+func (s *Store) ListCustomers(ctx context.Context, f CustomerFilter) ([]*crm.Customer, int, error) {
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	q := strings.TrimSpace(f.Search)
+	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
+	args := []any{q, like, like, like, like, like, like, like, like}
+	var total int
+	if err := s.read.QueryRowContext(ctx, countCustomersSQL, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count customers: %w", err)
+	}
+	rows, err := s.read.QueryContext(ctx, listCustomersSQL, append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list customers: %w", err)
+	}
+	defer rows.Close()
+	var cs []*crm.Customer
+	for rows.Next() {
+		c, err := scanCustomer(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list customers: %w", err)
+		}
+		cs = append(cs, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list customers: %w", err)
+	}
+	return cs, total, nil
+}
+
+// CountCustomers returns how many customers there are.
+func (s *Store) CountCustomers(ctx context.Context) (int, error) {
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM customers`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count customers: %w", err)
+	}
+	return n, nil
+}
+
+var allCustomersSQL = `SELECT ` + selectCustomerColumns + ` FROM customers ORDER BY account_number`
+
+// EachCustomer calls fn for every customer in account number order,
+// streaming them so that an export of any size runs in little memory.
+func (s *Store) EachCustomer(ctx context.Context, fn func(*crm.Customer) error) error {
+	rows, err := s.read.QueryContext(ctx, allCustomersSQL)
+	if err != nil {
+		return fmt.Errorf("export customers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanCustomer(rows)
+		if err != nil {
+			return fmt.Errorf("export customers: %w", err)
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("export customers: %w", err)
+	}
+	return nil
+}

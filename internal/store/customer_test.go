@@ -1,0 +1,233 @@
+package store_test
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+
+	"localcrm/internal/crm"
+	"localcrm/internal/store"
+)
+
+func TestCreateCustomerStoresNormalizedValues(t *testing.T) {
+	st := openTestStore(t)
+	ctx := t.Context()
+	mustCreateField(t, st, crm.Field{Key: "tier", Type: crm.TypePicklist, Values: []string{"Gold", "Silver"}})
+	mustCreateField(t, st, crm.Field{Key: "since", Type: crm.TypeDate})
+	mustCreateField(t, st, crm.Field{Key: "vip", Type: crm.TypeCheckbox})
+	c := customer("first_name", "  Zoë ", "last_name", "Lee", "email", "zoe+crm@example.com",
+		"since", "02/29/2024", "tier", "gold", "vip", "Y", "company", "")
+	mustCreate(t, st, c)
+	got, err := st.GetCustomer(ctx, c.AccountNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"first_name": "Zoë", "last_name": "Lee", "email": "zoe+crm@example.com", "customer_type": "Default",
+		"since": "2024-02-29", "tier": "Gold", "vip": "true",
+	}
+	if !reflect.DeepEqual(got.Values, want) {
+		t.Errorf("stored values = %v, want %v", got.Values, want)
+	}
+	if got.CreatedAt.IsZero() || !got.CreatedAt.Equal(c.CreatedAt) || !got.UpdatedAt.Equal(got.CreatedAt) {
+		t.Errorf("times: stored created %v updated %v, returned created %v", got.CreatedAt, got.UpdatedAt, c.CreatedAt)
+	}
+}
+
+func TestCreateCustomerRefusesInvalid(t *testing.T) {
+	st := openTestStore(t)
+	ctx := t.Context()
+	for _, c := range []*crm.Customer{
+		customer("first_name", "Ann"),
+		customer("first_name", "Ann", "last_name", "Lee", "email", "not an email"),
+		customer("first_name", "Ann", "last_name", "Lee", "nope", "x"),
+		customer("first_name", "Ann", "last_name", "Lee", "account_number", "5"),
+	} {
+		if err := st.CreateCustomer(ctx, c); !errors.Is(err, crm.ErrInvalid) {
+			t.Errorf("CreateCustomer(%v) error = %v, want ErrInvalid", c.Values, err)
+		}
+	}
+	if n, _ := st.CountCustomers(ctx); n != 0 {
+		t.Errorf("%d customers saved, want 0", n)
+	}
+}
+
+func TestUpdateCustomer(t *testing.T) {
+	st := openTestStore(t)
+	ctx := t.Context()
+	account := mustCreate(t, st, customer("first_name", "Ann", "last_name", "Lee", "company", "Acme", "voice", "555-0100"))
+
+	c, err := st.UpdateCustomer(ctx, account, func(c *crm.Customer) error {
+		c.Set("company", "")       // clears
+		c.Set("voice", "555-0199") // changes
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("UpdateCustomer: %v", err)
+	}
+	got, _ := st.GetCustomer(ctx, account)
+	want := map[string]string{"first_name": "Ann", "last_name": "Lee", "voice": "555-0199", "customer_type": "Default"}
+	if !reflect.DeepEqual(got.Values, want) {
+		t.Errorf("after update = %v, want %v", got.Values, want)
+	}
+	if !got.UpdatedAt.Equal(c.UpdatedAt) || got.UpdatedAt.Before(got.CreatedAt) {
+		t.Errorf("updated_at = %v, returned %v, created %v", got.UpdatedAt, c.UpdatedAt, got.CreatedAt)
+	}
+
+	// An invalid change is refused as a whole.
+	_, err = st.UpdateCustomer(ctx, account, func(c *crm.Customer) error {
+		c.Set("first_name", "Annie")
+		c.Set("last_name", "")
+		return nil
+	})
+	if !errors.Is(err, crm.ErrInvalid) {
+		t.Errorf("clearing last name: error = %v, want ErrInvalid", err)
+	}
+	// So is one the change function refuses.
+	stop := errors.New("stop")
+	if _, err := st.UpdateCustomer(ctx, account, func(c *crm.Customer) error {
+		c.Set("first_name", "Annie")
+		return stop
+	}); !errors.Is(err, stop) {
+		t.Errorf("UpdateCustomer returned %v, want the change function's error", err)
+	}
+	if got, _ := st.GetCustomer(ctx, account); got.Get("first_name") != "Ann" {
+		t.Errorf("first name = %q after refused changes, want Ann", got.Get("first_name"))
+	}
+}
+
+func TestMissingCustomerIsNotFound(t *testing.T) {
+	st := openTestStore(t)
+	ctx := t.Context()
+	if _, err := st.GetCustomer(ctx, 10000000); !errors.Is(err, crm.ErrNotFound) {
+		t.Errorf("GetCustomer error = %v, want ErrNotFound", err)
+	}
+	if _, err := st.UpdateCustomer(ctx, 10000000, func(*crm.Customer) error { return nil }); !errors.Is(err, crm.ErrNotFound) {
+		t.Errorf("UpdateCustomer error = %v, want ErrNotFound", err)
+	}
+	if err := st.DeleteCustomer(ctx, 10000000); !errors.Is(err, crm.ErrNotFound) {
+		t.Errorf("DeleteCustomer error = %v, want ErrNotFound", err)
+	}
+}
+
+// accounts lists the account numbers of cs.
+func accounts(cs []*crm.Customer) []int64 {
+	var as []int64
+	for _, c := range cs {
+		as = append(as, c.AccountNumber)
+	}
+	return as
+}
+
+func TestSearch(t *testing.T) {
+	st := openTestStore(t)
+	ann := mustCreate(t, st, customer("first_name", "Ann", "last_name", "Lee", "email", "ann@acme.example", "company", "Acme Corp", "voice", "+1 555-0100"))
+	bob := mustCreate(t, st, customer("first_name", "Bob", "last_name", "Stone", "email", "bob@globex.example", "company", "Globex", "fax", "020 7946 0000"))
+	zoe := mustCreate(t, st, customer("first_name", "Zoë", "last_name", "Lee", "alternative", "555-0177", "company", "100% Pure_Juice"))
+
+	tests := []struct {
+		search string
+		want   []int64
+	}{
+		{"", []int64{ann, bob, zoe}},
+		{"ann", []int64{ann}},            // first name, any case
+		{"LEE", []int64{ann, zoe}},       // last name
+		{"Ann Lee", []int64{ann}},        // full name
+		{"  ann lee ", []int64{ann}},     // trimmed
+		{"Zoë", []int64{zoe}},            // non-ASCII
+		{"globex.example", []int64{bob}}, // email
+		{"acme", []int64{ann}},           // company (and email)
+		{"555-01", []int64{ann, zoe}},    // voice, alternative
+		{"7946", []int64{bob}},           // fax
+		{"100%", []int64{zoe}},           // % is literal...
+		{"Acme%Corp", nil},               // ...not a wildcard
+		{"Pure_", []int64{zoe}},          // _ is literal...
+		{"P_re", nil},                    // ...not a wildcard
+		{"nobody", nil},
+	}
+	for _, tt := range tests {
+		cs, total, err := st.ListCustomers(t.Context(), store.CustomerFilter{Search: tt.search})
+		if err != nil {
+			t.Fatalf("ListCustomers(%q): %v", tt.search, err)
+		}
+		if got := accounts(cs); !slices.Equal(got, tt.want) || total != len(tt.want) {
+			t.Errorf("search %q = %v (total %d), want %v", tt.search, got, total, tt.want)
+		}
+	}
+}
+
+func TestListPages(t *testing.T) {
+	st := openTestStore(t)
+	var all []int64
+	for i := range 7 {
+		all = append(all, mustCreate(t, st, customer("first_name", fmt.Sprintf("C%d", i), "last_name", "Page")))
+	}
+	mustCreate(t, st, customer("first_name", "Other", "last_name", "Person"))
+	tests := []struct {
+		f         store.CustomerFilter
+		want      []int64
+		wantTotal int
+	}{
+		{store.CustomerFilter{Search: "page", Limit: 3}, all[0:3], 7},
+		{store.CustomerFilter{Search: "page", Limit: 3, Offset: 3}, all[3:6], 7},
+		{store.CustomerFilter{Search: "page", Limit: 3, Offset: 6}, all[6:7], 7},
+		{store.CustomerFilter{Search: "page", Limit: 3, Offset: 9}, nil, 7},
+		{store.CustomerFilter{Limit: 100}, append(slices.Clone(all), all[6]+1), 8},
+		{store.CustomerFilter{}, append(slices.Clone(all), all[6]+1), 8}, // 0 means the default page size
+	}
+	for _, tt := range tests {
+		cs, total, err := st.ListCustomers(t.Context(), tt.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := accounts(cs); !slices.Equal(got, tt.want) || total != tt.wantTotal {
+			t.Errorf("ListCustomers(%+v) = %v (total %d), want %v (total %d)", tt.f, got, total, tt.want, tt.wantTotal)
+		}
+	}
+}
+
+func TestEachCustomerStreamsAllInOrder(t *testing.T) {
+	st := openTestStore(t)
+	ctx := t.Context()
+	mustCreateField(t, st, crm.Field{Key: "n", Type: crm.TypeNumber})
+	const n = 120 // more than a page of ListCustomers
+	var want []int64
+	for i := range n {
+		want = append(want, mustCreate(t, st, customer("first_name", "C", "last_name", fmt.Sprint(i), "n", fmt.Sprint(i))))
+	}
+	if err := st.DeleteCustomer(ctx, want[5]); err != nil {
+		t.Fatal(err)
+	}
+	want = slices.Delete(want, 5, 6)
+
+	var got []int64
+	err := st.EachCustomer(ctx, func(c *crm.Customer) error {
+		if c.Get("n") != c.Get("last_name") {
+			return fmt.Errorf("customer %d: custom value %q, want %q", c.AccountNumber, c.Get("n"), c.Get("last_name"))
+		}
+		got = append(got, c.AccountNumber)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("EachCustomer: %v", err)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("EachCustomer visited %d customers %v..., want %d in account order", len(got), got[:min(5, len(got))], len(want))
+	}
+
+	// An error from fn stops the walk and comes back as it is.
+	stop := errors.New("stop")
+	calls := 0
+	err = st.EachCustomer(ctx, func(*crm.Customer) error {
+		calls++
+		if calls == 3 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || calls != 3 {
+		t.Errorf("EachCustomer with fn failing at 3: error = %v after %d calls, want stop after 3", err, calls)
+	}
+}

@@ -1,0 +1,448 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"localcrm/internal/crm"
+)
+
+// importColumns must match scanImport.
+const importColumns = `id, status, file_name, file_size, encoding, delimiter, header_line, columns, options,
+	total, records, created, updated, skipped, rejected, batches, report_size, error, created_by, worker,
+	cancel_requested, created_at, started_at, finished_at, heartbeat_at`
+
+func scanImport(r rowScanner) (*crm.Import, error) {
+	var (
+		imp                    crm.Import
+		columns, options       string
+		cre, start, fin, heart string
+	)
+	err := r.Scan(&imp.ID, &imp.Status, &imp.FileName, &imp.FileSize, &imp.Encoding, &imp.Delimiter, &imp.HeaderLine,
+		&columns, &options, &imp.Total, &imp.Counts.Records, &imp.Counts.Created, &imp.Counts.Updated, &imp.Counts.Skipped,
+		&imp.Counts.Rejected, &imp.Counts.Batches, &imp.ReportSize, &imp.Error, &imp.CreatedBy, &imp.Worker,
+		&imp.CancelRequested, &cre, &start, &fin, &heart)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(columns), &imp.Columns); err != nil {
+		return nil, fmt.Errorf("import %d: columns: %w", imp.ID, err)
+	}
+	if err := json.Unmarshal([]byte(options), &imp.Options); err != nil {
+		return nil, fmt.Errorf("import %d: options: %w", imp.ID, err)
+	}
+	imp.CreatedAt, imp.StartedAt, imp.FinishedAt, imp.HeartbeatAt = parseTime(cre), parseTime(start), parseTime(fin), parseTime(heart)
+	return &imp, nil
+}
+
+const insertImportSQL = `
+	INSERT INTO imports (status, file_name, file_size, encoding, delimiter, header_line, columns, options, total, created_by, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	RETURNING id`
+
+// CreateImport records a new import job and sets its ID.
+func (s *Store) CreateImport(ctx context.Context, imp *crm.Import) error {
+	columns, _ := json.Marshal(nonNil(imp.Columns))
+	options, _ := json.Marshal(imp.Options)
+	imp.CreatedAt = s.now().Truncate(1e6)
+	err := s.write.QueryRowContext(ctx, insertImportSQL, imp.Status, imp.FileName, imp.FileSize, imp.Encoding, imp.Delimiter,
+		imp.HeaderLine, string(columns), string(options), imp.Total, imp.CreatedBy, formatTime(imp.CreatedAt)).Scan(&imp.ID)
+	if err != nil {
+		return fmt.Errorf("create import: %w", err)
+	}
+	return nil
+}
+
+var getImportSQL = `SELECT ` + importColumns + ` FROM imports WHERE id = ?`
+
+// GetImport returns the import job with the id.
+func (s *Store) GetImport(ctx context.Context, id int64) (*crm.Import, error) {
+	imp, err := scanImport(s.read.QueryRowContext(ctx, getImportSQL, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("import %d: %w", id, crm.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get import %d: %w", id, err)
+	}
+	return imp, nil
+}
+
+var listImportsSQL = `SELECT ` + importColumns + ` FROM imports ORDER BY id DESC`
+
+// ListImports returns every import job, newest first.
+func (s *Store) ListImports(ctx context.Context) ([]*crm.Import, error) {
+	rows, err := s.read.QueryContext(ctx, listImportsSQL)
+	if err != nil {
+		return nil, fmt.Errorf("list imports: %w", err)
+	}
+	defer rows.Close()
+	var imps []*crm.Import
+	for rows.Next() {
+		imp, err := scanImport(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list imports: %w", err)
+		}
+		imps = append(imps, imp)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list imports: %w", err)
+	}
+	return imps, nil
+}
+
+const updateImportSQL = `
+	UPDATE imports
+	SET status = ?, options = ?, total = ?, records = ?, created = ?, updated = ?, skipped = ?, rejected = ?,
+	    batches = ?, report_size = ?, error = ?, worker = ?, started_at = ?, finished_at = ?, heartbeat_at = ?
+	WHERE id = ?`
+
+func updateImport(ctx context.Context, q queryer, imp *crm.Import) error {
+	options, _ := json.Marshal(imp.Options)
+	c := imp.Counts
+	_, err := q.ExecContext(ctx, updateImportSQL, imp.Status, string(options), imp.Total, c.Records, c.Created, c.Updated,
+		c.Skipped, c.Rejected, c.Batches, imp.ReportSize, imp.Error, imp.Worker, formatTime(imp.StartedAt),
+		formatTime(imp.FinishedAt), formatTime(imp.HeartbeatAt), imp.ID)
+	if err != nil {
+		return fmt.Errorf("update import %d: %w", imp.ID, err)
+	}
+	return nil
+}
+
+// UpdateImport saves an import job's status, options, counters and times.
+func (s *Store) UpdateImport(ctx context.Context, imp *crm.Import) error {
+	return updateImport(ctx, s.write, imp)
+}
+
+const claimImportSQL = `
+	UPDATE imports SET status = 'running', worker = ?, heartbeat_at = ?, error = '', cancel_requested = 0
+	WHERE id = ? AND status = ?`
+
+// ClaimImport makes worker the runner of the import if it still has the
+// status from, so that two processes never run one import at once. It
+// returns crm.ErrConflict when another process got there first.
+func (s *Store) ClaimImport(ctx context.Context, id int64, from crm.ImportStatus, worker string) error {
+	res, err := s.write.ExecContext(ctx, claimImportSQL, worker, formatTime(s.now()), id, from)
+	if err != nil {
+		return fmt.Errorf("claim import %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("import %d is no longer %s: %w", id, from, crm.ErrConflict)
+	}
+	return nil
+}
+
+const interruptSQL = `UPDATE imports SET status = 'interrupted', worker = '' WHERE id = ? AND status = 'running' AND worker = ?`
+
+// MarkInterrupted sets a running import whose worker is gone to interrupted,
+// unless another worker has claimed it meanwhile.
+func (s *Store) MarkInterrupted(ctx context.Context, id int64, worker string) error {
+	if _, err := s.write.ExecContext(ctx, interruptSQL, id, worker); err != nil {
+		return fmt.Errorf("mark import %d interrupted: %w", id, err)
+	}
+	return nil
+}
+
+// RequestCancel asks the worker of a running import to stop after the batch
+// in flight; the worker sees it at its next checkpoint.
+func (s *Store) RequestCancel(ctx context.Context, id int64) error {
+	res, err := s.write.ExecContext(ctx, `UPDATE imports SET cancel_requested = 1 WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("cancel import %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("import %d: %w", id, crm.ErrNotFound)
+	}
+	return nil
+}
+
+// DeleteImport deletes an import job and its errors. The customers it
+// loaded stay.
+func (s *Store) DeleteImport(ctx context.Context, id int64) error {
+	res, err := s.write.ExecContext(ctx, `DELETE FROM imports WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete import %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("import %d: %w", id, crm.ErrNotFound)
+	}
+	return nil
+}
+
+const importErrorsSQL = `
+	SELECT line, field, value, message FROM import_errors
+	WHERE import_id = ? AND line > ? ORDER BY line, rowid LIMIT ?`
+
+// ImportErrors returns the first limit errors of an import, in file order
+// (limit < 0: all of them).
+func (s *Store) ImportErrors(ctx context.Context, id int64, limit int) ([]crm.RowError, error) {
+	return s.ImportErrorsAfter(ctx, id, 0, limit)
+}
+
+// ImportErrorsAfter returns up to limit errors of an import on lines after
+// line, in file order, for following an import as it runs.
+func (s *Store) ImportErrorsAfter(ctx context.Context, id int64, line, limit int) ([]crm.RowError, error) {
+	rows, err := s.read.QueryContext(ctx, importErrorsSQL, id, line, limit)
+	if err != nil {
+		return nil, fmt.Errorf("import %d errors: %w", id, err)
+	}
+	defer rows.Close()
+	errs := []crm.RowError{}
+	for rows.Next() {
+		var e crm.RowError
+		if err := rows.Scan(&e.Line, &e.Field, &e.Value, &e.Message); err != nil {
+			return nil, fmt.Errorf("import %d errors: %w", id, err)
+		}
+		errs = append(errs, e)
+	}
+	return errs, rows.Err()
+}
+
+// Reject is a record an import could not load, as it was read.
+type Reject struct {
+	Line    int
+	Cells   []string // the row's cells; for a row that could not be parsed, its raw text alone
+	Message string   // every reason, for the rejects file's error column
+	Errors  []crm.RowError
+}
+
+const importRejectsSQL = `SELECT line, cells, message FROM import_rejects WHERE import_id = ? ORDER BY line`
+
+// EachReject calls fn for every rejected record of an import, in file order.
+func (s *Store) EachReject(ctx context.Context, id int64, fn func(Reject) error) error {
+	rows, err := s.read.QueryContext(ctx, importRejectsSQL, id)
+	if err != nil {
+		return fmt.Errorf("import %d rejects: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r Reject
+		var cells string
+		if err := rows.Scan(&r.Line, &cells, &r.Message); err != nil {
+			return fmt.Errorf("import %d rejects: %w", id, err)
+		}
+		if err := json.Unmarshal([]byte(cells), &r.Cells); err != nil {
+			return fmt.Errorf("import %d rejects: %w", id, err)
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Batch is one write transaction of an import: the customers of one batch,
+// its rejects and the job's checkpoint commit together or not at all, so a
+// resume continues exactly after the last committed batch.
+type Batch struct {
+	tx      *sql.Tx
+	sc      *crm.Schema
+	imp     *crm.Import
+	now     string
+	rejects []Reject
+}
+
+// BeginBatch starts a batch of imp, whose records were validated against
+// sc. SQLite takes the write lock at once, so what Existing reports cannot
+// change before Commit: no other import can take an email in between.
+func (s *Store) BeginBatch(ctx context.Context, imp *crm.Import, sc *crm.Schema) (*Batch, error) {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("import %d: begin batch: %w", imp.ID, err)
+	}
+	return &Batch{tx: tx, sc: sc, imp: imp, now: formatTime(s.now())}, nil
+}
+
+// Existing is a customer found by an import's email or account number, with
+// the import and line that created or last changed it.
+type Existing struct {
+	Customer   *crm.Customer
+	ImportID   int64
+	ImportLine int
+}
+
+// inListMax bounds the parameters of one IN list.
+const inListMax = 500
+
+// Existing returns the customers whose email key or account number is among
+// those given, keyed by email key and by account number, as this batch sees
+// them.
+func (b *Batch) Existing(ctx context.Context, emailKeys []string, accounts []int64) (map[string]*Existing, map[int64]*Existing, error) {
+	return findExisting(ctx, b.tx, emailKeys, accounts)
+}
+
+// Existing is Batch.Existing outside any batch, for a dry run.
+func (s *Store) Existing(ctx context.Context, emailKeys []string, accounts []int64) (map[string]*Existing, map[int64]*Existing, error) {
+	return findExisting(ctx, s.read, emailKeys, accounts)
+}
+
+func findExisting(ctx context.Context, q queryer, emailKeys []string, accounts []int64) (byEmail map[string]*Existing, byAccount map[int64]*Existing, err error) {
+	byEmail, byAccount = map[string]*Existing{}, map[int64]*Existing{}
+	add := func(query string, args []any) error {
+		rows, err := q.QueryContext(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("find existing customers: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e, err := scanExisting(rows)
+			if err != nil {
+				return fmt.Errorf("find existing customers: %w", err)
+			}
+			byAccount[e.Customer.AccountNumber] = e
+			if em := e.Customer.Get(crm.KeyEmail); em != "" {
+				byEmail[crm.EmailKey(em)] = e
+			}
+		}
+		return rows.Err()
+	}
+	for start := 0; start < len(emailKeys); start += inListMax {
+		chunk := emailKeys[start:min(start+inListMax, len(emailKeys))]
+		if err := add(existingByEmailSQL(len(chunk)), anySlice(chunk)); err != nil {
+			return nil, nil, err
+		}
+	}
+	for start := 0; start < len(accounts); start += inListMax {
+		chunk := accounts[start:min(start+inListMax, len(accounts))]
+		if err := add(existingByAccountSQL(len(chunk)), anySlice(chunk)); err != nil {
+			return nil, nil, err
+		}
+	}
+	return byEmail, byAccount, nil
+}
+
+func anySlice[T any](xs []T) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
+}
+
+func existingByEmailSQL(n int) string {
+	return `SELECT ` + selectCustomerColumns + `, coalesce(import_id, 0), coalesce(import_line, 0)
+	FROM customers WHERE email_key IN (` + placeholders(n) + `)`
+}
+
+func existingByAccountSQL(n int) string {
+	return `SELECT ` + selectCustomerColumns + `, coalesce(import_id, 0), coalesce(import_line, 0)
+	FROM customers WHERE account_number IN (` + placeholders(n) + `)`
+}
+
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+func scanExisting(rows *sql.Rows) (*Existing, error) {
+	var e Existing
+	c, err := scanCustomer(scanTail{rows, []any{&e.ImportID, &e.ImportLine}})
+	if err != nil {
+		return nil, err
+	}
+	e.Customer = c
+	return &e, nil
+}
+
+// scanTail scans a customer row followed by extra columns.
+type scanTail struct {
+	r     rowScanner
+	extra []any
+}
+
+func (s scanTail) Scan(dest ...any) error { return s.r.Scan(append(dest, s.extra...)...) }
+
+// Insert saves new customers with the lines of the file they came from and
+// sets their account numbers.
+func (b *Batch) Insert(ctx context.Context, cs []*crm.Customer, lines []int) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	accounts, err := insertCustomers(ctx, b.tx, b.sc, cs, b.imp.ID, lines, b.now)
+	if err != nil {
+		return fmt.Errorf("import %d: %w", b.imp.ID, err)
+	}
+	for i, c := range cs {
+		c.AccountNumber = accounts[i]
+	}
+	return nil
+}
+
+const updateProvenanceSQL = `UPDATE customers SET import_id = ?, import_line = ? WHERE account_number = ?`
+
+const insertChangeSQL = `INSERT INTO import_changes (import_id, account_number, line, before) VALUES (?, ?, ?, ?)`
+
+// Update saves after, an existing customer updated by the record at line,
+// and keeps before, its values until now, so that the import can be
+// reverted.
+func (b *Batch) Update(ctx context.Context, before, after *crm.Customer, line int) error {
+	if err := updateCustomer(ctx, b.tx, b.sc, after, b.now); err != nil {
+		return err
+	}
+	if _, err := b.tx.ExecContext(ctx, updateProvenanceSQL, b.imp.ID, line, after.AccountNumber); err != nil {
+		return fmt.Errorf("import %d: update customer %d: %w", b.imp.ID, after.AccountNumber, err)
+	}
+	prev, _ := json.Marshal(before.Values)
+	if _, err := b.tx.ExecContext(ctx, insertChangeSQL, b.imp.ID, after.AccountNumber, line, string(prev)); err != nil {
+		return fmt.Errorf("import %d: record change of customer %d: %w", b.imp.ID, after.AccountNumber, err)
+	}
+	return nil
+}
+
+// Reject records a record that could not be loaded; it is written at Commit.
+func (b *Batch) Reject(r Reject) { b.rejects = append(b.rejects, r) }
+
+// Commit writes the rejects and the job's checkpoint (its counters and
+// report size as they are now in the job) and commits everything. It reports
+// whether someone asked to cancel the import meanwhile.
+func (b *Batch) Commit(ctx context.Context) (cancelRequested bool, err error) {
+	defer rollback(b.tx)
+	if err := b.writeRejects(ctx); err != nil {
+		return false, err
+	}
+	b.imp.HeartbeatAt = parseTime(b.now)
+	if err := updateImport(ctx, b.tx, b.imp); err != nil {
+		return false, err
+	}
+	if err := b.tx.QueryRowContext(ctx, `SELECT cancel_requested FROM imports WHERE id = ?`, b.imp.ID).Scan(&cancelRequested); err != nil {
+		return false, fmt.Errorf("import %d: checkpoint: %w", b.imp.ID, err)
+	}
+	if err := b.tx.Commit(); err != nil {
+		return false, fmt.Errorf("import %d: commit batch: %w", b.imp.ID, err)
+	}
+	return cancelRequested, nil
+}
+
+// Rollback abandons the batch.
+func (b *Batch) Rollback() { rollback(b.tx) }
+
+func (b *Batch) writeRejects(ctx context.Context) error {
+	const perStatement = 1000
+	for start := 0; start < len(b.rejects); start += perStatement {
+		chunk := b.rejects[start:min(start+perStatement, len(b.rejects))]
+		var rejArgs, errArgs []any
+		nerr := 0
+		for _, r := range chunk {
+			cells, _ := json.Marshal(nonNil(r.Cells))
+			rejArgs = append(rejArgs, b.imp.ID, r.Line, string(cells), r.Message)
+			for _, e := range r.Errors {
+				errArgs = append(errArgs, b.imp.ID, e.Line, e.Field, e.Value, e.Message)
+				nerr++
+			}
+		}
+		q := `INSERT INTO import_rejects (import_id, line, cells, message) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(chunk)), ", ")
+		if _, err := b.tx.ExecContext(ctx, q, rejArgs...); err != nil {
+			return fmt.Errorf("import %d: save rejects: %w", b.imp.ID, err)
+		}
+		for e := 0; e < nerr; e += perStatement {
+			n := min(perStatement, nerr-e)
+			q := `INSERT INTO import_errors (import_id, line, field, value, message) VALUES ` +
+				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", n), ", ")
+			if _, err := b.tx.ExecContext(ctx, q, errArgs[e*5:(e+n)*5]...); err != nil {
+				return fmt.Errorf("import %d: save errors: %w", b.imp.ID, err)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,357 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"localcrm/internal/crm"
+	"localcrm/internal/store"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// openTestStore opens a new database file in a temporary directory; it is
+// closed when the test ends.
+func openTestStore(t *testing.T) *store.Store {
+	t.Helper()
+	return openStoreAt(t, filepath.Join(t.TempDir(), "localcrm.db"))
+}
+
+// openStoreAt opens the database file at path, as a process starting would;
+// it is closed when the test ends, if the test has not closed it already.
+func openStoreAt(t *testing.T, path string) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", path, err)
+	}
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return st
+}
+
+// reopen closes st and opens its file again, as a restart of the process
+// would.
+func reopen(t *testing.T, st *store.Store) *store.Store {
+	t.Helper()
+	if err := st.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	return openStoreAt(t, st.Path())
+}
+
+// customer builds a customer from key, value pairs.
+func customer(kv ...string) *crm.Customer {
+	c := &crm.Customer{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		c.Set(kv[i], kv[i+1])
+	}
+	return c
+}
+
+// mustCreate saves c and returns its account number.
+func mustCreate(t *testing.T, st *store.Store, c *crm.Customer) int64 {
+	t.Helper()
+	if err := st.CreateCustomer(t.Context(), c); err != nil {
+		t.Fatalf("CreateCustomer(%v): %v", c.Values, err)
+	}
+	return c.AccountNumber
+}
+
+func mustCreateField(t *testing.T, st *store.Store, f crm.Field) {
+	t.Helper()
+	if err := st.CreateField(t.Context(), &f); err != nil {
+		t.Fatalf("CreateField(%s): %v", f.Key, err)
+	}
+}
+
+func TestAccountNumbersStartAt10000000AndAreNeverReused(t *testing.T) {
+	st := openTestStore(t)
+	ctx := t.Context()
+	for i, name := range []string{"Ann", "Bob", "Cleo"} {
+		got := mustCreate(t, st, customer("first_name", name, "last_name", "Lee"))
+		if want := int64(crm.AccountNumberStart + i); got != want {
+			t.Errorf("account number of customer %d = %d, want %d", i+1, got, want)
+		}
+	}
+	// Deleting the newest customer must not free its number, not even
+	// after a restart (SQLite reuses the largest rowid without
+	// AUTOINCREMENT).
+	if err := st.DeleteCustomer(ctx, 10000002); err != nil {
+		t.Fatal(err)
+	}
+	st = reopen(t, st)
+	if got := mustCreate(t, st, customer("first_name", "Dan", "last_name", "Lee")); got != 10000003 {
+		t.Errorf("account number after deleting the newest and reopening = %d, want 10000003", got)
+	}
+	if _, err := st.GetCustomer(ctx, 10000002); !errors.Is(err, crm.ErrNotFound) {
+		t.Errorf("GetCustomer(deleted 10000002) error = %v, want ErrNotFound", err)
+	}
+}
+
+func TestEmailIsUniqueIgnoringCase(t *testing.T) {
+	st := openTestStore(t)
+	ctx := t.Context()
+	ann := mustCreate(t, st, customer("first_name", "Ann", "last_name", "Lee", "email", "ann.lee@example.com"))
+	bob := mustCreate(t, st, customer("first_name", "Bob", "last_name", "Stone", "email", "bob@example.com"))
+
+	err := st.CreateCustomer(ctx, customer("first_name", "Annie", "last_name", "Lee", "email", "Ann.Lee@EXAMPLE.com"))
+	var ce *crm.ConflictError
+	if !errors.As(err, &ce) {
+		t.Fatalf("CreateCustomer with the same email in other case: error = %v, want a *crm.ConflictError", err)
+	}
+	if !errors.Is(err, crm.ErrConflict) {
+		t.Errorf("errors.Is(%v, ErrConflict) = false", err)
+	}
+	if ce.Account != ann || ce.Field != crm.KeyEmail || ce.Value != "Ann.Lee@EXAMPLE.com" {
+		t.Errorf("ConflictError = %+v, want account %d, field email, value Ann.Lee@EXAMPLE.com", *ce, ann)
+	}
+	if n, err := st.CountCustomers(ctx); err != nil || n != 2 {
+		t.Errorf("CountCustomers = %d, %v; want 2: the refused customer must not be saved", n, err)
+	}
+
+	// Taking another customer's email by an edit is refused the same way.
+	_, err = st.UpdateCustomer(ctx, bob, func(c *crm.Customer) error {
+		c.Set(crm.KeyEmail, "ANN.LEE@example.com")
+		return nil
+	})
+	if !errors.As(err, &ce) || ce.Account != ann {
+		t.Errorf("UpdateCustomer to another's email: error = %v, want a *crm.ConflictError naming %d", err, ann)
+	}
+	// A customer may change the case of its own address.
+	c, err := st.UpdateCustomer(ctx, ann, func(c *crm.Customer) error {
+		c.Set(crm.KeyEmail, "Ann.Lee@Example.com")
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("UpdateCustomer of its own email's case: %v", err)
+	}
+	if got := c.Get(crm.KeyEmail); got != "Ann.Lee@Example.com" {
+		t.Errorf("email = %q, want the new spelling", got)
+	}
+	// Customers without an email do not conflict with one another.
+	mustCreate(t, st, customer("first_name", "No", "last_name", "Mail"))
+	mustCreate(t, st, customer("first_name", "Also", "last_name", "None"))
+}
+
+// TestUniqueIndexRefusesDuplicateEmail goes around the store's check with a
+// raw INSERT on the file: the unique index itself must refuse it, so that
+// two processes racing past the check cannot both win.
+func TestUniqueIndexRefusesDuplicateEmail(t *testing.T) {
+	st := openTestStore(t)
+	mustCreate(t, st, customer("first_name", "Ann", "last_name", "Lee", "email", "ann@example.com"))
+
+	db, err := sql.Open("sqlite", st.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const insert = `
+		INSERT INTO customers (first_name, last_name, email, email_key, created_at, updated_at)
+		VALUES (?, ?, ?, ?, '2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z')`
+	_, err = db.ExecContext(t.Context(), insert, "Other", "Person", "ANN@Example.com", crm.EmailKey("ANN@Example.com"))
+	var se *sqlite.Error
+	if !errors.As(err, &se) || se.Code() != sqlite3.SQLITE_CONSTRAINT_UNIQUE {
+		t.Fatalf("raw INSERT of a duplicate email: error = %v, want SQLITE_CONSTRAINT_UNIQUE", err)
+	}
+	// The index is on the key only: a distinct address goes in, which
+	// shows that the failure above was the duplicate and not the SQL.
+	if _, err := db.ExecContext(t.Context(), insert, "Other", "Person", "other@example.com", "other@example.com"); err != nil {
+		t.Fatalf("raw INSERT of a new email: %v", err)
+	}
+}
+
+// TestConcurrentCreatesKeepEmailUnique races creates of one address from
+// two Store values on the same file, as two processes would.
+func TestConcurrentCreatesKeepEmailUnique(t *testing.T) {
+	a := openTestStore(t)
+	b := openStoreAt(t, a.Path())
+	emails := []string{"race@example.com", "RACE@example.com", "Race@Example.com", "race@EXAMPLE.COM"}
+	errs := make(chan error, 2*len(emails))
+	for _, st := range []*store.Store{a, b} {
+		for _, e := range emails {
+			go func() {
+				errs <- st.CreateCustomer(context.Background(), customer("first_name", "R", "last_name", "Ace", "email", e))
+			}()
+		}
+	}
+	created := 0
+	for range 2 * len(emails) {
+		err := <-errs
+		switch {
+		case err == nil:
+			created++
+		case !errors.Is(err, crm.ErrConflict):
+			t.Errorf("CreateCustomer: error = %v, want nil or ErrConflict", err)
+		}
+	}
+	if created != 1 {
+		t.Errorf("%d customers created with one address, want 1", created)
+	}
+}
+
+func TestCustomFieldsAndCustomerTypesSurviveRestart(t *testing.T) {
+	st := openTestStore(t)
+	ctx := t.Context()
+	mustCreateField(t, st, crm.Field{Key: "tier", Label: "Tier", Type: crm.TypePicklist, Values: []string{"Gold", "Silver"}, Default: "silver"})
+	mustCreateField(t, st, crm.Field{Key: "since", Type: crm.TypeDate, Required: true})
+	mustCreateField(t, st, crm.Field{Key: "notes", Label: "Notes", Type: crm.TypeText, MaxLength: 1000})
+	if err := st.UpdateField(ctx, &crm.Field{Key: crm.KeyCustomerType, Values: []string{"Default", "VIP", "Partner"}}); err != nil {
+		t.Fatalf("UpdateField(customer_type): %v", err)
+	}
+	before, err := st.Schema(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []crm.Field{
+		{Key: "tier", Label: "Tier", Type: crm.TypePicklist, MaxLength: crm.MaxPicklistLen, Values: []string{"Gold", "Silver"}, Default: "Silver"},
+		{Key: "since", Label: "since", Type: crm.TypeDate, MaxLength: 10, Required: true, Values: []string{}},
+		{Key: "notes", Label: "Notes", Type: crm.TypeText, MaxLength: 1000, Values: []string{}},
+	}
+	if got := before.Custom(); !reflect.DeepEqual(got, want) {
+		t.Errorf("custom fields =\n%+v\nwant\n%+v", got, want)
+	}
+
+	st = reopen(t, st)
+	after, err := st.Schema(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(after.Fields, before.Fields) {
+		t.Errorf("schema after restart =\n%+v\nwant\n%+v", after.Fields, before.Fields)
+	}
+	ct, _ := after.Field(crm.KeyCustomerType)
+	if want := []string{"Default", "VIP", "Partner"}; !reflect.DeepEqual(ct.Values, want) {
+		t.Errorf("customer types after restart = %q, want %q", ct.Values, want)
+	}
+	// And they are in force: a VIP customer with the custom defaults.
+	c := customer("first_name", "Ann", "last_name", "Lee", "customer_type", "vip", "since", "1/2/2023")
+	mustCreate(t, st, c)
+	got, err := st.GetCustomer(ctx, c.AccountNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantValues := map[string]string{"first_name": "Ann", "last_name": "Lee", "customer_type": "VIP", "since": "2023-01-02", "tier": "Silver"}
+	if !reflect.DeepEqual(got.Values, wantValues) {
+		t.Errorf("customer values = %v, want %v", got.Values, wantValues)
+	}
+}
+
+func TestCustomerTypesEdit(t *testing.T) {
+	st := openTestStore(t)
+	ctx := t.Context()
+	// Without "Default" the first type becomes the default.
+	if err := st.UpdateField(ctx, &crm.Field{Key: crm.KeyCustomerType, Values: []string{"Retail", "Wholesale"}}); err != nil {
+		t.Fatal(err)
+	}
+	c := customer("first_name", "Ann", "last_name", "Lee")
+	mustCreate(t, st, c)
+	if got := c.Get(crm.KeyCustomerType); got != "Retail" {
+		t.Errorf("customer type = %q, want the first type, Retail", got)
+	}
+	for _, values := range [][]string{nil, {"A", "a"}} {
+		if err := st.UpdateField(ctx, &crm.Field{Key: crm.KeyCustomerType, Values: values}); !errors.Is(err, crm.ErrInvalid) {
+			t.Errorf("UpdateField(customer_type, %q) error = %v, want ErrInvalid", values, err)
+		}
+	}
+}
+
+func TestFieldTypeCannotChange(t *testing.T) {
+	st := openTestStore(t)
+	ctx := t.Context()
+	mustCreateField(t, st, crm.Field{Key: "tier", Type: crm.TypePicklist, Values: []string{"Gold"}})
+	err := st.UpdateField(ctx, &crm.Field{Key: "tier", Type: crm.TypeText})
+	if !errors.Is(err, crm.ErrInvalid) {
+		t.Fatalf("UpdateField changing the type: error = %v, want ErrInvalid", err)
+	}
+	sc, err := st.Schema(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := sc.Field("tier"); f.Type != crm.TypePicklist || !reflect.DeepEqual(f.Values, []string{"Gold"}) {
+		t.Errorf("field after refused change = %+v, want it unchanged", f)
+	}
+	// What may change does.
+	if err := st.UpdateField(ctx, &crm.Field{Key: "tier", Label: "Loyalty Tier", Type: crm.TypePicklist, Values: []string{"Gold", "Silver"}, Required: true}); err != nil {
+		t.Fatalf("UpdateField: %v", err)
+	}
+	sc, _ = st.Schema(ctx)
+	if f, _ := sc.Field("tier"); f.Label != "Loyalty Tier" || !f.Required || len(f.Values) != 2 {
+		t.Errorf("field after change = %+v", f)
+	}
+	if err := st.UpdateField(ctx, &crm.Field{Key: "first_name", Label: "Given Name"}); !errors.Is(err, crm.ErrInvalid) {
+		t.Errorf("UpdateField(first_name) error = %v, want ErrInvalid", err)
+	}
+	if err := st.UpdateField(ctx, &crm.Field{Key: "nope", Type: crm.TypeText}); !errors.Is(err, crm.ErrNotFound) {
+		t.Errorf("UpdateField(nope) error = %v, want ErrNotFound", err)
+	}
+}
+
+func TestCreateFieldRefusesDuplicatesAndBadDefinitions(t *testing.T) {
+	st := openTestStore(t)
+	ctx := t.Context()
+	mustCreateField(t, st, crm.Field{Key: "tier", Type: crm.TypeText})
+	if err := st.CreateField(ctx, &crm.Field{Key: "tier", Type: crm.TypeDate}); !errors.Is(err, crm.ErrConflict) {
+		t.Errorf("CreateField(tier again) error = %v, want ErrConflict", err)
+	}
+	for _, f := range []crm.Field{
+		{Key: "email", Type: crm.TypeText},
+		{Key: "Bad-Name", Type: crm.TypeText},
+		{Key: "size", Type: "colour"},
+		{Key: "kind", Type: crm.TypePicklist},
+	} {
+		if err := st.CreateField(ctx, &f); !errors.Is(err, crm.ErrInvalid) {
+			t.Errorf("CreateField(%+v) error = %v, want ErrInvalid", f, err)
+		}
+	}
+	sc, _ := st.Schema(ctx)
+	if n := len(sc.Custom()); n != 1 {
+		t.Errorf("%d custom fields, want 1: refused fields must not be saved", n)
+	}
+}
+
+func TestDeleteFieldRemovesItsValues(t *testing.T) {
+	st := openTestStore(t)
+	ctx := t.Context()
+	mustCreateField(t, st, crm.Field{Key: "tier", Type: crm.TypePicklist, Values: []string{"Gold", "Silver"}})
+	mustCreateField(t, st, crm.Field{Key: "vip", Type: crm.TypeCheckbox})
+	ann := mustCreate(t, st, customer("first_name", "Ann", "last_name", "Lee", "tier", "gold", "vip", "yes"))
+	bob := mustCreate(t, st, customer("first_name", "Bob", "last_name", "Lee", "tier", "Silver"))
+
+	if err := st.DeleteField(ctx, "tier"); err != nil {
+		t.Fatalf("DeleteField: %v", err)
+	}
+	for account, want := range map[int64]map[string]string{
+		ann: {"first_name": "Ann", "last_name": "Lee", "customer_type": "Default", "vip": "true"},
+		bob: {"first_name": "Bob", "last_name": "Lee", "customer_type": "Default"},
+	} {
+		c, err := st.GetCustomer(ctx, account)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(c.Values, want) {
+			t.Errorf("customer %d after deleting tier = %v, want %v", account, c.Values, want)
+		}
+	}
+	// A new field of the same name starts empty: the old values are gone
+	// from the database, not just hidden.
+	mustCreateField(t, st, crm.Field{Key: "tier", Type: crm.TypeText})
+	if c, _ := st.GetCustomer(ctx, ann); c.Get("tier") != "" {
+		t.Errorf("re-created field tier has the old value %q", c.Get("tier"))
+	}
+
+	if err := st.DeleteField(ctx, "nope"); !errors.Is(err, crm.ErrNotFound) {
+		t.Errorf("DeleteField(nope) error = %v, want ErrNotFound", err)
+	}
+	if err := st.DeleteField(ctx, "email"); !errors.Is(err, crm.ErrInvalid) {
+		t.Errorf("DeleteField(email) error = %v, want ErrInvalid", err)
+	}
+}
