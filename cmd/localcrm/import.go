@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -156,7 +157,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 		return discard(err)
 	}
 	if dry {
-		s, err := im.DryRun(ctx, id, 100)
+		s, err := im.DryRun(ctx, id, math.MaxInt) // --json lists every error
 		if err != nil {
 			return discard(err)
 		}
@@ -192,7 +193,7 @@ func (a *app) finishImport(ctx context.Context, im *importer.Importer, imp *crm.
 			return err
 		}
 	}
-	s, err := im.Summarize(ctx, imp, 100)
+	s, err := im.Summarize(ctx, imp, -1) // --json lists every error
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"localcrm/internal/crm"
@@ -29,6 +30,10 @@ import (
 // Importer runs imports against one store, keeping each import's file and
 // report in its own folder under dir.
 type Importer struct {
+	// MaxRecords is the record limit of new imports, an admin's setting;
+	// 0 means crm.DefaultMaxRecords.
+	MaxRecords int
+
 	store  *store.Store
 	dir    string
 	host   string
@@ -122,7 +127,8 @@ func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
 		Total:      total,
 		CreatedBy:  up.CreatedBy,
 		Options: crm.ImportOptions{
-			Mapping: p.Suggestion.Mapping,
+			Mapping:    p.Suggestion.Mapping,
+			MaxRecords: im.MaxRecords,
 		},
 	}
 	if err := imp.Options.Check(); err != nil {
@@ -162,7 +168,7 @@ func scan(r io.Reader, f csvin.Format, header func([]string), record func(*csvin
 		if err != nil {
 			return n, err
 		}
-		if rec.Err == nil && blank(rec.Fields) {
+		if blankRow(rec, f.Delimiter) {
 			continue
 		}
 		n++
@@ -170,8 +176,19 @@ func scan(r io.Reader, f csvin.Format, header func([]string), record func(*csvin
 	}
 }
 
-// blank reports whether every cell of a row is empty or white space: such
-// rows (a spreadsheet's trailing ",,,,") are not records.
+// blankRow reports whether a row holds nothing: every cell empty or white
+// space, such as a spreadsheet's trailing ",,,,". Such rows are not records.
+// A row of the wrong width is blank too when its text is nothing but
+// delimiters and white space (",," or a line of spaces), since no data is
+// lost by passing over it; a malformed row never is.
+func blankRow(rec *csvin.Record, delim rune) bool {
+	if rec.Err == nil {
+		return blank(rec.Fields)
+	}
+	return strings.TrimFunc(rec.Raw, func(r rune) bool { return r == delim || unicode.IsSpace(r) }) == ""
+}
+
+// blank reports whether every cell is empty or white space.
 func blank(cells []string) bool {
 	for _, c := range cells {
 		if strings.TrimSpace(c) != "" {
@@ -190,6 +207,9 @@ func (im *Importer) Configure(ctx context.Context, id int64, o crm.ImportOptions
 	}
 	if imp.Status != crm.ImportPending {
 		return nil, crm.Invalid("status", string(imp.Status), fmt.Sprintf("Import %d is %s; only an import that has not started can be changed.", id, imp.Status))
+	}
+	if o.MaxRecords == 0 {
+		o.MaxRecords = imp.Options.MaxRecords
 	}
 	if err := o.Check(); err != nil {
 		return nil, err
