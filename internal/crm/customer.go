@@ -2,7 +2,6 @@ package crm
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -38,8 +37,9 @@ func (c *Customer) Name() string {
 // Schema is the full set of fields a customer has: the standard fields, with
 // the admin's customer types, followed by the custom fields.
 type Schema struct {
-	Fields []Field
-	index  map[string]int
+	Fields   []Field
+	index    map[string]int
+	required []int // positions of the required fields
 }
 
 // NewSchema builds the schema from the custom fields and the customer types
@@ -49,6 +49,9 @@ func NewSchema(custom []Field, customerTypes []string) *Schema {
 	s.index = make(map[string]int, len(s.Fields))
 	for i, f := range s.Fields {
 		s.index[f.Key] = i
+		if f.Required {
+			s.required = append(s.required, i)
+		}
 		if f.Key == KeyCustomerType && len(customerTypes) > 0 {
 			s.Fields[i].Values = customerTypes
 			if !containsFold(customerTypes, f.Default) {
@@ -97,21 +100,24 @@ func (s *Schema) Validate(c *Customer, o ValidateOptions) error {
 		o.DateFormat = DateMDY
 	}
 	var v ValidationError
-	for _, key := range slices.Sorted(maps.Keys(c.Values)) { // sorted: the same record gets the same report
-		if _, ok := s.index[key]; !ok {
-			v.Add(key, c.Values[key], fmt.Sprintf("There is no field %q; the fields are listed by `localcrm fields list`.", key))
+	var unknown []string
+	var blanks map[string]string // blank values of required fields, as given
+	for key, raw := range c.Values {
+		i, ok := s.index[key]
+		if !ok {
+			unknown = append(unknown, key)
+			continue
 		}
-	}
-	for _, f := range s.Fields {
-		raw, ok := c.Values[f.Key]
+		f := &s.Fields[i]
 		val := strings.TrimSpace(raw)
 		if val == "" {
-			if ok {
-				delete(c.Values, f.Key)
+			if f.Required && raw != "" {
+				if blanks == nil {
+					blanks = map[string]string{}
+				}
+				blanks[key] = raw
 			}
-			if f.Required && !o.Partial {
-				v.Add(f.Key, raw, fmt.Sprintf("%s must have a value.", f.Label))
-			}
+			delete(c.Values, key)
 			continue
 		}
 		norm, err := f.Normalize(val, o.DateFormat)
@@ -119,7 +125,25 @@ func (s *Schema) Validate(c *Customer, o ValidateOptions) error {
 			v.Add(f.Key, raw, fmt.Sprintf("%s %s.", f.Label, err))
 			continue
 		}
-		c.Values[f.Key] = norm
+		if norm != raw {
+			c.Values[key] = norm
+		}
+	}
+	if !o.Partial {
+		for _, i := range s.required {
+			if f := &s.Fields[i]; c.Values[f.Key] == "" {
+				v.Add(f.Key, blanks[f.Key], fmt.Sprintf("%s must have a value.", f.Label))
+			}
+		}
+	}
+	// The same record always gets the same report: problems in field order,
+	// then unknown keys in name order.
+	if len(v.Problems) > 1 {
+		slices.SortStableFunc(v.Problems, func(a, b Problem) int { return s.index[a.Field] - s.index[b.Field] })
+	}
+	slices.Sort(unknown)
+	for _, key := range unknown {
+		v.Add(key, c.Values[key], fmt.Sprintf("There is no field %q; the fields are listed by `localcrm fields list`.", key))
 	}
 	return v.Err()
 }

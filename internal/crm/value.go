@@ -42,7 +42,6 @@ var (
 	slashDateRE = regexp.MustCompile(`^(\d{1,2})/(\d{1,2})/(\d{4})$`)
 	isoDateRE   = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})$`)
 	numberRE    = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)$`)
-	phoneRE     = regexp.MustCompile(`(?i)^\+?[0-9 ()./-]+( *(x|ext\.?|#) *[0-9]+)?$`)
 )
 
 // ParseDate reads v written in format f (or, whatever f is, as YYYY-MM-DD,
@@ -149,7 +148,7 @@ func (f Field) Normalize(v string, df DateFormat) (string, error) {
 	case TypeEmail:
 		return v, checkEmail(v)
 	case TypePhone:
-		if !phoneRE.MatchString(v) || strings.IndexFunc(v, unicode.IsDigit) < 0 {
+		if !isPhone(v) {
 			return "", fmt.Errorf("is not a phone number: use digits, spaces and + ( ) - . / only, with an optional extension such as x123")
 		}
 	case TypeURL:
@@ -192,6 +191,9 @@ func (f Field) Normalize(v string, df DateFormat) (string, error) {
 // whose domain has at least two labels. Internationalised addresses
 // (RFC 6532) are accepted, since many customers have them.
 func checkEmail(v string) error {
+	if plainEmail(v) {
+		return nil
+	}
 	a, err := mail.ParseAddress(v)
 	if err != nil || a.Name != "" || a.Address != v {
 		if strings.ContainsAny(v, "<>") || strings.Contains(v, "\"") {
@@ -234,4 +236,88 @@ func listValues(vs []string) string {
 		return strings.Join(vs, ", ")
 	}
 	return strings.Join(vs[:most], ", ") + fmt.Sprintf(" and %d more", len(vs)-most)
+}
+
+// isPhone accepts an optional +, then digits, spaces and ( ) - . /, then an
+// optional extension such as "x123", "ext. 123" or "#123". It is a loop,
+// not a regular expression, because it runs for every phone cell of every
+// import.
+func isPhone(v string) bool {
+	i, digits := 0, 0
+	if strings.HasPrefix(v, "+") {
+		i = 1
+	}
+	for ; i < len(v); i++ {
+		c := v[i]
+		if c >= '0' && c <= '9' {
+			digits++
+		} else if !strings.ContainsRune(" ()./-", rune(c)) {
+			break
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i == len(v) {
+		return true
+	}
+	rest := strings.ToLower(strings.TrimLeft(v[i:], " "))
+	switch {
+	case strings.HasPrefix(rest, "ext."):
+		rest = rest[4:]
+	case strings.HasPrefix(rest, "ext"):
+		rest = rest[3:]
+	case strings.HasPrefix(rest, "x"), strings.HasPrefix(rest, "#"):
+		rest = rest[1:]
+	default:
+		return false
+	}
+	rest = strings.TrimLeft(rest, " ")
+	if rest == "" {
+		return false
+	}
+	for j := 0; j < len(rest); j++ {
+		if rest[j] < '0' || rest[j] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// plainEmail accepts the common shape of address, ASCII dot-atoms such as
+// ann.lee+news@mail.example.com, without the cost of net/mail, which
+// checkEmail still asks about everything else (quoted local parts,
+// internationalised addresses, display names to refuse).
+func plainEmail(v string) bool {
+	at := strings.IndexByte(v, '@')
+	if at < 1 || at > 64 || at == len(v)-1 {
+		return false
+	}
+	local, domain := v[:at], v[at+1:]
+	if local[0] == '.' || local[len(local)-1] == '.' || strings.Contains(local, "..") {
+		return false
+	}
+	for i := 0; i < len(local); i++ {
+		c := local[i]
+		if !(isAlnum(c) || strings.IndexByte("!#$%&'*+/=?^_`{|}~.-", c) >= 0) {
+			return false
+		}
+	}
+	labels := 0
+	for label := range strings.SplitSeq(domain, ".") {
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			if !isAlnum(label[i]) && label[i] != '-' {
+				return false
+			}
+		}
+		labels++
+	}
+	return labels >= 2
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }

@@ -275,6 +275,11 @@ func (im *Importer) Resume(ctx context.Context, id int64, progress func(Progress
 	if err != nil {
 		return nil, err
 	}
+	// A mapped field may have been deleted since the start; resuming would
+	// reject every record that is left.
+	if err := CheckMapping(imp.Columns, imp.Options.Mapping, sc, imp.Options.OnDuplicate); err != nil {
+		return nil, err
+	}
 	if err := im.store.ClaimImport(ctx, id, imp.Status, im.worker); err != nil {
 		return nil, err
 	}

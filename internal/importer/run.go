@@ -52,7 +52,7 @@ type pass struct {
 	columns  []column
 	validate crm.ValidateOptions
 	dry      bool
-	seen     map[string]int // dry run only: email key or account → first line
+	seen     map[string]int // dry run: email key or "#account" → line of the row that claimed it
 	report   *reportWriter  // nil in a dry run
 	dateHint map[crm.DateFormat]int
 }
@@ -171,7 +171,7 @@ func (p *pass) each(ctx context.Context, done int, flush func([]*record) (stop b
 		if err != nil {
 			return false, fmt.Errorf("read the import's file: %w", err)
 		}
-		if rec.Err == nil && blank(rec.Fields) {
+		if blankRow(rec, delim) {
 			continue
 		}
 		if n++; n <= done {
@@ -286,9 +286,23 @@ func (p *pass) decide(ctx context.Context, batch []*record, find func(context.Co
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	seen := p.seen // a dry run remembers the whole file; a real run asks the database
+	// A row claims its email and account number when it creates or updates
+	// a customer; a later row with either is an in-file duplicate. A real
+	// run finds claims of earlier batches in the database (the customer's
+	// ImportID, below), so it keeps only this batch's claims in memory and
+	// its memory does not grow with the file, even across a resume. A dry
+	// run writes nothing, so it remembers the claims of the whole file.
+	seen := p.seen
 	if seen == nil {
 		seen = map[string]int{}
+	}
+	claim := func(r *record) {
+		if r.account != 0 {
+			seen["#"+strconv.FormatInt(r.account, 10)] = r.line
+		}
+		if r.emailKey != "" {
+			seen[r.emailKey] = r.line
+		}
 	}
 	policy := p.imp.Options.OnDuplicate
 	for _, r := range batch {
@@ -303,7 +317,6 @@ func (p *pass) decide(ctx context.Context, batch []*record, find func(context.Co
 				r.reject(crm.KeyAccountNumber, strconv.FormatInt(r.account, 10), fmt.Sprintf("Account Number %d is also on line %d of this file; each customer may appear only once. Merge the two rows.", r.account, line))
 				continue
 			}
-			seen[key] = r.line
 			if ex = byAccount[r.account]; ex == nil {
 				r.reject(crm.KeyAccountNumber, strconv.FormatInt(r.account, 10), fmt.Sprintf("Account Number %d does not belong to any customer. Account numbers are given by localcrm; leave the cell blank to create a new customer.", r.account))
 				continue
@@ -314,7 +327,6 @@ func (p *pass) decide(ctx context.Context, batch []*record, find func(context.Co
 				r.reject(crm.KeyEmail, email, fmt.Sprintf("Email %s is also on line %d of this file; each email may appear only once. Remove or merge one of the two rows.", email, line))
 				continue
 			}
-			seen[r.emailKey] = r.line
 			if other := byEmail[r.emailKey]; other != nil && (ex == nil || other.Customer.AccountNumber != ex.Customer.AccountNumber) {
 				if ex != nil {
 					r.reject(crm.KeyEmail, email, fmt.Sprintf("Email %s already belongs to customer %d, not to customer %d; an email may belong to one customer only.", email, other.Customer.AccountNumber, ex.Customer.AccountNumber))
@@ -337,16 +349,17 @@ func (p *pass) decide(ctx context.Context, batch []*record, find func(context.Co
 				}
 			}
 			r.outcome = "created"
+			claim(r)
 			creates = append(creates, r)
 			continue
 		}
 		acct := ex.Customer.AccountNumber
-		if !p.dry && ex.ImportID == p.imp.ID {
-			what := "Email " + email
+		if !p.dry && ex.ImportID == p.imp.ID { // claimed by a row of an earlier batch
 			if r.account != 0 {
-				what = fmt.Sprintf("Account Number %d", r.account)
+				r.reject(crm.KeyAccountNumber, strconv.FormatInt(r.account, 10), fmt.Sprintf("Account Number %d is also on line %d of this file; each customer may appear only once. Merge the two rows.", r.account, ex.ImportLine))
+			} else {
+				r.reject(crm.KeyEmail, email, fmt.Sprintf("Email %s is also on line %d of this file; each email may appear only once. Remove or merge one of the two rows.", email, ex.ImportLine))
 			}
-			r.reject(matchField(r), matchValue(r, email), fmt.Sprintf("%s is also on line %d of this file; each customer may appear only once. Remove or merge one of the two rows.", what, ex.ImportLine))
 			continue
 		}
 		switch policy {
@@ -360,6 +373,7 @@ func (p *pass) decide(ctx context.Context, batch []*record, find func(context.Co
 				continue
 			}
 			r.outcome, r.customer = "updated", after
+			claim(r)
 			updates = append(updates, r)
 			befores = append(befores, ex.Customer)
 		default:

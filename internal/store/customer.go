@@ -132,7 +132,7 @@ func (s *Store) CreateCustomer(ctx context.Context, c *crm.Customer) error {
 		return err
 	}
 	now := s.now()
-	accounts, err := insertCustomers(ctx, tx, sc, []*crm.Customer{c}, 0, nil, formatTime(now))
+	accounts, err := s.insertCustomers(ctx, tx, sc, []*crm.Customer{c}, 0, nil, formatTime(now))
 	if err != nil {
 		return err
 	}
@@ -149,10 +149,9 @@ const insertRowsPerStatement = 500
 // insertCustomers inserts cs with multi-row INSERT statements and returns
 // their new account numbers in order. lines, when not nil, gives each
 // customer's line in the import's file.
-func insertCustomers(ctx context.Context, tx *sql.Tx, sc *crm.Schema, cs []*crm.Customer, importID int64, lines []int, now string) ([]int64, error) {
+func (s *Store) insertCustomers(ctx context.Context, tx *sql.Tx, sc *crm.Schema, cs []*crm.Customer, importID int64, lines []int, now string) ([]int64, error) {
 	accounts := make([]int64, 0, len(cs))
 	cols := strings.Count(insertCustomerColumns, ",") + 1
-	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
 	args := make([]any, 0, min(len(cs), insertRowsPerStatement)*cols)
 	for start := 0; start < len(cs); start += insertRowsPerStatement {
 		chunk := cs[start:min(start+insertRowsPerStatement, len(cs))]
@@ -164,9 +163,12 @@ func insertCustomers(ctx context.Context, tx *sql.Tx, sc *crm.Schema, cs []*crm.
 			}
 			args = customerArgs(args, c, sc, importID, line, true, now)
 		}
-		query := "INSERT INTO customers (" + insertCustomerColumns + ") VALUES " +
-			strings.Repeat(row+", ", len(chunk)-1) + row + " RETURNING account_number"
-		rows, err := tx.QueryContext(ctx, query, args...)
+		query := insertCustomersSQL(len(chunk))
+		stmt, err := s.txStmt(ctx, tx, query)
+		if err != nil {
+			return nil, insertError(err)
+		}
+		rows, err := stmt.QueryContext(ctx, args...)
 		if err != nil {
 			return nil, insertError(err)
 		}
@@ -189,6 +191,14 @@ func insertCustomers(ctx context.Context, tx *sql.Tx, sc *crm.Schema, cs []*crm.
 		return nil, fmt.Errorf("insert customers: %d account numbers for %d customers", len(accounts), len(cs))
 	}
 	return accounts, nil
+}
+
+// insertCustomersSQL inserts n customers in one statement.
+func insertCustomersSQL(n int) string {
+	cols := strings.Count(insertCustomerColumns, ",") + 1
+	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	return "INSERT INTO customers (" + insertCustomerColumns + ") VALUES " +
+		strings.Repeat(row+", ", n-1) + row + " RETURNING account_number"
 }
 
 func insertError(err error) error {

@@ -160,16 +160,29 @@ func (s *Store) RequestCancel(ctx context.Context, id int64) error {
 }
 
 // DeleteImport deletes an import job and its errors. The customers it
-// loaded stay.
+// loaded stay, no longer linked to it.
 func (s *Store) DeleteImport(ctx context.Context, id int64) error {
-	res, err := s.write.ExecContext(ctx, `DELETE FROM imports WHERE id = ?`, id)
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("delete import %d: %w", id, err)
+	}
+	defer rollback(tx)
+	res, err := tx.ExecContext(ctx, `DELETE FROM imports WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("delete import %d: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("import %d: %w", id, crm.ErrNotFound)
 	}
-	return nil
+	for _, q := range []string{
+		`UPDATE customers SET created_import = NULL WHERE created_import = ?`,
+		`UPDATE customers SET import_id = NULL, import_line = NULL WHERE import_id = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, id); err != nil {
+			return fmt.Errorf("delete import %d: %w", id, err)
+		}
+	}
+	return tx.Commit()
 }
 
 const importErrorsSQL = `
@@ -238,6 +251,7 @@ func (s *Store) EachReject(ctx context.Context, id int64, fn func(Reject) error)
 // its rejects and the job's checkpoint commit together or not at all, so a
 // resume continues exactly after the last committed batch.
 type Batch struct {
+	s       *Store
 	tx      *sql.Tx
 	sc      *crm.Schema
 	imp     *crm.Import
@@ -249,11 +263,14 @@ type Batch struct {
 // sc. SQLite takes the write lock at once, so what Existing reports cannot
 // change before Commit: no other import can take an email in between.
 func (s *Store) BeginBatch(ctx context.Context, imp *crm.Import, sc *crm.Schema) (*Batch, error) {
+	if err := s.prepare(ctx, insertCustomersSQL(min(imp.Options.BatchSize, insertRowsPerStatement))); err != nil {
+		return nil, fmt.Errorf("import %d: prepare batch: %w", imp.ID, err)
+	}
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("import %d: begin batch: %w", imp.ID, err)
 	}
-	return &Batch{tx: tx, sc: sc, imp: imp, now: formatTime(s.now())}, nil
+	return &Batch{s: s, tx: tx, sc: sc, imp: imp, now: formatTime(s.now())}, nil
 }
 
 // Existing is a customer found by an import's email or account number, with
@@ -358,7 +375,7 @@ func (b *Batch) Insert(ctx context.Context, cs []*crm.Customer, lines []int) err
 	if len(cs) == 0 {
 		return nil
 	}
-	accounts, err := insertCustomers(ctx, b.tx, b.sc, cs, b.imp.ID, lines, b.now)
+	accounts, err := b.s.insertCustomers(ctx, b.tx, b.sc, cs, b.imp.ID, lines, b.now)
 	if err != nil {
 		return fmt.Errorf("import %d: %w", b.imp.ID, err)
 	}

@@ -27,9 +27,13 @@ CREATE TABLE customers (
 	addr2_zip      TEXT NOT NULL DEFAULT '',
 	addr2_country  TEXT NOT NULL DEFAULT '',
 	custom         TEXT NOT NULL DEFAULT '{}',
-	created_import INTEGER REFERENCES imports (id) ON DELETE SET NULL, -- the import that created it
-	import_id      INTEGER REFERENCES imports (id) ON DELETE SET NULL, -- the import that created or last changed it
-	import_line    INTEGER,                                           -- the line of that import's file
+	-- Which import created the customer, and which import (and line of its
+	-- file) created or last changed it. No foreign keys: checking them on
+	-- every imported row costs more than it protects; DeleteImport clears
+	-- them itself.
+	created_import INTEGER,
+	import_id      INTEGER,
+	import_line    INTEGER,
 	created_at     TEXT NOT NULL,
 	updated_at     TEXT NOT NULL
 );

@@ -1,0 +1,148 @@
+package importer
+
+import (
+	"os"
+	"slices"
+	"testing"
+
+	"localcrm/internal/crm"
+)
+
+// dryFile has, in batches of two, records that create, records that match
+// existing customers, invalid records, and in-file duplicates of both kinds
+// in later batches.
+const dryFile = "first_name,last_name,email,company\n" +
+	"Ann,New,ann@example.com,Globex\n" + // 2: existing
+	"Cy,New,cy@example.com,\n" + // 3
+	"Di,,di@example.com,\n" + // 4: no last name
+	"Ed,New,ed@example.com,\n" + // 5
+	"Cy,Again,CY@example.com,\n" + // 6: repeats line 3, two batches on
+	"Ann,Again,Ann@Example.com,\n" + // 7: repeats line 2, three batches on
+	"Fay,New,fay@example.com,\n" + // 8
+	"Gil,New,gil@example.com,\n" + // 9
+	"Bob,New,bob@example.com,Initech\n" + // 10: existing
+	"Bob,Again,bob@example.com,\n" // 11: repeats line 10, in the same batch
+
+// TestDryRunMatchesStart checks, for each duplicate policy, that a dry run
+// writes nothing and predicts exactly what the import then does: the same
+// counts and the same errors.
+func TestDryRunMatchesStart(t *testing.T) {
+	tests := []struct {
+		policy crm.DuplicatePolicy
+		want   crm.ImportCounts
+	}{
+		{crm.DuplicateReject, crm.ImportCounts{Records: 10, Created: 4, Rejected: 6, Batches: 5}},
+		// Lines 7 and 11 repeat rows that were skipped: a skipped row claims
+		// nothing, so its repeat is skipped too.
+		{crm.DuplicateSkip, crm.ImportCounts{Records: 10, Created: 4, Skipped: 4, Rejected: 2, Batches: 5}},
+		{crm.DuplicateUpdate, crm.ImportCounts{Records: 10, Created: 4, Updated: 2, Rejected: 4, Batches: 5}},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.policy), func(t *testing.T) {
+			e := newEnv(t)
+			existing(e)
+			before := e.customers()
+			imp := e.prepare("dry.csv", []byte(dryFile), crm.ImportOptions{OnDuplicate: tt.policy, BatchSize: 2})
+
+			dry, err := e.im.DryRun(e.ctx, imp.ID, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := crm.ImportCounts{Records: dry.Records, Created: dry.Created, Updated: dry.Updated,
+				Skipped: dry.Skipped, Rejected: dry.Rejected, Batches: dry.Batches}
+			if got != tt.want {
+				t.Errorf("dry run counts = %+v, want %+v", got, tt.want)
+			}
+			after := e.customers()
+			if len(after) != len(before) {
+				t.Fatalf("the dry run changed the customers: %d, then %d", len(before), len(after))
+			}
+			for i := range after {
+				if !after[i].UpdatedAt.Equal(before[i].UpdatedAt) {
+					t.Errorf("the dry run changed customer %d", after[i].AccountNumber)
+				}
+			}
+			if job, _ := e.im.Get(e.ctx, imp.ID); job.Status != crm.ImportPending || job.Counts != (crm.ImportCounts{}) {
+				t.Errorf("after the dry run the job is %s with %+v", job.Status, job.Counts)
+			}
+			if _, err := os.Stat(e.im.reportPath(imp.ID)); !os.IsNotExist(err) {
+				t.Errorf("the dry run wrote a report: %v", err)
+			}
+
+			imp, err = e.im.Start(e.ctx, imp.ID, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantCounts(t, imp, tt.want)
+			wantErrors(t, e.errors(imp), dry.Errors)
+			if n := e.count(); n != len(before)+tt.want.Created {
+				t.Errorf("%d customers, want %d", n, len(before)+tt.want.Created)
+			}
+			// Every repeat of a line that created or updated a customer (or,
+			// under reject, of one that matched an existing customer) is
+			// rejected.
+			var lines []int
+			for _, err := range dry.Errors {
+				lines = append(lines, err.Line)
+			}
+			repeats := []int{6, 7, 11}
+			if tt.policy == crm.DuplicateSkip {
+				repeats = []int{6}
+			}
+			for _, line := range repeats {
+				if !slices.Contains(lines, line) {
+					t.Errorf("line %d, a repeat, is not rejected: errors %+v", line, dry.Errors)
+				}
+			}
+		})
+	}
+}
+
+// TestDryRunErrorLimit checks that a dry run returns at most the errors asked
+// for, while counting them all.
+func TestDryRunErrorLimit(t *testing.T) {
+	e := newEnv(t)
+	imp := e.prepare("bad.csv", []byte("first_name,last_name\nA,\nB,\nC,\nD,E\n"), crm.ImportOptions{})
+	s, err := e.im.DryRun(e.ctx, imp.ID, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Rejected != 3 || s.Created != 1 || len(s.Errors) != 2 || s.Errors[1].Line != 3 {
+		t.Errorf("dry run: %d rejected, %d created, errors %+v", s.Rejected, s.Created, s.Errors)
+	}
+}
+
+// TestDryRunDateWarning checks that the summary suggests another date format
+// when many dates only make sense in it.
+func TestDryRunDateWarning(t *testing.T) {
+	const file = "first_name,last_name,birthday\n" +
+		"A,A,13/01/2024\n" +
+		"B,B,25/12/2023\n" +
+		"C,C,31/05/2024\n" +
+		"D,D,01/02/2024\n" + // fits both
+		"E,E,02/30/2024\n" // fits neither
+	e := newEnv(t)
+	e.field(crm.Field{Key: "birthday", Label: "Birthday", Type: crm.TypeDate})
+
+	imp := e.prepare("dates.csv", []byte(file), crm.ImportOptions{})
+	s, err := e.im.DryRun(e.ctx, imp.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"3 date values are not MM/DD/YYYY dates but would be valid as DD/MM/YYYY; if the file writes dates that way, choose DD/MM/YYYY as the date format."}
+	if !slices.Equal(s.Warnings, want) {
+		t.Errorf("warnings = %q\nwant %q", s.Warnings, want)
+	}
+	if s.Rejected != 4 || s.Created != 1 {
+		t.Errorf("dry run: %d rejected, %d created", s.Rejected, s.Created)
+	}
+
+	imp = e.prepare("dates.csv", []byte(file), crm.ImportOptions{DateFormat: crm.DateDMY})
+	s, err = e.im.DryRun(e.ctx, imp.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Warnings) != 0 || s.Rejected != 1 || s.Created != 4 {
+		t.Errorf("as DD/MM/YYYY: warnings %q, %d rejected, %d created", s.Warnings, s.Rejected, s.Created)
+	}
+}

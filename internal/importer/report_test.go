@@ -1,0 +1,210 @@
+package importer
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"localcrm/internal/crm"
+)
+
+// rejectsOf writes an import's rejects file.
+func (e *env) rejectsOf(id int64) string {
+	e.t.Helper()
+	var b bytes.Buffer
+	if err := e.im.WriteRejects(e.ctx, id, &b); err != nil {
+		e.t.Fatalf("write rejects of import %d: %v", id, err)
+	}
+	return b.String()
+}
+
+// TestRejectsRoundTrip imports a file with bad rows, writes the rejects
+// file, fixes it as a person would in a text editor, and imports it again
+// as it is: every record loads, the error column is ignored, and a formula
+// guarded in the rejects file arrives as the original text.
+func TestRejectsRoundTrip(t *testing.T) {
+	const source = "first_name,last_name,email,comments\r\n" +
+		"Ann,Lee,ann@example.com,fine\r\n" + // 2
+		`Bob,,bob@example.com,"needs, a last name"` + "\r\n" + // 3
+		"Cy,Day,cy@bad,=cmd\r\n" + // 4
+		`Di,Ray,di@example.com,"two` + "\r\n" + `lines"` + "\r\n" + // 5-6
+		"Ed,Fox,ed@example.com,extra,cell\r\n" + // 7
+		"Fay,Gee,fay@example.com\r\n" + // 8
+		"Gil,Ho,gil@example.com,'+44 20 7946 0000\r\n" // 9
+	tests := []struct {
+		name      string
+		body      []byte
+		delimiter string
+	}{
+		{"comma.csv", []byte(source), ","},
+		{"unicode.txt", utf16LE("\ufeff" + strings.ReplaceAll(source, ",", "\t")), "\t"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			imp := e.load(tt.name, tt.body, crm.ImportOptions{})
+			wantCounts(t, imp, crm.ImportCounts{Records: 7, Created: 3, Rejected: 4, Batches: 1})
+
+			rejects := e.rejectsOf(imp.ID)
+			if !strings.HasPrefix(rejects, "\ufeff") {
+				t.Errorf("rejects file has no UTF-8 BOM: %q", rejects)
+			}
+			d := tt.delimiter // also inside Bob's comment, which is quoted
+			const (
+				lastName = "Last Name must have a value."
+				badEmail = "Email is not a valid email address: the domain after @ must be a full name such as example.com."
+			)
+			j := func(cells ...string) string { return strings.Join(cells, d) }
+			want := "\ufeff" + j("first_name", "last_name", "email", "comments", "error") + "\r\n" +
+				j("Bob", "", "bob@example.com", `"needs`+d+` a last name"`, lastName) + "\r\n" +
+				j("Cy", "Day", "cy@bad", "'=cmd", badEmail) + "\r\n" +
+				j("Ed", "Fox", "ed@example.com", "extra", "cell", "The row has 5 cells but the header has 4 columns.") + "\r\n" +
+				j("Fay", "Gee", "fay@example.com", "", "The row has 3 cells but the header has 4 columns.") + "\r\n"
+			if rejects != want {
+				t.Errorf("rejects file:\n%q\nwant\n%q", rejects, want)
+			}
+
+			// Fix the rows in the text, as someone would in an editor.
+			fixed := strings.NewReplacer(
+				j("Bob", ""), j("Bob", "Brown"),
+				"cy@bad", "cy@example.com",
+				j("extra", "cell"), "extra cell",
+			).Replace(rejects)
+			p := e.create("fixed.csv", []byte(fixed))
+			if got := Unmapped(p.Columns, p.Suggestion.Mapping); len(got) != 0 {
+				t.Errorf("unmapped columns of the rejects file: %q", got)
+			}
+			if _, err := e.im.Configure(e.ctx, p.Import.ID, crm.ImportOptions{Mapping: p.Suggestion.Mapping}); err != nil {
+				t.Fatal(err)
+			}
+			again, err := e.im.Start(e.ctx, p.Import.ID, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantCounts(t, again, crm.ImportCounts{Records: 4, Created: 4, Batches: 1})
+			if errs := e.errors(again); len(errs) != 0 {
+				t.Errorf("errors: %+v", errs)
+			}
+			s, err := e.im.Summarize(e.ctx, again, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(s.Unmapped) != 0 {
+				t.Errorf("summary lists unmapped columns %q", s.Unmapped)
+			}
+			for email, want := range map[string]string{
+				"bob@example.com": "needs" + d + " a last name",
+				"cy@example.com":  "=cmd",
+				"ed@example.com":  "extra cell",
+				"fay@example.com": "",
+				"di@example.com":  "two\nlines",
+				"gil@example.com": "+44 20 7946 0000",
+			} {
+				if got := e.mustEmail(email).Get("comments"); got != want {
+					t.Errorf("%s: comments %q, want %q", email, got, want)
+				}
+			}
+			if got := e.mustEmail("bob@example.com").Get("last_name"); got != "Brown" {
+				t.Errorf("fixed last name = %q", got)
+			}
+			if n := e.count(); n != 7 {
+				t.Errorf("%d customers, want 7", n)
+			}
+		})
+	}
+}
+
+// TestRejectsOfRejects checks that the rejects file of an import of a
+// rejects file has one error column, with the new errors.
+func TestRejectsOfRejects(t *testing.T) {
+	e := newEnv(t)
+	imp := e.loadString("first_name,last_name,email\nA,,a@example.com\nB,,b@example.com\n", crm.ImportOptions{})
+	rejects := e.rejectsOf(imp.ID)
+	// Fix one row of two, and break its email instead.
+	fixed := strings.Replace(rejects, "A,,a@example.com", "A,Ay,a@", 1)
+	imp = e.load("rejects.csv", []byte(fixed), crm.ImportOptions{})
+	wantCounts(t, imp, crm.ImportCounts{Records: 2, Rejected: 2, Batches: 1})
+	want := "\ufefffirst_name,last_name,email,error\r\n" +
+		"A,Ay,a@,Email is not a valid email address: it must look like name@example.com.\r\n" +
+		"B,,b@example.com,Last Name must have a value.\r\n"
+	if got := e.rejectsOf(imp.ID); got != want {
+		t.Errorf("rejects of the rejects:\n%q\nwant\n%q", got, want)
+	}
+}
+
+// TestReportDownloads checks the JSON summary and the CSV report of a
+// finished import, and the empty report of one that has not started.
+func TestReportDownloads(t *testing.T) {
+	e := newEnv(t)
+	pending := e.prepare("p.csv", people(2), crm.ImportOptions{})
+	if rep := e.report(pending.ID); len(rep) != 1 {
+		t.Errorf("report of a pending import: %q", rep)
+	}
+	imp := e.loadString("first_name,last_name,email,Favourite Colour\nA,B,a@example.com,red\n,C,c@example.com,blue\n", crm.ImportOptions{})
+
+	var b bytes.Buffer
+	if err := e.im.WriteSummary(e.ctx, imp.ID, &b); err != nil {
+		t.Fatal(err)
+	}
+	var s Summary
+	if err := json.Unmarshal(b.Bytes(), &s); err != nil {
+		t.Fatalf("summary is not JSON: %v\n%s", err, b.String())
+	}
+	if s.ImportID != imp.ID || s.Status != crm.ImportCompletedWithErrors || s.File != "test.csv" || s.Size != int64(imp.FileSize) ||
+		s.Total != 2 || s.Created != 1 || s.Rejected != 1 || s.Encoding != "utf-8" || s.Delimiter != "comma" ||
+		s.OnDuplicate != "reject" || s.DateFormat != "MM/DD/YYYY" || s.BatchSize != 100 || s.MaxRecords != 50000 ||
+		s.CreatedBy != "test" || s.StartedAt == nil || s.FinishedAt == nil || s.Seconds < 0 {
+		t.Errorf("summary = %+v", s)
+	}
+	if !slices.Equal(s.Unmapped, []string{"Favourite Colour"}) {
+		t.Errorf("unmapped = %q", s.Unmapped)
+	}
+	if want := map[string]string{"first_name": "first_name", "last_name": "last_name", "email": "email"}; !maps.Equal(s.Mapping, want) {
+		t.Errorf("mapping = %v", s.Mapping)
+	}
+	wantErrors(t, s.Errors, []crm.RowError{rowErr(3, "first_name", "", "First Name must have a value.")})
+
+	rep := e.report(imp.ID)
+	acct := itoa(int(e.mustEmail("a@example.com").AccountNumber))
+	want := [][]string{{"line", "outcome", "account_number", "message"}, {"2", "created", acct, ""}, {"3", "rejected", "", "First Name must have a value."}}
+	if len(rep) != len(want) || !slices.Equal(rep[1], want[1]) || !slices.Equal(rep[2], want[2]) {
+		t.Errorf("report = %q, want %q", rep, want)
+	}
+}
+
+// TestReportIsSafeForSpreadsheets checks that the report and rejects
+// files guard cells that a spreadsheet would run as formulas.
+func TestReportIsSafeForSpreadsheets(t *testing.T) {
+	e := newEnv(t)
+	imp := e.loadString("first_name,last_name,email\n=HYPERLINK(\"x\"),,@evil\n", crm.ImportOptions{})
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(e.rejectsOf(imp.ID), "\ufeff")))
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rows[1][0]; got != `'=HYPERLINK("x")` {
+		t.Errorf("rejects cell = %q", got)
+	}
+	if got := rows[1][2]; got != "'@evil" {
+		t.Errorf("rejects cell = %q", got)
+	}
+}
+
+// TestSepLine checks a file that names its delimiter on an Excel "sep="
+// line, with a delimiter other than the four usual ones.
+func TestSepLine(t *testing.T) {
+	e := newEnv(t)
+	imp := e.loadString("sep=:\nfirst_name:last_name:email\nA:B:a@example.com\nC::c@example.com\n", crm.ImportOptions{})
+	if imp.HeaderLine != 2 {
+		t.Errorf("header on line %d, want 2", imp.HeaderLine)
+	}
+	wantCounts(t, imp, crm.ImportCounts{Records: 2, Created: 1, Rejected: 1, Batches: 1})
+	wantErrors(t, e.errors(imp), []crm.RowError{rowErr(4, "last_name", "", "Last Name must have a value.")})
+	if got := e.rejectsOf(imp.ID); got != "\ufefffirst_name:last_name:email:error\r\nC::c@example.com:Last Name must have a value.\r\n" {
+		t.Errorf("rejects file = %q", got)
+	}
+}
