@@ -491,12 +491,12 @@ func TestUsage(t *testing.T) {
 	if r := c.do("customers"); r.code != 2 || !strings.HasPrefix(r.stderr, "localcrm: customers: which one? add, delete, edit, get, list\nUsage: localcrm customers") {
 		t.Errorf("customers without a subcommand: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
-	if r := c.do("serve"); r.code != 0 || r.stdout != "localcrm serve: the web UI is coming in a later release.\n" {
-		t.Errorf("serve: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	if r := c.do("serve", "extra"); r.code != 2 || !strings.HasPrefix(r.stderr, "localcrm: serve: unexpected argument \"extra\"") {
+		t.Errorf("serve with an argument: exit %d, stderr %q", r.code, r.stderr)
 	}
 	// Help needs no database.
 	if _, err := os.Stat(c.db); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("help, usage errors and serve created the database: %v", err)
+		t.Errorf("help and usage errors created the database: %v", err)
 	}
 }
 

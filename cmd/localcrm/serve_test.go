@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// startServer runs `localcrm serve` on a free loopback port and returns its
+// base URL and the running command.
+func startServer(t *testing.T, c *cli) (string, *exec.Cmd) {
+	t.Helper()
+	cmd := exec.Command(binary, "--db", c.db, "serve", "--addr", "127.0.0.1:0")
+	cmd.Dir = c.dir
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	urls := make(chan string, 1)
+	go func() {
+		re := regexp.MustCompile(`url=(http://\S+)`)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				urls <- m[1]
+			}
+		}
+	}()
+	select {
+	case u := <-urls:
+		return u, cmd
+	case <-time.After(20 * time.Second):
+		t.Fatal("localcrm serve did not say where it listens")
+	}
+	return "", nil
+}
+
+// TestServeStopsGracefully uploads and starts an import through the real
+// server's API, stops the server with SIGTERM mid-import, and checks that
+// the import is left interrupted at a batch boundary, then resumes it to
+// the end with the CLI.
+func TestServeStopsGracefully(t *testing.T) {
+	c := newCLI(t)
+	const n = 20000
+	file := writePeople(t, c.dir, "people.csv", 0, n, nil)
+	base, cmd := startServer(t, c)
+
+	body := &bytes.Buffer{}
+	mw := multipart.NewWriter(body)
+	part, _ := mw.CreateFormFile("file", "people.csv")
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(part, f)
+	f.Close()
+	mw.Close()
+	res, err := http.Post(base+"/api/v1/imports", mw.FormDataContentType(), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var up struct {
+		ID      int64 `json:"id"`
+		Records int   `json:"records"`
+	}
+	json.NewDecoder(res.Body).Decode(&up)
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated || up.Records != n {
+		t.Fatalf("upload: %s, %+v", res.Status, up)
+	}
+	req, _ := http.NewRequest(http.MethodPut, fmt.Sprintf("%s/api/v1/imports/%d/mapping", base, up.ID), strings.NewReader(`{"batch_size": 10}`))
+	req.Header.Set("Content-Type", "application/json")
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("mapping: %v %v", res.Status, err)
+	}
+	if res, err := http.Post(fmt.Sprintf("%s/api/v1/imports/%d/start", base, up.ID), "application/json", nil); err != nil || res.StatusCode != http.StatusAccepted {
+		t.Fatalf("start: %v %v", res.Status, err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if s := decodeImport(t, c.ok("imports", "show", "1", "--json")); s.Records >= 500 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no batch committed in 30 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("serve after SIGTERM: %v", err)
+	}
+
+	stopped := decodeImport(t, c.ok("imports", "show", "1", "--json"))
+	if stopped.Status != "interrupted" || stopped.Records >= n || stopped.Records%10 != 0 || stopped.Created != stopped.Records {
+		t.Fatalf("after SIGTERM: %+v; want interrupted after whole batches", stopped)
+	}
+	r := c.do("imports", "resume", "1", "--json")
+	if done := decodeImport(t, r.stdout); r.code != 0 || done.Status != "completed" || done.Created != n {
+		t.Fatalf("resume: exit %d, %+v, %s", r.code, done, r.stderr)
+	}
+	emails := exportedEmails(t, c)
+	if len(emails) != n {
+		t.Errorf("%d customers, want %d", len(emails), n)
+	}
+	assertUnique(t, emails)
+}

@@ -1,0 +1,367 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"localcrm/internal/crm"
+)
+
+// fieldListPage is the Fields tab: the standard fields, read-only, and the
+// custom fields an admin defined.
+type fieldListPage struct {
+	pageMeta
+	Standard []crm.Field
+	Custom   []crm.Field
+}
+
+func (p *pages) fieldList(w http.ResponseWriter, r *http.Request) {
+	sc, err := p.Store.Schema(r.Context())
+	if err != nil {
+		p.pageError(w, r, tabFields, err)
+		return
+	}
+	data := fieldListPage{pageMeta: pageMeta{Title: "Fields", Tab: tabFields}, Custom: sc.Custom()}
+	for _, f := range sc.Fields {
+		if f.Standard {
+			data.Standard = append(data.Standard, f)
+		}
+	}
+	// The confirmation names the field only if it is real, so that a link
+	// cannot make the page say something untrue.
+	if f, ok := sc.Field(r.URL.Query().Get("created")); ok && !f.Standard {
+		data.Flash = fmt.Sprintf("The field %s was created.", f.Label)
+	}
+	if name := r.URL.Query().Get("deleted"); name != "" {
+		if _, ok := sc.Field(name); !ok && !crm.IsStandardKey(name) {
+			data.Flash = fmt.Sprintf("The field %s and its values were deleted.", name)
+		}
+	}
+	p.render(w, r, http.StatusOK, "fields.html", data)
+}
+
+// fieldPage is the form that creates a custom field or edits one, and, for a
+// picklist (Customer Type included), manages its values.
+type fieldPage struct {
+	pageMeta
+	New        bool
+	Standard   bool // Customer Type: only its values can change
+	Field      crm.Field
+	Types      []typeOption
+	ValuesText string // a new picklist's values, one per line
+	NewValue   string // the value being added, kept when it is refused
+	Errors     map[string]string
+}
+
+// typeOption is one choice of the type select.
+type typeOption struct {
+	Value    crm.FieldType
+	Label    string
+	Selected bool
+}
+
+var typeLabels = map[crm.FieldType]string{
+	crm.TypeText:     "Text",
+	crm.TypeURL:      "Web address (URL)",
+	crm.TypeNumber:   "Number",
+	crm.TypeDate:     "Date",
+	crm.TypePicklist: "Picklist (one of a list of values)",
+	crm.TypeCheckbox: "Checkbox (yes or no)",
+}
+
+func typeOptions(selected crm.FieldType) []typeOption {
+	opts := make([]typeOption, len(crm.CustomTypes))
+	for i, t := range crm.CustomTypes {
+		opts[i] = typeOption{Value: t, Label: typeLabels[t], Selected: t == selected}
+	}
+	return opts
+}
+
+// HasLength reports whether the field's maximum length is the admin's to
+// choose; the other types have a fixed one.
+func (pg fieldPage) HasLength() bool {
+	switch pg.Field.Type {
+	case crm.TypeText, crm.TypeURL, crm.TypeNumber:
+		return true
+	}
+	return false
+}
+
+// TypeLabel names the field's type for people.
+func (pg fieldPage) TypeLabel() string {
+	if l, ok := typeLabels[pg.Field.Type]; ok {
+		return l
+	}
+	return string(pg.Field.Type)
+}
+
+func (p *pages) fieldNew(w http.ResponseWriter, r *http.Request) {
+	p.render(w, r, http.StatusOK, "field.html", fieldPage{
+		pageMeta: pageMeta{Title: "New custom field", Tab: tabFields},
+		New:      true,
+		Field:    crm.Field{Type: crm.TypeText},
+		Types:    typeOptions(crm.TypeText),
+	})
+}
+
+// fieldFromForm reads a field definition from the posted form. A length
+// that is not a number is reported with the definition's own problems.
+func fieldFromForm(r *http.Request) (crm.Field, map[string]string) {
+	f := crm.Field{
+		Key:      strings.TrimSpace(r.PostFormValue("name")),
+		Label:    strings.TrimSpace(r.PostFormValue("label")),
+		Type:     crm.FieldType(r.PostFormValue("type")),
+		Default:  strings.TrimSpace(r.PostFormValue("default")),
+		Required: r.PostFormValue("required") != "",
+	}
+	errs := map[string]string{}
+	if s := strings.TrimSpace(r.PostFormValue("max_length")); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			errs["max_length"] = "The maximum length must be a whole number of characters."
+		}
+		f.MaxLength = n
+	}
+	for _, line := range strings.Split(r.PostFormValue("values"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			f.Values = append(f.Values, line)
+		}
+	}
+	return f, errs
+}
+
+// fieldErrors sorts a refused save's problems into the form's fields, or
+// reports that the error is not the user's to fix.
+func fieldErrors(err error, errs map[string]string) bool {
+	var verr *crm.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		for k, msg := range verr.Fields() {
+			if _, ok := errs[k]; !ok {
+				errs[k] = msg
+			}
+		}
+	case errors.Is(err, crm.ErrConflict):
+		errs["name"] = pageSentence(strings.TrimSuffix(err.Error(), ": "+crm.ErrConflict.Error())) + " Choose another name."
+	default:
+		return false
+	}
+	return true
+}
+
+func (p *pages) fieldCreate(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		p.pageError(w, r, tabFields, crm.Invalid("form", "", "The form could not be read."))
+		return
+	}
+	f, errs := fieldFromForm(r)
+	values := r.PostFormValue("values")
+	if len(errs) == 0 {
+		err := p.Store.CreateField(r.Context(), &f)
+		if err == nil {
+			http.Redirect(w, r, "/fields?created="+f.Key, http.StatusSeeOther)
+			return
+		}
+		if !fieldErrors(err, errs) {
+			p.pageError(w, r, tabFields, err)
+			return
+		}
+	}
+	p.render(w, r, http.StatusUnprocessableEntity, "field.html", fieldPage{
+		pageMeta:   pageMeta{Title: "New custom field", Tab: tabFields, Alert: "The field was not created: correct the entries marked below."},
+		New:        true,
+		Field:      f,
+		Types:      typeOptions(f.Type),
+		ValuesText: values,
+		Errors:     errs,
+	})
+}
+
+// pageField finds the field of the path: a custom field, or Customer Type,
+// the one standard field whose values an admin edits.
+func (p *pages) pageField(w http.ResponseWriter, r *http.Request) (crm.Field, bool) {
+	name := r.PathValue("name")
+	sc, err := p.Store.Schema(r.Context())
+	if err != nil {
+		p.pageError(w, r, tabFields, err)
+		return crm.Field{}, false
+	}
+	f, ok := sc.Field(name)
+	switch {
+	case !ok:
+		p.pageNotFound(w, r, tabFields, fmt.Sprintf("field %q", name))
+		return crm.Field{}, false
+	case f.Standard && f.Key != crm.KeyCustomerType:
+		p.pageError(w, r, tabFields, crm.Invalid("name", name, fmt.Sprintf("%s is a standard field; it cannot be changed.", f.Label)))
+		return crm.Field{}, false
+	}
+	return f, true
+}
+
+func (p *pages) fieldEdit(w http.ResponseWriter, r *http.Request) {
+	f, ok := p.pageField(w, r)
+	if !ok {
+		return
+	}
+	data := p.fieldEditPage(f)
+	switch r.URL.Query().Get("done") {
+	case "saved":
+		data.Flash = "Your changes were saved."
+	case "values":
+		data.Flash = "The list of values was saved."
+	}
+	p.render(w, r, http.StatusOK, "field.html", data)
+}
+
+func (p *pages) fieldEditPage(f crm.Field) fieldPage {
+	title := "Edit field " + f.Label
+	if f.Key == crm.KeyCustomerType {
+		title = "Customer types"
+	}
+	return fieldPage{
+		pageMeta: pageMeta{Title: title, Tab: tabFields},
+		Standard: f.Standard,
+		Field:    f,
+		Types:    typeOptions(f.Type),
+		Errors:   map[string]string{},
+	}
+}
+
+func (p *pages) fieldUpdate(w http.ResponseWriter, r *http.Request) {
+	old, ok := p.pageField(w, r)
+	if !ok {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		p.pageError(w, r, tabFields, crm.Invalid("form", "", "The form could not be read."))
+		return
+	}
+	if old.Standard {
+		p.pageError(w, r, tabFields, crm.Invalid("name", old.Key, fmt.Sprintf("Only the values of %s can change.", old.Label)))
+		return
+	}
+	f, errs := fieldFromForm(r)
+	f.Key, f.Values = old.Key, old.Values // the name is fixed; values change one at a time
+	if r.PostForm.Has("name") {
+		f.Key = strings.TrimSpace(r.PostFormValue("name"))
+	}
+	if len(errs) == 0 {
+		err := p.Store.UpdateField(r.Context(), &f)
+		if err == nil {
+			http.Redirect(w, r, "/fields/"+old.Key+"?done=saved", http.StatusSeeOther)
+			return
+		}
+		if !fieldErrors(err, errs) {
+			p.pageError(w, r, tabFields, err)
+			return
+		}
+	}
+	data := p.fieldEditPage(old)
+	data.Alert = "The field was not saved: correct the entries marked below."
+	data.Errors = errs
+	// Show what was typed, on the saved field's name and type.
+	data.Field.Label, data.Field.Default, data.Field.Required = f.Label, f.Default, f.Required
+	if f.MaxLength != 0 {
+		data.Field.MaxLength = f.MaxLength
+	}
+	p.render(w, r, http.StatusUnprocessableEntity, "field.html", data)
+}
+
+// fieldValues adds, moves or removes one value of a picklist. Each change is
+// its own small form, so that it works with buttons and the keyboard alone.
+func (p *pages) fieldValues(w http.ResponseWriter, r *http.Request) {
+	f, ok := p.pageField(w, r)
+	if !ok {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		p.pageError(w, r, tabFields, crm.Invalid("form", "", "The form could not be read."))
+		return
+	}
+	if f.Type != crm.TypePicklist {
+		p.pageError(w, r, tabFields, crm.Invalid("type", string(f.Type), fmt.Sprintf("%s is not a picklist; it has no list of values.", f.Label)))
+		return
+	}
+	values := slices.Clone(f.Values)
+	newValue := strings.TrimSpace(r.PostFormValue("value"))
+	op, arg, _ := strings.Cut(r.PostFormValue("op"), ":")
+	i, err := strconv.Atoi(arg)
+	if op != "add" && (err != nil || i < 0 || i >= len(values)) {
+		p.pageError(w, r, tabFields, crm.Invalid("values", arg, "That value is no longer in the list; reload the page and try again."))
+		return
+	}
+	errs := map[string]string{}
+	switch op {
+	case "add":
+		if newValue == "" {
+			errs["values"] = "Type the value to add."
+		}
+		values = append(values, newValue)
+	case "up":
+		if i > 0 {
+			values[i-1], values[i] = values[i], values[i-1]
+		}
+	case "down":
+		if i < len(values)-1 {
+			values[i], values[i+1] = values[i+1], values[i]
+		}
+	case "remove":
+		values = slices.Delete(values, i, i+1)
+	default:
+		p.pageError(w, r, tabFields, crm.Invalid("op", op, "Unknown change to the list of values."))
+		return
+	}
+	if len(errs) == 0 {
+		updated := f
+		updated.Values = values
+		err := p.Store.UpdateField(r.Context(), &updated)
+		if err == nil {
+			http.Redirect(w, r, "/fields/"+f.Key+"?done=values#values", http.StatusSeeOther)
+			return
+		}
+		if !fieldErrors(err, errs) {
+			p.pageError(w, r, tabFields, err)
+			return
+		}
+		if msg, ok := errs["default"]; ok && op == "remove" {
+			errs["values"] = msg + " Change the default value before removing it."
+		}
+	}
+	data := p.fieldEditPage(f)
+	data.Alert = "The list of values was not changed: see the message below the list."
+	data.Errors = errs
+	data.NewValue = newValue
+	p.render(w, r, http.StatusUnprocessableEntity, "field.html", data)
+}
+
+func (p *pages) fieldDeleteConfirm(w http.ResponseWriter, r *http.Request) {
+	f, ok := p.pageField(w, r)
+	if !ok {
+		return
+	}
+	if f.Standard {
+		p.pageError(w, r, tabFields, crm.Invalid("name", f.Key, fmt.Sprintf("%s is a standard field; it cannot be deleted.", f.Label)))
+		return
+	}
+	p.render(w, r, http.StatusOK, "confirm.html", confirmPage{
+		pageMeta: pageMeta{Title: "Delete the field " + f.Label + "?", Tab: tabFields},
+		Question: fmt.Sprintf("Delete the field %s (%s)?", f.Label, f.Key),
+		Detail:   "Every customer's value for this field is deleted with it. This cannot be undone.",
+		Action:   "/fields/" + f.Key + "/delete",
+		Button:   "Delete the field " + f.Label,
+		Back:     "/fields/" + f.Key,
+	})
+}
+
+func (p *pages) fieldDelete(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if err := p.Store.DeleteField(r.Context(), name); err != nil {
+		p.pageError(w, r, tabFields, err)
+		return
+	}
+	http.Redirect(w, r, "/fields?deleted="+name, http.StatusSeeOther)
+}

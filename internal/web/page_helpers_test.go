@@ -1,0 +1,133 @@
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"localcrm/internal/crm"
+	"localcrm/internal/importer"
+	"localcrm/internal/store"
+)
+
+// pageEnv is the whole site over a real SQLite database in a temporary
+// folder, for page handler tests.
+type pageEnv struct {
+	h   *Handler
+	st  *store.Store
+	im  *importer.Importer
+	run *importer.Runner
+}
+
+func newPageEnv(t *testing.T) *pageEnv {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := store.Open(context.Background(), filepath.Join(dir, "localcrm.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	im := importer.New(st, dir)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	run := importer.NewRunner(im, log)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = run.Shutdown(ctx)
+	})
+	return &pageEnv{h: New(Deps{Store: st, Importer: im, Runner: run, Log: log}), st: st, im: im, run: run}
+}
+
+// pageResult is a response as a test reads it.
+type pageResult struct {
+	Status   int
+	Body     string
+	Location string
+}
+
+func (e *pageEnv) do(t *testing.T, req *http.Request) pageResult {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	return pageResult{Status: rec.Code, Body: rec.Body.String(), Location: rec.Header().Get("Location")}
+}
+
+func (e *pageEnv) get(t *testing.T, path string) pageResult {
+	t.Helper()
+	return e.do(t, httptest.NewRequest(http.MethodGet, path, nil))
+}
+
+func (e *pageEnv) post(t *testing.T, path string, form url.Values) pageResult {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return e.do(t, req)
+}
+
+// want checks the status and that the body holds every string of wants.
+func (r pageResult) want(t *testing.T, status int, wants ...string) {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d; body:\n%s", r.Status, status, pageSnippet(r.Body))
+	}
+	for _, w := range wants {
+		if !strings.Contains(r.Body, w) {
+			t.Errorf("the page lacks %q; body:\n%s", w, pageSnippet(r.Body))
+		}
+	}
+}
+
+// redirect checks a Post/Redirect/Get answer and returns where it leads.
+func (r pageResult) redirect(t *testing.T, prefix string) string {
+	t.Helper()
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("status %d, want 303 to %s; body:\n%s", r.Status, prefix, pageSnippet(r.Body))
+	}
+	if !strings.HasPrefix(r.Location, prefix) {
+		t.Fatalf("redirect to %q, want %s…", r.Location, prefix)
+	}
+	return r.Location
+}
+
+// pageSnippet keeps failure output readable: the main part of a page.
+func pageSnippet(body string) string {
+	if i := strings.Index(body, `<main`); i >= 0 {
+		body = body[i:]
+	}
+	if len(body) > 4000 {
+		body = body[:4000] + "…"
+	}
+	return body
+}
+
+// fieldBlock returns the part of a customer form that belongs to one
+// field: its label, input, error and hint.
+func fieldBlock(t *testing.T, body, key string) string {
+	t.Helper()
+	start := strings.Index(body, `id="field-`+key+`"`)
+	if start < 0 {
+		t.Fatalf("the form has no field %s", key)
+	}
+	rest := body[start+1:]
+	if end := strings.Index(rest, `<div class="field`); end >= 0 {
+		rest = rest[:end]
+	}
+	return rest
+}
+
+// mustCustomer creates a customer in the store.
+func (e *pageEnv) mustCustomer(t *testing.T, values map[string]string) *crm.Customer {
+	t.Helper()
+	c := &crm.Customer{Values: values}
+	if err := e.st.CreateCustomer(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}

@@ -1,0 +1,369 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"localcrm/internal/crm"
+	"localcrm/internal/csvin"
+	"localcrm/internal/importer"
+)
+
+// importListPage is the Imports tab: every import, newest first.
+type importListPage struct {
+	pageMeta
+	Imports []importRow
+}
+
+// importRow is one import of the history.
+type importRow struct {
+	ID        int64
+	File      string
+	Status    crm.ImportStatus
+	CreatedAt time.Time
+	Total     int
+	Counts    crm.ImportCounts
+	Started   bool // it has a report to download
+	Resumable bool
+}
+
+func (p *pages) importList(w http.ResponseWriter, r *http.Request) {
+	imps, err := p.Importer.List(r.Context())
+	if err != nil {
+		p.pageError(w, r, tabImports, err)
+		return
+	}
+	data := importListPage{pageMeta: pageMeta{Title: "Imports", Tab: tabImports}}
+	for _, imp := range imps {
+		data.Imports = append(data.Imports, importRow{
+			ID: imp.ID, File: imp.FileName, Status: imp.Status, CreatedAt: imp.CreatedAt,
+			Total: imp.Total, Counts: imp.Counts, Started: !imp.StartedAt.IsZero(),
+			Resumable: imp.Status.Resumable(),
+		})
+	}
+	p.render(w, r, http.StatusOK, "imports.html", data)
+}
+
+// wizardPage is the import wizard's page; its script drives steps 1 to 3
+// through the JSON API and goes to the import's own page at Start.
+type wizardPage struct {
+	pageMeta
+	Wizard wizardData // handed to the script as JSON
+}
+
+// wizardData is what the wizard's script needs from the server: the fields
+// a column can map to and the choices of each option.
+type wizardData struct {
+	Fields      []wizardField `json:"fields"`
+	Encodings   []pageChoice  `json:"encodings"`
+	Delimiters  []pageChoice  `json:"delimiters"`
+	Duplicates  []pageChoice  `json:"duplicates"`
+	DateFormats []pageChoice  `json:"date_formats"`
+	BatchSize   int           `json:"batch_size"`
+	MaxBatch    int           `json:"max_batch"`
+	MaxUpload   int64         `json:"max_upload"`
+}
+
+// wizardField is a field a column can be mapped to.
+type wizardField struct {
+	Key      string        `json:"key"`
+	Label    string        `json:"label"`
+	Type     crm.FieldType `json:"type"`
+	Required bool          `json:"required"`
+	Standard bool          `json:"standard"`
+}
+
+// pageChoice is one option of a select or radio group.
+type pageChoice struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+	Help  string `json:"help,omitempty"`
+}
+
+func (p *pages) importWizard(w http.ResponseWriter, r *http.Request) {
+	sc, err := p.Store.Schema(r.Context())
+	if err != nil {
+		p.pageError(w, r, tabImports, err)
+		return
+	}
+	data := wizardData{
+		Encodings: []pageChoice{
+			{"", "Detect automatically", ""},
+			{string(csvin.UTF8), "UTF-8", ""},
+			{string(csvin.UTF16LE), "UTF-16 LE", ""},
+			{string(csvin.UTF16BE), "UTF-16 BE", ""},
+			{string(csvin.Windows1252), "Windows-1252 (Western European)", ""},
+		},
+		Delimiters: []pageChoice{
+			{"", "Detect automatically", ""},
+			{"comma", "Comma ( , )", ""},
+			{"semicolon", "Semicolon ( ; )", ""},
+			{"tab", "Tab", ""},
+			{"pipe", "Pipe ( | )", ""},
+		},
+		Duplicates: []pageChoice{
+			{string(crm.DuplicateReject), "Reject the record", "It is listed in the report with the existing customer's account number."},
+			{string(crm.DuplicateSkip), "Skip the record", "It is counted as skipped; the existing customer is left as it is."},
+			{string(crm.DuplicateUpdate), "Update the existing customer", "Filled cells replace the customer's values; blank cells never erase data."},
+		},
+		BatchSize: crm.DefaultBatchSize,
+		MaxBatch:  crm.MaxBatchSize,
+		MaxUpload: p.MaxUpload,
+	}
+	for _, f := range crm.DateFormats {
+		data.DateFormats = append(data.DateFormats, pageChoice{Value: string(f), Label: string(f)})
+	}
+	for _, f := range sc.Fields {
+		data.Fields = append(data.Fields, wizardField{Key: f.Key, Label: f.Label, Type: f.Type, Required: f.Required, Standard: f.Standard})
+	}
+	p.render(w, r, http.StatusOK, "import_new.html", wizardPage{
+		pageMeta: pageMeta{Title: "New import", Tab: tabImports},
+		Wizard:   data,
+	})
+}
+
+// importPage shows one import: its progress while it runs (step 4 of the
+// wizard) and its report once it has ended (step 5).
+type importPage struct {
+	pageMeta
+	Summary   *importer.Summary
+	Step      int
+	Percent   int
+	Mapping   []mappingRow
+	Errors    []importError
+	ErrorCap  bool // the list stops at its cap; the report has every error
+	Running   bool
+	Pending   bool
+	Finished  bool
+	Resumable bool
+	Cancel    bool // a cancel was asked for and the batch in flight is ending
+	Downloads bool // the import has run, so its reports mean something
+	Error     string
+	Rate      string            // records per second so far, while it runs
+	Left      string            // estimated time to the end, while it runs
+	Duration  string            // how long it took, once ended
+	Size      string            // the file's size for people
+	Uploaded  string            // when the file was uploaded
+	Started   string            // when the import started
+	Ended     string            // when it ended
+	Labels    map[string]string // field key → label, for the script's error rows
+}
+
+// mappingRow is one column of the file and the field it fills.
+type mappingRow struct {
+	Column string
+	Field  string // the field's label; empty for an ignored column
+}
+
+// importError is one problem of a rejected record, with the field's label.
+type importError struct {
+	crm.RowError
+	FieldLabel string
+}
+
+// importErrorCap bounds the problems the page lists; the downloads have all.
+const importErrorCap = 1000
+
+func (p *pages) importShow(w http.ResponseWriter, r *http.Request) {
+	imp, ok := p.pageImport(w, r)
+	if !ok {
+		return
+	}
+	data, err := p.importView(r, imp)
+	if err != nil {
+		p.pageError(w, r, tabImports, err)
+		return
+	}
+	switch r.URL.Query().Get("done") {
+	case "started":
+		if data.Running {
+			data.Flash = "The import has started. It goes on if you close this page; come back to the Imports tab to see it."
+		}
+	case "resumed":
+		data.Flash = "The import resumes from its last committed batch."
+	case "cancel":
+		data.Flash = "The import was asked to stop: it ends after the batch in flight, and what was committed stays."
+	}
+	p.render(w, r, http.StatusOK, "import.html", data)
+}
+
+func (p *pages) importView(r *http.Request, imp *crm.Import) (importPage, error) {
+	s, err := p.Importer.Summarize(r.Context(), imp, importErrorCap)
+	if err != nil {
+		return importPage{}, err
+	}
+	sc, err := p.Store.Schema(r.Context())
+	if err != nil {
+		return importPage{}, err
+	}
+	label := func(key string) string {
+		if f, ok := sc.Field(key); ok {
+			return f.Label
+		}
+		return key
+	}
+	data := importPage{
+		pageMeta:  pageMeta{Title: fmt.Sprintf("Import %d: %s", imp.ID, imp.FileName), Tab: tabImports},
+		Summary:   s,
+		Step:      4,
+		Running:   imp.Status == crm.ImportRunning,
+		Pending:   imp.Status == crm.ImportPending,
+		Finished:  imp.Status.Finished(),
+		Resumable: imp.Status.Resumable(),
+		Cancel:    imp.CancelRequested && imp.Status == crm.ImportRunning,
+		Error:     imp.Error,
+		ErrorCap:  len(s.Errors) >= importErrorCap,
+	}
+	if data.Finished {
+		data.Step = 5
+	}
+	data.Downloads = !data.Running && !data.Pending && !imp.StartedAt.IsZero()
+	data.Size = pageBytes(imp.FileSize)
+	data.Uploaded, data.Started, data.Ended = pageTime(imp.CreatedAt), pageTime(imp.StartedAt), pageTime(imp.FinishedAt)
+	data.Rate, data.Left, data.Duration = "—", "—", "—"
+	if !imp.StartedAt.IsZero() {
+		end := imp.FinishedAt
+		if end.IsZero() {
+			end = time.Now()
+		}
+		if secs := end.Sub(imp.StartedAt).Seconds(); secs > 0 {
+			rate := float64(imp.Counts.Records) / secs
+			if (data.Running || data.Finished) && rate > 0 {
+				data.Rate = pageRate(rate)
+			}
+			if data.Running && rate > 0 {
+				data.Left = "about " + pageDuration(time.Duration(float64(imp.Total-imp.Counts.Records)/rate*float64(time.Second)))
+			}
+			if !imp.FinishedAt.IsZero() {
+				data.Duration = pageDuration(end.Sub(imp.StartedAt))
+			}
+		}
+	}
+	data.Labels = make(map[string]string, len(sc.Fields))
+	for _, f := range sc.Fields {
+		data.Labels[f.Key] = f.Label
+	}
+	if imp.Total > 0 {
+		data.Percent = min(100, imp.Counts.Records*100/imp.Total)
+	} else if data.Finished {
+		data.Percent = 100
+	}
+	for _, col := range imp.Columns {
+		row := mappingRow{Column: col}
+		if key := imp.Options.Mapping[col]; key != "" {
+			row.Field = label(key)
+		}
+		data.Mapping = append(data.Mapping, row)
+	}
+	for _, e := range s.Errors {
+		ie := importError{RowError: e, FieldLabel: "the row"}
+		if e.Field != "" {
+			ie.FieldLabel = label(e.Field)
+		}
+		data.Errors = append(data.Errors, ie)
+	}
+	return data, nil
+}
+
+// pageImport finds the import of the path, marking it interrupted if its
+// worker is gone.
+func (p *pages) pageImport(w http.ResponseWriter, r *http.Request) (*crm.Import, bool) {
+	raw := r.PathValue("id")
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		p.pageNotFound(w, r, tabImports, fmt.Sprintf("import %q", raw))
+		return nil, false
+	}
+	imp, err := p.Importer.Get(r.Context(), id)
+	if err != nil {
+		p.pageError(w, r, tabImports, err)
+		return nil, false
+	}
+	return imp, true
+}
+
+// importActionFailed shows the import again with why the action was refused.
+func (p *pages) importActionFailed(w http.ResponseWriter, r *http.Request, imp *crm.Import, err error) {
+	if imp == nil {
+		p.pageError(w, r, tabImports, err)
+		return
+	}
+	if fresh, gerr := p.Importer.Get(r.Context(), imp.ID); gerr == nil {
+		imp = fresh
+	}
+	data, verr := p.importView(r, imp)
+	if verr != nil {
+		p.pageError(w, r, tabImports, verr)
+		return
+	}
+	data.Alert = err.Error()
+	p.render(w, r, http.StatusConflict, "import.html", data)
+}
+
+func (p *pages) importCancel(w http.ResponseWriter, r *http.Request) {
+	imp, ok := p.pageImport(w, r)
+	if !ok {
+		return
+	}
+	if _, err := p.Importer.Cancel(r.Context(), imp.ID); err != nil {
+		if !pageUserError(err) {
+			p.pageError(w, r, tabImports, err)
+			return
+		}
+		p.importActionFailed(w, r, imp, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/imports/%d?done=cancel", imp.ID), http.StatusSeeOther)
+}
+
+func (p *pages) importResume(w http.ResponseWriter, r *http.Request) {
+	imp, ok := p.pageImport(w, r)
+	if !ok {
+		return
+	}
+	if _, err := p.Runner.Resume(imp.ID); err != nil {
+		if !pageUserError(err) {
+			p.pageError(w, r, tabImports, err)
+			return
+		}
+		p.importActionFailed(w, r, imp, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/imports/%d?done=resumed", imp.ID), http.StatusSeeOther)
+}
+
+// pageRate writes a rate of records per second.
+func pageRate(r float64) string {
+	if r >= 10 {
+		return pageThousands(int64(r+0.5)) + " records/s"
+	}
+	return strconv.FormatFloat(r, 'f', 1, 64) + " records/s"
+}
+
+// pageDuration writes a duration as people say it: "3 s", "2 min 5 s",
+// "1 h 4 min".
+func pageDuration(d time.Duration) string {
+	s := int64(d.Round(time.Second) / time.Second)
+	switch {
+	case d < time.Second:
+		return "under a second"
+	case s < 60:
+		return fmt.Sprintf("%d s", s)
+	case s < 3600:
+		return fmt.Sprintf("%d min %d s", s/60, s%60)
+	}
+	return fmt.Sprintf("%d h %d min", s/3600, s%3600/60)
+}
+
+// pageBytes writes a file size in bytes, KB or MB.
+func pageBytes(n int64) string {
+	switch {
+	case n < 1000:
+		return fmt.Sprintf("%d bytes", n)
+	case n < 1000*1000:
+		return strconv.FormatFloat(float64(n)/1000, 'f', 1, 64) + " KB"
+	}
+	return strconv.FormatFloat(float64(n)/1000/1000, 'f', 1, 64) + " MB"
+}

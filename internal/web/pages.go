@@ -1,0 +1,219 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"localcrm/internal/crm"
+)
+
+// The pages' templates and static files are part of the binary, so that the
+// server needs nothing beside it and there is no front-end build step.
+var (
+	//go:embed templates/*.html
+	templateFiles embed.FS
+	//go:embed static
+	staticFiles embed.FS
+)
+
+// pages serves the HTML pages. It holds the parsed templates next to the
+// handler's dependencies, so that nothing about the pages is package state.
+type pages struct {
+	*Handler
+	tmpl map[string]*template.Template // page file name → layout plus that page
+}
+
+// pageRoutes declares every route of the HTML pages and static files.
+// State-changing forms are guarded against cross-site requests; each POST
+// redirects to a GET (Post/Redirect/Get) unless it re-renders a form with
+// its errors.
+func (h *Handler) pageRoutes(mux *http.ServeMux) {
+	p := &pages{Handler: h, tmpl: parsePageTemplates()}
+	csrf := http.NewCrossOriginProtection()
+	post := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, csrf.Handler(fn)) }
+
+	static, _ := fs.Sub(staticFiles, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/customers", http.StatusSeeOther)
+	})
+
+	mux.HandleFunc("GET /customers", p.customerList)           // page_customers.go
+	mux.HandleFunc("GET /customers/new", p.customerNew)        // page_customers.go
+	post("POST /customers", p.customerCreate)                  // page_customers.go
+	mux.HandleFunc("GET /customers/{account}", p.customerShow) // page_customers.go
+	post("POST /customers/{account}", p.customerUpdate)        // page_customers.go
+	mux.HandleFunc("GET /customers/{account}/delete", p.customerDeleteConfirm)
+	post("POST /customers/{account}/delete", p.customerDelete)
+
+	mux.HandleFunc("GET /fields", p.fieldList)        // page_fields.go
+	mux.HandleFunc("GET /fields/new", p.fieldNew)     // page_fields.go
+	post("POST /fields", p.fieldCreate)               // page_fields.go
+	mux.HandleFunc("GET /fields/{name}", p.fieldEdit) // page_fields.go
+	post("POST /fields/{name}", p.fieldUpdate)        // page_fields.go
+	post("POST /fields/{name}/values", p.fieldValues)
+	mux.HandleFunc("GET /fields/{name}/delete", p.fieldDeleteConfirm)
+	post("POST /fields/{name}/delete", p.fieldDelete)
+
+	mux.HandleFunc("GET /imports", p.importList)       // page_imports.go
+	mux.HandleFunc("GET /imports/new", p.importWizard) // page_imports.go
+	mux.HandleFunc("GET /imports/{id}", p.importShow)  // page_imports.go
+	post("POST /imports/{id}/cancel", p.importCancel)
+	post("POST /imports/{id}/resume", p.importResume)
+}
+
+// Tabs of the CRM page.
+const (
+	tabCustomers = "customers"
+	tabFields    = "fields"
+	tabImports   = "imports"
+)
+
+// pageMeta is what the layout needs from every page.
+type pageMeta struct {
+	Title string
+	Tab   string // the tab shown as current
+	Flash string // a one-line confirmation of what the last form did
+	Alert string // a one-line error not tied to a form field
+}
+
+// pageFuncs are the few helpers templates use to format values.
+var pageFuncs = template.FuncMap{
+	"thousands": func(n int) string { return pageThousands(int64(n)) },
+	"pageTime":  pageTime,
+	"statusLabel": func(s crm.ImportStatus) string {
+		return strings.ReplaceAll(string(s), "_", " ")
+	},
+	"add": func(a, b int) int { return a + b },
+}
+
+// parsePageTemplates parses each page file together with the layout. The
+// templates are embedded, so a parse error is a bug caught by any test.
+func parsePageTemplates() map[string]*template.Template {
+	layout := template.Must(template.New("layout.html").Funcs(pageFuncs).ParseFS(templateFiles, "templates/layout.html"))
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	m := make(map[string]*template.Template, len(names))
+	for _, name := range names {
+		base := path.Base(name)
+		if base == "layout.html" {
+			continue
+		}
+		m[base] = template.Must(template.Must(layout.Clone()).ParseFS(templateFiles, name))
+	}
+	return m
+}
+
+// render writes a page with status, executing the template into a buffer
+// first so that a failing template never leaves half a page.
+func (p *pages) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	t, ok := p.tmpl[name]
+	if !ok {
+		p.pageFail(w, r, fmt.Errorf("no template %s", name))
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		p.pageFail(w, r, fmt.Errorf("render %s: %w", name, err))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// errorPage is the page shown for a missing thing or an unexpected error.
+type errorPage struct {
+	pageMeta
+	Message string
+}
+
+// pageError answers a request whose handling failed: not found and invalid
+// kinds get their status and message, anything else is logged once and shown
+// as a generic error.
+func (p *pages) pageError(w http.ResponseWriter, r *http.Request, tab string, err error) {
+	switch {
+	case errors.Is(err, crm.ErrNotFound):
+		p.render(w, r, http.StatusNotFound, "error.html", errorPage{
+			pageMeta: pageMeta{Title: "Not found", Tab: tab},
+			Message:  pageSentence(err.Error()),
+		})
+	case errors.Is(err, crm.ErrInvalid), errors.Is(err, crm.ErrConflict):
+		p.render(w, r, http.StatusUnprocessableEntity, "error.html", errorPage{
+			pageMeta: pageMeta{Title: "Cannot do that", Tab: tab},
+			Message:  err.Error(),
+		})
+	default:
+		p.pageFail(w, r, err)
+	}
+}
+
+// pageFail logs an unexpected error and shows a generic message: the
+// details are for the log, not for the browser.
+func (p *pages) pageFail(w http.ResponseWriter, r *http.Request, err error) {
+	p.Log.Error("page", "method", r.Method, "path", r.URL.Path, "err", err)
+	http.Error(w, "Something went wrong on the server; the details are in its log.", http.StatusInternalServerError)
+}
+
+// pageNotFound renders the not-found page for a path parameter that cannot
+// name anything, such as a non-numeric account number.
+func (p *pages) pageNotFound(w http.ResponseWriter, r *http.Request, tab, what string) {
+	p.pageError(w, r, tab, fmt.Errorf("%s: %w", what, crm.ErrNotFound))
+}
+
+// pageUserError reports whether err is one of the kinds a person can act
+// on, whose message is meant to be shown.
+func pageUserError(err error) bool {
+	for _, kind := range []error{crm.ErrInvalid, crm.ErrConflict, crm.ErrNotFound, crm.ErrTooLarge} {
+		if errors.Is(err, kind) {
+			return true
+		}
+	}
+	return false
+}
+
+// pageSentence turns "customer 10000007: not found" into a sentence.
+func pageSentence(s string) string {
+	if s == "" {
+		return s
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}
+
+// pageThousands writes n with thin separators as people read counts.
+func pageThousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// pageTime shows a time in the server's zone to the minute, or a dash.
+func pageTime(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}

@@ -1,0 +1,671 @@
+// The import wizard's first three steps (choose file, map, summary) on one
+// page, driven by the JSON API. The step is in the URL's hash, so that the
+// browser's Back button and a reload behave; what the user chose is kept in
+// sessionStorage for the same reason. Start hands over to /imports/{id},
+// which the server renders with the progress and the report.
+(function () {
+  'use strict';
+
+  var data = JSON.parse(document.getElementById('wizard-data').textContent);
+  var STORE = 'localcrm.wizard';
+  var STEPS = { choose: 1, map: 2, summary: 3 };
+  var ERROR_COLUMN = 'error'; // a rejects file's last column, ignored on import
+
+  var state = null; // {upload, mapping: field → column, manual: field → true, options, dry}
+  var file = null;  // the File chosen in step 1, to read again with other settings
+
+  function $(id) { return document.getElementById(id); }
+
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      var v = attrs[k];
+      if (v === false || v === null || v === undefined) return;
+      if (k === 'text') e.textContent = v;
+      else if (k === 'class') e.className = v;
+      else if (k === 'hidden') e.hidden = !!v;
+      else if (k.slice(0, 2) === 'on') e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? '' : v);
+    });
+    (children || []).forEach(function (c) {
+      if (c !== null && c !== undefined) e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    });
+    return e;
+  }
+
+  function save() {
+    try { sessionStorage.setItem(STORE, JSON.stringify(state)); } catch (e) { /* private mode: no memory across reloads */ }
+  }
+
+  function restore() {
+    try { return JSON.parse(sessionStorage.getItem(STORE) || 'null'); } catch (e) { return null; }
+  }
+
+  function forget() {
+    try { sessionStorage.removeItem(STORE); } catch (e) { /* nothing kept */ }
+  }
+
+  function fmt(n) { return Number(n || 0).toLocaleString('en-US'); }
+
+  function labelOf(list, value) {
+    for (var i = 0; i < list.length; i++) if (list[i].value === value) return list[i].label;
+    return value;
+  }
+
+  function field(key) {
+    for (var i = 0; i < data.fields.length; i++) if (data.fields[i].key === key) return data.fields[i];
+    return null;
+  }
+
+  function sentence(s) {
+    s = String(s || '');
+    if (!s) return s;
+    s = s.charAt(0).toUpperCase() + s.slice(1);
+    return /[.!?]$/.test(s) ? s : s + '.';
+  }
+
+  // api calls the JSON API and throws an Error with the API's message (and
+  // its per-field messages in .fields) when the answer is not a success.
+  function api(method, url, body) {
+    var opts = { method: method, headers: { Accept: 'application/json' } };
+    if (body instanceof FormData) {
+      opts.body = body;
+    } else if (body !== undefined) {
+      opts.body = JSON.stringify(body);
+      opts.headers['Content-Type'] = 'application/json';
+    }
+    return fetch(url, opts).then(function (res) {
+      return res.text().then(function (text) {
+        var json = null;
+        try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
+        if (!res.ok) {
+          var detail = json && json.error;
+          var err = new Error((detail && detail.message) || ('The server answered ' + res.status + ' ' + res.statusText + '.'));
+          err.fields = (detail && detail.fields) || {};
+          err.status = res.status;
+          throw err;
+        }
+        return json;
+      });
+    }, function () {
+      throw new Error('The server could not be reached. Check that localcrm is running, then try again.');
+    });
+  }
+
+  function showError(msg) {
+    var box = $('wizard-error');
+    box.textContent = msg || '';
+    box.hidden = !msg;
+    if (msg) box.scrollIntoView({ block: 'nearest' });
+  }
+
+  function busy(id, on) {
+    $(id).hidden = !on;
+  }
+
+  // ---- Steps -------------------------------------------------------------
+
+  function current() {
+    var h = location.hash.replace('#', '');
+    return STEPS[h] ? h : 'choose';
+  }
+
+  function go(step) {
+    if (current() === step && location.hash) show(step, true);
+    else location.hash = step;
+  }
+
+  function show(step, focus) {
+    if (step !== 'choose' && !state) step = 'choose';
+    if (step === 'summary' && !state.dry) step = 'map';
+    if (location.hash.replace('#', '') !== step && location.hash) history.replaceState(null, '', '#' + step);
+    Object.keys(STEPS).forEach(function (s) { $('step-' + s).hidden = s !== step; });
+    var n = STEPS[step];
+    document.querySelectorAll('#steps li').forEach(function (li) {
+      var i = Number(li.getAttribute('data-step'));
+      li.classList.toggle('done', i < n);
+      if (i === n) li.setAttribute('aria-current', 'step');
+      else li.removeAttribute('aria-current');
+    });
+    document.title = ['Choose file', 'Map columns', 'Summary'][n - 1] + ' · New import · localcrm';
+    showError('');
+    if (step === 'choose') renderChoose();
+    if (step === 'map') renderMap();
+    if (step === 'summary') renderSummary();
+    if (focus) {
+      var h = $('step-' + step).querySelector('h2');
+      h.setAttribute('tabindex', '-1');
+      h.focus();
+    }
+  }
+
+  window.addEventListener('hashchange', function () { show(current(), true); });
+
+  // ---- Step 1: choose file -----------------------------------------------
+
+  function fillSelect(sel, choices) {
+    sel.textContent = '';
+    choices.forEach(function (c) { sel.appendChild(el('option', { value: c.value, text: c.label })); });
+  }
+
+  fillSelect($('encoding'), data.encodings);
+  fillSelect($('delimiter'), data.delimiters);
+  $('max-upload').textContent = Math.round(data.max_upload / (1 << 20)) + ' MB';
+
+  $('file').addEventListener('change', function () {
+    // Another file is read with detection again.
+    $('encoding').value = '';
+    $('delimiter').value = '';
+    $('upload-button').textContent = 'Upload and preview';
+    $('upload-button').classList.add('primary');
+  });
+
+  $('upload-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    showError('');
+    var chosen = $('file').files[0] || file;
+    if (!chosen) {
+      showError('Choose a CSV file first.');
+      $('file').focus();
+      return;
+    }
+    if (chosen.size > data.max_upload) {
+      showError('The file is ' + (chosen.size / (1 << 20)).toFixed(1) + ' MB; this server takes files up to ' +
+        Math.round(data.max_upload / (1 << 20)) + ' MB. Split it into smaller files.');
+      return;
+    }
+    var params = new URLSearchParams();
+    if ($('encoding').value) params.set('encoding', $('encoding').value);
+    if ($('delimiter').value) params.set('delimiter', $('delimiter').value);
+    var form = new FormData();
+    form.append('file', chosen, chosen.name);
+    var previous = state && state.upload;
+    $('upload-button').disabled = true;
+    busy('upload-busy', true);
+    api('POST', '/api/v1/imports' + (params.toString() ? '?' + params : ''), form).then(function (up) {
+      file = chosen;
+      if (previous && previous.id !== up.id) {
+        // The earlier reading of the file will never start: say so, so
+        // that the history does not show it waiting.
+        api('POST', '/api/v1/imports/' + previous.id + '/cancel').catch(function () {});
+      }
+      state = newState(up, state);
+      save();
+      unmatchedItems = {};
+      $('unmatched-list').textContent = '';
+      history.replaceState(null, '', '#choose');
+      renderChoose();
+      $('to-map').focus();
+    }, function (err) {
+      showError(err.message);
+    }).then(function () {
+      $('upload-button').disabled = false;
+      busy('upload-busy', false);
+    });
+  });
+
+  // newState starts the wizard's memory for an upload, keeping the options
+  // chosen for an earlier reading of the same file.
+  function newState(up, old) {
+    var s = {
+      upload: up,
+      mapping: {},
+      manual: {},
+      reasons: {},
+      suggested: {}, // field → the column the automatic matching chose
+      options: (old && old.options) || {
+        on_duplicate: data.duplicates[0].value,
+        date_format: data.date_formats[0].value,
+        batch_size: data.batch_size
+      },
+      dry: null
+    };
+    Object.keys(up.suggested_mapping || {}).forEach(function (col) {
+      var key = up.suggested_mapping[col];
+      s.mapping[key] = col;
+      s.suggested[key] = col;
+      s.reasons[key] = (up.reasons || {})[col] || '';
+    });
+    return s;
+  }
+
+  function renderChoose() {
+    var up = state && state.upload;
+    $('file-info').hidden = !up;
+    $('to-map').disabled = !up;
+    if (!up) return;
+    $('upload-button').textContent = 'Read the file again';
+    $('upload-button').classList.remove('primary');
+    $('encoding').value = up.encoding;
+    $('delimiter').value = up.delimiter;
+    $('info-file').textContent = up.file + ' (' + fmt(up.size) + ' bytes)';
+    $('info-encoding').textContent = labelOf(data.encodings, up.encoding) + (up.bom ? ' with byte-order mark' : '');
+    $('info-delimiter').textContent = labelOf(data.delimiters, up.delimiter);
+    $('info-records').textContent = fmt(up.records);
+    $('info-columns').textContent = fmt(up.columns.length);
+    var table = $('preview');
+    table.textContent = '';
+    var head = el('tr', {}, up.columns.map(function (c) { return el('th', { scope: 'col', text: c }); }));
+    table.appendChild(el('thead', {}, [head]));
+    var body = el('tbody');
+    (up.preview || []).forEach(function (row) {
+      var cells = Array.isArray(row) ? row : up.columns.map(function (c) { return row[c]; });
+      body.appendChild(el('tr', {}, up.columns.map(function (c, i) {
+        var v = cells[i] === undefined ? '' : String(cells[i]);
+        return el('td', { text: v, title: v.length > 30 ? v : null });
+      })));
+    });
+    table.appendChild(body);
+  }
+
+  $('to-map').addEventListener('click', function () { go('map'); });
+
+  // ---- Step 2: map ---------------------------------------------------------
+
+  // columns lists the file's columns that can be mapped: all but the error
+  // column a rejects file ends with.
+  function columns() {
+    var cols = state.upload.columns.slice();
+    if (cols.length && cols[cols.length - 1] === ERROR_COLUMN) cols.pop();
+    return cols;
+  }
+
+  function previewValues(col) {
+    var i = state.upload.columns.indexOf(col);
+    var seen = {};
+    var out = [];
+    (state.upload.preview || []).forEach(function (row) {
+      var v = String((Array.isArray(row) ? row[i] : row[col]) || '').trim();
+      if (v && !seen[v.toLowerCase()]) {
+        seen[v.toLowerCase()] = true;
+        out.push(v);
+      }
+    });
+    return out;
+  }
+
+  function renderMap() {
+    renderMapping();
+    renderUnmatched();
+    renderOptions();
+    checkRequired();
+  }
+
+  function renderMapping() {
+    var body = $('mapping').querySelector('tbody');
+    body.textContent = '';
+    var cols = columns();
+    var customStarted = false;
+    data.fields.forEach(function (f) {
+      if (!f.standard && !customStarted) {
+        customStarted = true;
+        body.appendChild(el('tr', { class: 'group' }, [el('td', { colspan: '3', text: 'Custom fields' })]));
+      }
+      var id = 'map-' + f.key;
+      var sel = el('select', { id: id, 'data-field': f.key, 'aria-describedby': 'why-' + f.key });
+      sel.appendChild(el('option', { value: '', text: '— not imported —' }));
+      cols.forEach(function (c) { sel.appendChild(el('option', { value: c, text: c })); });
+      sel.value = state.mapping[f.key] || '';
+      sel.addEventListener('change', onMap);
+      var label = el('label', { for: id }, [f.label + (f.required ? ' *' : '')]);
+      var name = [label];
+      if (f.key === 'account_number') {
+        name.push(el('span', { class: 'key-note', text: 'Optional, only to find existing customers to update: localcrm gives new customers their numbers.' }));
+      }
+      body.appendChild(el('tr', { id: 'row-' + f.key }, [
+        el('td', { 'data-label': 'CRM field' }, name),
+        el('td', { 'data-label': 'Column in your file' }, [sel]),
+        el('td', { 'data-label': 'Why', class: 'why', id: 'why-' + f.key })
+      ]));
+      renderWhy(f.key);
+    });
+  }
+
+  function renderWhy(key) {
+    var why = $('why-' + key);
+    if (!why) return;
+    var f = field(key);
+    var col = state.mapping[key];
+    var text = '';
+    why.classList.remove('manual');
+    if (col && state.manual[key]) {
+      text = state.reasons[key] || 'Chosen by you.';
+      why.classList.add('manual');
+    } else if (col) {
+      text = sentence(state.reasons[key] || 'Chosen by you');
+    } else if (f && (f.key === 'first_name' || f.key === 'last_name')) {
+      text = 'Required: choose the column that holds it.';
+    }
+    why.textContent = text;
+    $('row-' + key).classList.toggle('missing', !col && (key === 'first_name' || key === 'last_name'));
+  }
+
+  function onMap(ev) {
+    var key = ev.target.getAttribute('data-field');
+    var col = ev.target.value;
+    var note = 'Chosen by you.';
+    if (col) {
+      // A column fills one field: taking it here frees it elsewhere.
+      Object.keys(state.mapping).forEach(function (other) {
+        if (other !== key && state.mapping[other] === col) {
+          delete state.mapping[other];
+          $('map-' + other).value = '';
+          renderWhy(other);
+          note = 'Chosen by you (moved here from ' + (field(other) || { label: other }).label + ').';
+        }
+      });
+      state.mapping[key] = col;
+    } else {
+      delete state.mapping[key];
+    }
+    if (col && (state.suggested || {})[key] === col) {
+      // Back to what the matching proposed: its reason holds again.
+      state.manual[key] = false;
+      state.reasons[key] = (state.upload.reasons || {})[col] || '';
+    } else {
+      state.manual[key] = true;
+      state.reasons[key] = col ? note : '';
+    }
+    state.dry = null;
+    save();
+    renderWhy(key);
+    renderUnmatched();
+    checkRequired();
+  }
+
+  var unmatchedItems = {}; // column → its list item, kept so that an open form survives
+
+  function renderUnmatched() {
+    var list = $('unmatched-list');
+    var mapped = {};
+    Object.keys(state.mapping).forEach(function (k) { mapped[state.mapping[k]] = true; });
+    var any = false;
+    columns().forEach(function (col, i) {
+      var li = unmatchedItems[col];
+      if (!li || !list.contains(li)) {
+        li = unmatchedItem(col, i);
+        unmatchedItems[col] = li;
+        list.appendChild(li);
+      }
+      li.hidden = !!mapped[col];
+      any = any || !mapped[col];
+    });
+    // Columns of an earlier upload go.
+    Array.prototype.slice.call(list.children).forEach(function (li) {
+      if (columns().indexOf(li.getAttribute('data-column')) < 0) list.removeChild(li);
+    });
+    $('unmatched-hint').textContent = any
+      ? 'These columns are not imported. Map them above, or create a custom field for one.'
+      : 'Every column of the file is mapped to a field.';
+    var cols = state.upload.columns;
+    if (cols.length && cols[cols.length - 1] === ERROR_COLUMN) {
+      $('unmatched-hint').textContent += ' The last column, “error”, is the message of a rejects file and is ignored.';
+    }
+  }
+
+  // fieldName derives a custom field's name from a label: lowercase a-z,
+  // digits and _, starting with a letter, unique among the fields.
+  function fieldName(label) {
+    var n = String(label).toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '')
+      .replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+    if (!/^[a-z]/.test(n)) n = 'f_' + n;
+    n = n.replace(/_+$/, '').slice(0, 32);
+    var base = n;
+    for (var i = 2; field(n); i++) n = base.slice(0, 32 - String(i).length - 1) + '_' + i;
+    return n;
+  }
+
+  // guessType proposes a type from a column's sample values.
+  function guessType(vs) {
+    if (!vs.length) return 'text';
+    function all(re) { return vs.every(function (v) { return re.test(v); }); }
+    if (all(/^(true|false|yes|no|y|n)$/i)) return 'checkbox';
+    if (all(/^https?:\/\/\S+$/i)) return 'url';
+    if (all(/^(\d{1,2}\/\d{1,2}\/\d{4}|\d{4}-\d{1,2}-\d{1,2})$/)) return 'date';
+    if (all(/^[+-]?(\d+(\.\d*)?|\.\d+)$/)) return 'number';
+    var rows = (state.upload.preview || []).length;
+    if (vs.length <= 10 && vs.length < rows && vs.every(function (v) { return v.length <= 85; })) return 'picklist';
+    return 'text';
+  }
+
+  function unmatchedItem(col, i) {
+    var id = 'cf-' + i;
+    var samples = previewValues(col);
+    var li = el('li', { 'data-column': col });
+    var toggle = el('button', {
+      type: 'button', class: 'small', 'aria-expanded': 'false', 'aria-controls': id,
+      'aria-label': 'Create a custom field for the column ' + col
+    }, ['Create a custom field for this column']);
+    li.appendChild(el('div', { class: 'unmatched-head' }, [
+      el('span', { class: 'col', text: col }),
+      el('span', { class: 'sample', text: samples.length ? 'e.g. ' + samples.slice(0, 4).join(', ') : 'empty in the preview' }),
+      toggle
+    ]));
+
+    var label = el('input', { id: id + '-label', maxlength: '32', value: col.slice(0, 32) });
+    var name = el('input', { id: id + '-name', maxlength: '32', value: fieldName(col), autocapitalize: 'none', spellcheck: 'false', 'aria-describedby': id + '-name-hint' });
+    var type = el('select', { id: id + '-type' });
+    [['text', 'Text'], ['url', 'Web address (URL)'], ['number', 'Number'], ['date', 'Date'], ['picklist', 'Picklist'], ['checkbox', 'Checkbox (yes/no)']]
+      .forEach(function (t) { type.appendChild(el('option', { value: t[0], text: t[1] })); });
+    type.value = guessType(samples);
+    var values = el('textarea', { id: id + '-values', rows: '4', 'aria-describedby': id + '-values-hint' });
+    values.value = samples.join('\n');
+    var valuesField = el('div', { class: 'field wide' }, [
+      el('label', { for: id + '-values', text: 'Picklist values, one per line' }), values,
+      el('p', { class: 'hint', id: id + '-values-hint', text: 'Taken from the first rows of the file; add any the file has further down.' })
+    ]);
+    var error = el('p', { class: 'error', role: 'alert', hidden: true });
+    var nameEdited = false;
+    label.addEventListener('input', function () { if (!nameEdited) name.value = fieldName(label.value); });
+    name.addEventListener('input', function () { nameEdited = true; });
+    function syncType() { valuesField.hidden = type.value !== 'picklist'; }
+    type.addEventListener('change', syncType);
+    syncType();
+    var submit = el('button', { type: 'submit', class: 'primary' }, ['Create the field and map “' + col + '” to it']);
+    var form = el('form', { id: id, class: 'cf-form', hidden: true, 'aria-label': 'New custom field for the column ' + col }, [
+      el('div', { class: 'grid' }, [
+        el('div', { class: 'field' }, [el('label', { for: id + '-label', text: 'Label' }), label]),
+        el('div', { class: 'field' }, [el('label', { for: id + '-name', text: 'Name' }), name,
+          el('p', { class: 'hint', id: id + '-name-hint', text: 'a–z, 0–9 and _, starting with a letter.' })]),
+        el('div', { class: 'field' }, [el('label', { for: id + '-type', text: 'Type' }), type,
+          el('p', { class: 'hint', text: 'It cannot be changed after saving.' })]),
+        valuesField
+      ]),
+      error,
+      el('div', { class: 'actions' }, [submit, el('button', {
+        type: 'button', class: 'quiet', onclick: function () { open(false); toggle.focus(); }
+      }, ['Cancel'])])
+    ]);
+    li.appendChild(form);
+
+    function open(on) {
+      form.hidden = !on;
+      toggle.setAttribute('aria-expanded', String(on));
+      if (on) label.focus();
+    }
+    toggle.addEventListener('click', function () { open(form.hidden); });
+
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      error.hidden = true;
+      var body = { name: name.value.trim(), label: label.value.trim(), type: type.value };
+      if (type.value === 'picklist') {
+        body.values = values.value.split('\n').map(function (v) { return v.trim(); }).filter(Boolean);
+      }
+      submit.disabled = true;
+      api('POST', '/api/v1/fields', body).then(function (f) {
+        data.fields.push({ key: f.key, label: f.label, type: f.type, required: !!f.required, standard: false });
+        state.mapping[f.key] = col;
+        state.manual[f.key] = true;
+        state.reasons[f.key] = 'The new custom field for this column.';
+        state.dry = null;
+        save();
+        open(false);
+        renderMapping();
+        renderUnmatched();
+        checkRequired();
+        var sel = $('map-' + f.key);
+        if (sel) sel.focus();
+      }, function (err) {
+        var parts = [];
+        Object.keys(err.fields || {}).forEach(function (k) { parts.push(err.fields[k]); });
+        error.textContent = parts.length ? parts.join(' ') : err.message;
+        error.hidden = false;
+      }).then(function () { submit.disabled = false; });
+    });
+    return li;
+  }
+
+  function renderOptions() {
+    var box = $('duplicates');
+    if (!box.childElementCount) {
+      data.duplicates.forEach(function (d) {
+        var id = 'dup-' + d.value;
+        var input = el('input', { type: 'radio', name: 'on_duplicate', id: id, value: d.value, 'aria-describedby': id + '-help' });
+        input.addEventListener('change', function () { state.options.on_duplicate = d.value; state.dry = null; save(); });
+        box.appendChild(el('div', { class: 'radio' }, [
+          el('label', { for: id }, [input, d.label]),
+          el('p', { class: 'hint', id: id + '-help', text: d.help })
+        ]));
+      });
+      fillSelect($('date-format'), data.date_formats);
+      $('date-format').addEventListener('change', function () { state.options.date_format = this.value; state.dry = null; save(); });
+      $('batch-size').max = String(data.max_batch);
+      $('batch-size').addEventListener('change', function () { state.options.batch_size = Number(this.value); state.dry = null; save(); });
+    }
+    var dup = $('dup-' + state.options.on_duplicate);
+    if (dup) dup.checked = true;
+    $('date-format').value = state.options.date_format;
+    $('batch-size').value = state.options.batch_size;
+  }
+
+  function checkRequired() {
+    var ok = !!(state.mapping.first_name && state.mapping.last_name);
+    $('to-summary').disabled = !ok;
+    $('map-required').hidden = ok;
+    return ok;
+  }
+
+  $('back-choose').addEventListener('click', function () { go('choose'); });
+
+  $('to-summary').addEventListener('click', function () {
+    if (!checkRequired()) return;
+    var size = Number($('batch-size').value);
+    if (!(size >= 1 && size <= data.max_batch) || Math.floor(size) !== size) {
+      showError('Records per batch must be a whole number from 1 to ' + fmt(data.max_batch) + '.');
+      $('batch-size').focus();
+      return;
+    }
+    var mapping = {};
+    Object.keys(state.mapping).forEach(function (key) { mapping[state.mapping[key]] = key; });
+    var id = state.upload.id;
+    $('to-summary').disabled = true;
+    busy('dry-busy', true);
+    showError('');
+    api('PUT', '/api/v1/imports/' + id + '/mapping', {
+      mapping: mapping,
+      on_duplicate: state.options.on_duplicate,
+      date_format: state.options.date_format,
+      batch_size: size
+    }).then(function () {
+      return api('POST', '/api/v1/imports/' + id + '/dry-run');
+    }).then(function (dry) {
+      state.dry = dry;
+      save();
+      go('summary');
+    }, function (err) {
+      var parts = [err.message];
+      Object.keys(err.fields || {}).forEach(function (k) {
+        if (err.fields[k] !== err.message && err.message.indexOf(err.fields[k]) < 0) parts.push(err.fields[k]);
+      });
+      showError(parts.join(' '));
+    }).then(function () {
+      busy('dry-busy', false);
+      checkRequired();
+    });
+  });
+
+  // ---- Step 3: summary -----------------------------------------------------
+
+  function renderSummary() {
+    var dry = state.dry;
+    $('sum-file').textContent = state.upload.file;
+    $('dry-created').textContent = fmt(dry.created);
+    $('dry-updated').textContent = fmt(dry.updated);
+    $('dry-skipped').textContent = fmt(dry.skipped);
+    $('dry-rejected').textContent = fmt(dry.rejected);
+
+    var warnings = dry.warnings || [];
+    var wl = $('dry-warnings').querySelector('ul');
+    wl.textContent = '';
+    warnings.forEach(function (w) { wl.appendChild(el('li', { text: w })); });
+    $('dry-warnings').hidden = !warnings.length;
+
+    var errs = dry.errors || [];
+    var eb = $('dry-errors').querySelector('tbody');
+    eb.textContent = '';
+    errs.forEach(function (e) {
+      var f = field(e.field);
+      eb.appendChild(el('tr', {}, [
+        el('td', { 'data-label': 'Line', text: String(e.line) }),
+        el('td', { 'data-label': 'Field', text: e.field ? (f ? f.label : e.field) : 'the row' }),
+        el('td', { 'data-label': 'Value', class: 'value', text: e.value || '' }),
+        el('td', { 'data-label': 'Problem', text: e.message })
+      ]));
+    });
+    $('dry-errors-box').hidden = !errs.length;
+    $('dry-errors-h').textContent = errs.length < dry.rejected
+      ? 'First problems (the report lists every one once the import has run)'
+      : 'Problems';
+
+    var mb = $('sum-mapping').querySelector('tbody');
+    mb.textContent = '';
+    var byColumn = {};
+    Object.keys(state.mapping).forEach(function (k) { byColumn[state.mapping[k]] = k; });
+    columns().forEach(function (col) {
+      var key = byColumn[col];
+      var f = key && field(key);
+      mb.appendChild(el('tr', {}, [
+        el('td', { 'data-label': 'Column', text: col }),
+        el('td', { 'data-label': 'Field' }, [key ? (f ? f.label : key) : el('span', { class: 'muted', text: 'not imported' })])
+      ]));
+    });
+
+    var opts = $('sum-options');
+    opts.textContent = '';
+    [['Records', fmt(state.upload.records)],
+      ['Encoding', labelOf(data.encodings, state.upload.encoding)],
+      ['Delimiter', labelOf(data.delimiters, state.upload.delimiter)],
+      ['Duplicates', labelOf(data.duplicates, state.options.on_duplicate)],
+      ['Date format', state.options.date_format],
+      ['Records per batch', fmt(state.options.batch_size)]
+    ].forEach(function (kv) {
+      opts.appendChild(el('div', {}, [el('dt', { text: kv[0] }), el('dd', { text: kv[1] })]));
+    });
+    $('start').disabled = false;
+  }
+
+  $('back-map').addEventListener('click', function () { go('map'); });
+
+  $('start').addEventListener('click', function () {
+    var id = state.upload.id;
+    $('start').disabled = true;
+    busy('start-busy', true);
+    api('POST', '/api/v1/imports/' + id + '/start').then(function () {
+      forget();
+      location.assign('/imports/' + id + '?done=started');
+    }, function (err) {
+      showError(err.message);
+      $('start').disabled = false;
+      busy('start-busy', false);
+    });
+  });
+
+  // ---- Start ---------------------------------------------------------------
+
+  // A fresh visit starts a new wizard; a reload or Back within it (the hash
+  // names a step) carries on with what was chosen.
+  if (location.hash) state = restore();
+  else forget();
+  show(current(), false);
+})();
