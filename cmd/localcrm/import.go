@@ -132,7 +132,8 @@ func runImport(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	im := a.importer(st)
-	p, err := im.Create(ctx, importer.Upload{Name: name, Body: body, Format: format, CreatedBy: currentUser()})
+	bar := a.progressBar(out.progress)
+	p, err := im.Create(ctx, importer.Upload{Name: name, Body: body, Format: format, CreatedBy: currentUser(), Reading: bar.reading})
 	if err != nil {
 		return err
 	}
@@ -167,7 +168,6 @@ func runImport(ctx context.Context, a *app, args []string) error {
 		}
 		return a.printOutcome(s, out)
 	}
-	bar := a.progressBar(out.progress)
 	imp, err := im.Start(ctx, id, bar.update)
 	bar.done()
 	if errors.Is(err, crm.ErrTooLarge) || errors.Is(err, crm.ErrInvalid) {
@@ -324,14 +324,6 @@ func (a *app) progressBar(force bool) *progressBar {
 }
 
 func (b *progressBar) update(p importer.Progress) {
-	if !b.on {
-		return
-	}
-	now := time.Now()
-	if !b.terminal && now.Sub(b.last) < time.Second && !b.last.IsZero() {
-		return
-	}
-	b.last = now
 	c, total := p.Import.Counts, max(p.Import.Total, 1)
 	const width = 30
 	filled := width * c.Records / total
@@ -341,6 +333,24 @@ func (b *progressBar) update(p importer.Progress) {
 	if p.Left > 0 {
 		line += fmt.Sprintf(", %s left", p.Left.Round(time.Second))
 	}
+	b.show(line)
+}
+
+// reading shows how much of the file has been read while it is counted.
+func (b *progressBar) reading(n int64) {
+	b.show(fmt.Sprintf("reading the file: %.1f MB", float64(n)/(1<<20)))
+}
+
+// show draws line, at most once a second unless on a terminal.
+func (b *progressBar) show(line string) {
+	if !b.on {
+		return
+	}
+	now := time.Now()
+	if !b.terminal && now.Sub(b.last) < time.Second && !b.last.IsZero() {
+		return
+	}
+	b.last = now
 	if b.terminal {
 		fmt.Fprintf(b.w, "\r\033[K%s", line)
 	} else {

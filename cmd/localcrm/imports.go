@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
 
 	"localcrm/internal/crm"
+	"localcrm/internal/importer"
 )
 
 const importsHelp = `Usage: localcrm imports COMMAND
@@ -33,6 +35,24 @@ func runImports(ctx context.Context, a *app, args []string) error {
 		"report": importsReport,
 		"delete": importsDelete,
 	}, args)
+}
+
+// importArg parses the flags and the ID argument of an imports command and
+// opens the import engine.
+func (a *app) importArg(ctx context.Context, fs *flag.FlagSet, args []string) (*importer.Importer, int64, error) {
+	pos, err := a.parse(fs, args, importsHelp)
+	if err != nil {
+		return nil, 0, err
+	}
+	id, err := importID(pos)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := a.db(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	return a.importer(st), id, nil
 }
 
 // importID parses the ID argument of an imports command.
@@ -94,19 +114,10 @@ func importsList(ctx context.Context, a *app, args []string) error {
 func importsShow(ctx context.Context, a *app, args []string) error {
 	fs := newFlagSet("imports show")
 	asJSON := fs.Bool("json", false, "")
-	pos, err := a.parse(fs, args, importsHelp)
+	im, id, err := a.importArg(ctx, fs, args)
 	if err != nil {
 		return err
 	}
-	id, err := importID(pos)
-	if err != nil {
-		return err
-	}
-	st, err := a.db(ctx)
-	if err != nil {
-		return err
-	}
-	im := a.importer(st)
 	imp, err := im.Get(ctx, id)
 	if err != nil {
 		return err
@@ -141,19 +152,10 @@ func importsResume(ctx context.Context, a *app, args []string) error {
 	fs := newFlagSet("imports resume")
 	var out importFlags
 	out.register(fs)
-	pos, err := a.parse(fs, args, importsHelp)
+	im, id, err := a.importArg(ctx, fs, args)
 	if err != nil {
 		return err
 	}
-	id, err := importID(pos)
-	if err != nil {
-		return err
-	}
-	st, err := a.db(ctx)
-	if err != nil {
-		return err
-	}
-	im := a.importer(st)
 	bar := a.progressBar(out.progress)
 	imp, err := im.Resume(ctx, id, bar.update)
 	bar.done()
@@ -162,19 +164,11 @@ func importsResume(ctx context.Context, a *app, args []string) error {
 
 func importsCancel(ctx context.Context, a *app, args []string) error {
 	fs := newFlagSet("imports cancel")
-	pos, err := a.parse(fs, args, importsHelp)
+	im, id, err := a.importArg(ctx, fs, args)
 	if err != nil {
 		return err
 	}
-	id, err := importID(pos)
-	if err != nil {
-		return err
-	}
-	st, err := a.db(ctx)
-	if err != nil {
-		return err
-	}
-	imp, err := a.importer(st).Cancel(ctx, id)
+	imp, err := im.Cancel(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -226,19 +220,11 @@ func importsReport(ctx context.Context, a *app, args []string) error {
 
 func importsDelete(ctx context.Context, a *app, args []string) error {
 	fs := newFlagSet("imports delete")
-	pos, err := a.parse(fs, args, importsHelp)
+	im, id, err := a.importArg(ctx, fs, args)
 	if err != nil {
 		return err
 	}
-	id, err := importID(pos)
-	if err != nil {
-		return err
-	}
-	st, err := a.db(ctx)
-	if err != nil {
-		return err
-	}
-	return a.importer(st).Delete(ctx, id)
+	return im.Delete(ctx, id)
 }
 
 func writeIndented(w io.Writer, v any) error {

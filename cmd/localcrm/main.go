@@ -18,6 +18,7 @@ import (
 	"maps"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,8 +35,17 @@ func main() {
 	// After the first signal, a second one kills the process at once, in
 	// case whatever is stopping hangs.
 	context.AfterFunc(ctx, stop)
+	// A large import allocates steadily; without a limit the runtime lets
+	// the heap grow to twice what is live before collecting. A soft limit
+	// keeps peak memory flat whatever the file's size. GOMEMLIMIT overrides.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 }
+
+// memoryLimit is the Go heap's soft limit; SQLite's page cache comes on top.
+const memoryLimit = 32 << 20
 
 // commands maps each command name to the function that runs it with the
 // arguments after the name.

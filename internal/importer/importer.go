@@ -59,6 +59,10 @@ type Upload struct {
 	Body      io.Reader // read once, to the end
 	Format    csvin.Format
 	CreatedBy string
+	// Reading, if set, is told how many bytes have been read, about every
+	// 4,000 records, so that a long file shows progress before it is
+	// counted and its import starts.
+	Reading func(bytes int64)
 }
 
 // Preview is what the first step of the wizard shows of a new import.
@@ -100,9 +104,12 @@ func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
 	// Copy while counting, so the file is read once however large it is.
 	total, err := scan(io.TeeReader(br, counter), format, func(header []string) {
 		p.Columns = ColumnNames(header)
-	}, func(r *csvin.Record) {
+	}, func(n int, r *csvin.Record) {
 		if len(p.Rows) < previewRows {
 			p.Rows = append(p.Rows, slices.Clone(r.Fields))
+		}
+		if up.Reading != nil && (n == 1 || n%4096 == 0) {
+			up.Reading(counter.n)
 		}
 	})
 	if err != nil {
@@ -150,7 +157,7 @@ func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
 
 // scan reads a whole file, calling header once and record for every record
 // that is not blank, and returns how many records there were.
-func scan(r io.Reader, f csvin.Format, header func([]string), record func(*csvin.Record)) (int, error) {
+func scan(r io.Reader, f csvin.Format, header func([]string), record func(int, *csvin.Record)) (int, error) {
 	cr, err := csvin.NewReader(r, f)
 	if err != nil {
 		if errors.Is(err, csvin.ErrNoHeader) {
@@ -172,7 +179,7 @@ func scan(r io.Reader, f csvin.Format, header func([]string), record func(*csvin
 			continue
 		}
 		n++
-		record(rec)
+		record(n, rec)
 	}
 }
 

@@ -199,21 +199,8 @@ func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summa
 		}
 		counts.Batches++
 		for _, r := range batch {
-			counts.Records++
-			switch r.outcome {
-			case "created":
-				counts.Created++
-			case "updated":
-				counts.Updated++
-			case "skipped":
-				counts.Skipped++
-			default:
-				counts.Rejected++
-				for _, e := range r.errs {
-					if len(errs) < maxErrors {
-						errs = append(errs, e)
-					}
-				}
+			if tally(&counts, r) {
+				errs = append(errs, r.errs[:min(len(r.errs), maxErrors-len(errs))]...)
 			}
 		}
 		return false, nil

@@ -427,16 +427,7 @@ func (p *pass) commit(ctx context.Context, batch []*record) (bool, error) {
 	}
 	counts := p.imp.Counts
 	for _, r := range batch {
-		counts.Records++
-		switch r.outcome {
-		case "created":
-			counts.Created++
-		case "updated":
-			counts.Updated++
-		case "skipped":
-			counts.Skipped++
-		default:
-			counts.Rejected++
+		if tally(&counts, r) {
 			b.Reject(store.Reject{Line: r.line, Cells: r.rejectCells(), Message: r.message(), Errors: r.errs})
 		}
 		if err := p.report.write(r); err != nil {
@@ -458,6 +449,23 @@ func (p *pass) commit(ctx context.Context, batch []*record) (bool, error) {
 		return false, err
 	}
 	return cancel, nil
+}
+
+// tally counts r's outcome in c and reports whether r was rejected.
+func tally(c *crm.ImportCounts, r *record) (rejected bool) {
+	c.Records++
+	switch r.outcome {
+	case "created":
+		c.Created++
+	case "updated":
+		c.Updated++
+	case "skipped":
+		c.Skipped++
+	default:
+		c.Rejected++
+		return true
+	}
+	return false
 }
 
 func (r *record) rejectCells() []string {
