@@ -243,7 +243,7 @@ func (a *app) printOutcome(s *importer.Summary, out importFlags) error {
 					fmt.Fprintf(a.stdout, "  … and more: `localcrm imports report %d --rejects FILE.csv` writes them all\n", s.ImportID)
 					break
 				}
-				fmt.Fprintf(a.stdout, "  line %d: %s\n", e.Line, oneLine(e.Message))
+				fmt.Fprintf(a.stdout, "  %s\n", errorLine(e))
 			}
 		}
 	}
@@ -251,6 +251,15 @@ func (a *app) printOutcome(s *importer.Summary, out importFlags) error {
 		return &exitError{code: 3}
 	}
 	return nil
+}
+
+// errorLine tells a rejection in one line: where, which value, and why.
+func errorLine(e crm.RowError) string {
+	where := fmt.Sprintf("line %d", e.Line)
+	if e.Field != "" {
+		where += fmt.Sprintf(", %s %q", e.Field, e.Value)
+	}
+	return where + ": " + oneLine(e.Message)
 }
 
 // readMapping reads --mapping and --map into one mapping, --map winning.

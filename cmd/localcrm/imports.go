@@ -143,7 +143,7 @@ func importsShow(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintf(w, "Resume it with `localcrm imports resume %d`.\n", id)
 	}
 	for _, e := range s.Errors {
-		fmt.Fprintf(w, "  line %d: %s\n", e.Line, oneLine(e.Message))
+		fmt.Fprintf(w, "  %s\n", errorLine(e))
 	}
 	return nil
 }

@@ -54,24 +54,24 @@ func TestValidationErrorEmpty(t *testing.T) {
 func TestValidationErrorReportsEveryProblem(t *testing.T) {
 	var v crm.ValidationError
 	v.Add("email", "Ann <ann@x.com>", "Email is not a bare email address.")
-	v.Add("birthday", "02/30/2024", "Birthday is not a real calendar date.")
+	v.Add("birthday", "02/30/2024", "Birthday is not a real calendar date; check the month and the day.")
 	v.Add("email", "x", "second email problem")
 	err := v.Err()
 
 	want := []crm.Problem{
 		{Field: "email", Value: "Ann <ann@x.com>", Message: "Email is not a bare email address."},
-		{Field: "birthday", Value: "02/30/2024", Message: "Birthday is not a real calendar date."},
+		{Field: "birthday", Value: "02/30/2024", Message: "Birthday is not a real calendar date; check the month and the day."},
 		{Field: "email", Value: "x", Message: "second email problem"},
 	}
 	if got := problems(t, err); !reflect.DeepEqual(got, want) {
 		t.Errorf("problems = %+v, want %+v", got, want)
 	}
-	if got, want := err.Error(), "Email is not a bare email address. Birthday is not a real calendar date. second email problem"; got != want {
+	if got, want := err.Error(), "Email is not a bare email address. Birthday is not a real calendar date; check the month and the day. second email problem"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 	wantFields := map[string]string{
 		"email":    "Email is not a bare email address.",
-		"birthday": "Birthday is not a real calendar date.",
+		"birthday": "Birthday is not a real calendar date; check the month and the day.",
 	}
 	if got := v.Fields(); !reflect.DeepEqual(got, wantFields) {
 		t.Errorf("Fields() = %v, want %v (first message per field)", got, wantFields)

@@ -180,7 +180,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	want := []crm.Problem{
 		{Field: "email", Value: "Ann <ann@x.com>",
 			Message: "Email is not a bare email address: give only the address, such as name@example.com, without a name or angle brackets."},
-		{Field: "birthday", Value: "02/30/2024", Message: "Birthday is not a real calendar date."},
+		{Field: "birthday", Value: "02/30/2024", Message: "Birthday is not a real calendar date; check the month and the day."},
 		{Field: "opt_in", Value: "maybe",
 			Message: "Opt In is not a yes/no value: use true or false, yes or no, y or n, 1 or 0."},
 	}

@@ -63,6 +63,8 @@ func ParseDate(v string, f DateFormat) (string, error) {
 		msg = "is not a real calendar date"
 		if alt := otherDateFormat(v, f); alt != "" {
 			msg += fmt.Sprintf(" as %s; it would be one as %s: if the file writes dates that way, choose that date format", f, alt)
+		} else {
+			msg += "; check the month and the day"
 		}
 	}
 	return "", fmt.Errorf("%s", msg)

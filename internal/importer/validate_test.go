@@ -75,7 +75,7 @@ func TestValidationRules(t *testing.T) {
 		rowErr(8, "email", "Dora Named <dora@example.com>", "Email is not a bare email address: give only the address, such as name@example.com, without a name or angle brackets."),
 		rowErr(9, "customer_type", "VIP", "Customer Type is not one of the allowed values: Default."),
 		rowErr(9, "tier", "Platinum", "Tier is not one of the allowed values: Gold, Silver."),
-		rowErr(10, "birthday", "02/30/2024", "Birthday is not a real calendar date."),
+		rowErr(10, "birthday", "02/30/2024", "Birthday is not a real calendar date; check the month and the day."),
 		rowErr(11, "score", "1,234.5", "Score is not a number: write digits with an optional sign and '.' as the decimal separator, such as -1234.56 (no thousands separators, no decimal comma)."),
 		rowErr(11, "website", "example.com", "Website is not a web address: write it in full, starting with http:// or https://."),
 		rowErr(11, "vip", "maybe", "VIP is not a yes/no value: use true or false, yes or no, y or n, 1 or 0."),
@@ -198,15 +198,15 @@ func TestDateFormats(t *testing.T) {
 	}{
 		{crm.DateMDY, map[string]string{"A": "2024-02-29", "D": "2024-03-01", "E": "2024-01-02"}, []crm.RowError{
 			rowErr(3, "birthday", "29/02/2024", "Birthday is not a real calendar date as MM/DD/YYYY; it would be one as DD/MM/YYYY: if the file writes dates that way, choose that date format."),
-			rowErr(4, "birthday", "02/30/2024", "Birthday is not a real calendar date."),
+			rowErr(4, "birthday", "02/30/2024", "Birthday is not a real calendar date; check the month and the day."),
 			rowErr(7, "birthday", "2024/03/01", "Birthday is not a date in the form MM/DD/YYYY (for example 12/31/2024)."),
-			rowErr(8, "birthday", "02/29/2023", "Birthday is not a real calendar date."),
+			rowErr(8, "birthday", "02/29/2023", "Birthday is not a real calendar date; check the month and the day."),
 		}},
 		{crm.DateDMY, map[string]string{"B": "2024-02-29", "D": "2024-03-01", "E": "2024-02-01"}, []crm.RowError{
 			rowErr(2, "birthday", "02/29/2024", "Birthday is not a real calendar date as DD/MM/YYYY; it would be one as MM/DD/YYYY: if the file writes dates that way, choose that date format."),
-			rowErr(4, "birthday", "02/30/2024", "Birthday is not a real calendar date."),
+			rowErr(4, "birthday", "02/30/2024", "Birthday is not a real calendar date; check the month and the day."),
 			rowErr(7, "birthday", "2024/03/01", "Birthday is not a date in the form DD/MM/YYYY (for example 31/12/2024)."),
-			rowErr(8, "birthday", "02/29/2023", "Birthday is not a real calendar date."),
+			rowErr(8, "birthday", "02/29/2023", "Birthday is not a real calendar date; check the month and the day."),
 		}},
 	}
 	for _, tt := range tests {
