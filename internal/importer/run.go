@@ -185,12 +185,17 @@ func (p *pass) each(ctx context.Context, done int, flush func([]*record) (stop b
 			batch = batch[:0]
 		}
 	}
+	if ctx.Err() != nil {
+		// Stopped between batches: the records read since the last batch
+		// are read again on resume, so that batches keep their size.
+		return true, nil
+	}
 	if len(batch) > 0 {
 		if stop, err := flush(batch); err != nil || stop {
 			return stop, err
 		}
 	}
-	return ctx.Err() != nil, nil
+	return false, nil
 }
 
 // prepare turns a row into a validated customer, or a rejected record.

@@ -65,14 +65,7 @@ func scanCustomer(r rowScanner) (*crm.Customer, error) {
 // customerArgs appends the insert arguments of c, in insertCustomerColumns
 // order.
 func customerArgs(args []any, c *crm.Customer, sc *crm.Schema, importID int64, line int, created bool, now string) []any {
-	for _, col := range valueColumns {
-		v := c.Values[col]
-		if col == crm.KeyEmail && v == "" {
-			args = append(args, nil)
-			continue
-		}
-		args = append(args, v)
-	}
+	args = appendValues(args, c)
 	args = append(args, emailKey(c), customJSON(c, sc))
 	var imp, ln any
 	if importID != 0 {
@@ -83,6 +76,19 @@ func customerArgs(args []any, c *crm.Customer, sc *crm.Schema, importID int64, l
 		createdImport = nil
 	}
 	return append(args, createdImport, imp, ln, now, now)
+}
+
+// appendValues appends c's standard values in valueColumns order, NULL for
+// no value.
+func appendValues(args []any, c *crm.Customer) []any {
+	for _, col := range valueColumns {
+		if v := c.Values[col]; v != "" {
+			args = append(args, v)
+		} else {
+			args = append(args, nil)
+		}
+	}
+	return args
 }
 
 func emailKey(c *crm.Customer) any {
@@ -285,15 +291,7 @@ func (s *Store) UpdateCustomer(ctx context.Context, account int64, change func(*
 }
 
 func updateCustomer(ctx context.Context, tx *sql.Tx, sc *crm.Schema, c *crm.Customer, now string) error {
-	args := make([]any, 0, len(valueColumns)+4)
-	for _, col := range valueColumns {
-		v := c.Values[col]
-		if col == crm.KeyEmail && v == "" {
-			args = append(args, nil)
-			continue
-		}
-		args = append(args, v)
-	}
+	args := appendValues(make([]any, 0, len(valueColumns)+4), c)
 	args = append(args, emailKey(c), customJSON(c, sc), now, c.AccountNumber)
 	if _, err := tx.ExecContext(ctx, updateCustomerSQL, args...); err != nil {
 		if isUnique(err) {

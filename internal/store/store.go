@@ -66,7 +66,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		q.Set("_txlock", "immediate") // take the write lock at BEGIN, not midway
 		return "file:" + abs + "?" + q.Encode() + extra
 	}
-	write, err := sql.Open("sqlite", dsn("&_pragma=cache_size(-8000)"))
+	write, err := sql.Open("sqlite", dsn("&_pragma=cache_size(-8000)&_pragma=wal_autocheckpoint(10000)"))
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}

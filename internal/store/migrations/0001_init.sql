@@ -1,31 +1,32 @@
 -- The customer file. Standard fields are columns named by their keys; custom
 -- field values live in one JSON object so that adding or deleting a custom
--- field never rewrites the table. Empty text is stored as '', except email,
--- which is NULL when absent so that its unique index ignores it.
+-- field never rewrites the table. A field with no value is NULL: binding
+-- NULL costs an import less than binding '', and email's unique index
+-- ignores NULLs.
 CREATE TABLE customers (
 	account_number INTEGER PRIMARY KEY AUTOINCREMENT,
-	first_name     TEXT NOT NULL DEFAULT '',
-	last_name      TEXT NOT NULL DEFAULT '',
+	first_name     TEXT,
+	last_name      TEXT,
 	email          TEXT,
 	email_key      TEXT, -- crm.EmailKey(email): uniqueness ignores case
-	company        TEXT NOT NULL DEFAULT '',
-	voice          TEXT NOT NULL DEFAULT '',
-	alternative    TEXT NOT NULL DEFAULT '',
-	fax            TEXT NOT NULL DEFAULT '',
-	comments       TEXT NOT NULL DEFAULT '',
-	customer_type  TEXT NOT NULL DEFAULT '',
-	addr1_street1  TEXT NOT NULL DEFAULT '',
-	addr1_street2  TEXT NOT NULL DEFAULT '',
-	addr1_city     TEXT NOT NULL DEFAULT '',
-	addr1_state    TEXT NOT NULL DEFAULT '',
-	addr1_zip      TEXT NOT NULL DEFAULT '',
-	addr1_country  TEXT NOT NULL DEFAULT '',
-	addr2_street1  TEXT NOT NULL DEFAULT '',
-	addr2_street2  TEXT NOT NULL DEFAULT '',
-	addr2_city     TEXT NOT NULL DEFAULT '',
-	addr2_state    TEXT NOT NULL DEFAULT '',
-	addr2_zip      TEXT NOT NULL DEFAULT '',
-	addr2_country  TEXT NOT NULL DEFAULT '',
+	company        TEXT,
+	voice          TEXT,
+	alternative    TEXT,
+	fax            TEXT,
+	comments       TEXT,
+	customer_type  TEXT,
+	addr1_street1  TEXT,
+	addr1_street2  TEXT,
+	addr1_city     TEXT,
+	addr1_state    TEXT,
+	addr1_zip      TEXT,
+	addr1_country  TEXT,
+	addr2_street1  TEXT,
+	addr2_street2  TEXT,
+	addr2_city     TEXT,
+	addr2_state    TEXT,
+	addr2_zip      TEXT,
+	addr2_country  TEXT,
 	custom         TEXT NOT NULL DEFAULT '{}',
 	-- Which import created the customer, and which import (and line of its
 	-- file) created or last changed it. No foreign keys: checking them on
