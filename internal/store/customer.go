@@ -147,10 +147,11 @@ func (s *Store) CreateCustomer(ctx context.Context, c *crm.Customer) error {
 	return tx.Commit()
 }
 
-// insertRowsPerStatement keeps a multi-row INSERT under SQLite's limit of
-// 32766 bound parameters; one statement per few hundred rows instead of one
-// per row is most of the import's speed.
-const insertRowsPerStatement = 500
+// insertRowsPerStatement is how many customers one INSERT carries: one
+// statement per hundred rows instead of one per row is most of the import's
+// speed, and measured as fast as 500 rows while its prepared program takes
+// less memory. It keeps well under SQLite's 32766 bound parameters.
+const insertRowsPerStatement = 100
 
 // insertCustomers inserts cs with multi-row INSERT statements and returns
 // their new account numbers in order. lines, when not nil, gives each
