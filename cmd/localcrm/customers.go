@@ -148,7 +148,7 @@ func customersGet(ctx context.Context, a *app, args []string) error {
 		return noCustomer(err, account)
 	}
 	if *asJSON {
-		return a.printJSON(newCustomerJSON(sc, false).appendCustomer(nil, c))
+		return a.printJSON(crm.NewCustomerJSON(sc, false).Append(nil, c))
 	}
 	t := newTable()
 	t.row("Account Number", strconv.FormatInt(c.AccountNumber, 10))
@@ -263,13 +263,13 @@ func customersList(ctx context.Context, a *app, args []string) error {
 		if err != nil {
 			return err
 		}
-		j := newCustomerJSON(sc, false)
+		j := crm.NewCustomerJSON(sc, false)
 		b := []byte{'['}
 		for i, c := range cs {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = j.appendCustomer(b, c)
+			b = j.Append(b, c)
 		}
 		return a.printJSON(append(b, ']'))
 	}
@@ -327,7 +327,7 @@ func (a *app) printCustomer(ctx context.Context, st *store.Store, c *crm.Custome
 	if err != nil {
 		return err
 	}
-	return a.printJSON(newCustomerJSON(sc, false).appendCustomer(nil, c))
+	return a.printJSON(crm.NewCustomerJSON(sc, false).Append(nil, c))
 }
 
 // printJSON prints one compact JSON value indented for people to read.
@@ -340,57 +340,6 @@ func (a *app) printJSON(compact []byte) error {
 	_, err := a.stdout.Write(out.Bytes())
 	return err
 }
-
-// customerJSON writes customers as JSON objects whose keys follow the
-// schema's order, which encoding/json cannot do for a map: account_number
-// (a number), then the fields' values as stored.
-type customerJSON struct {
-	sc *crm.Schema
-	// export writes every field, "" for no value, and no timestamps, so
-	// that each object has the keys of the CSV export's header.
-	export bool
-	str    bytes.Buffer
-	enc    *json.Encoder
-}
-
-func newCustomerJSON(sc *crm.Schema, export bool) *customerJSON {
-	j := &customerJSON{sc: sc, export: export}
-	j.enc = json.NewEncoder(&j.str)
-	j.enc.SetEscapeHTML(false) // "AT&T" stays readable
-	return j
-}
-
-// appendCustomer appends c as a compact JSON object to b.
-func (j *customerJSON) appendCustomer(b []byte, c *crm.Customer) []byte {
-	b = append(b, `{"account_number":`...)
-	b = strconv.AppendInt(b, c.AccountNumber, 10)
-	for _, f := range j.sc.Fields {
-		v := c.Get(f.Key)
-		if f.Key == crm.KeyAccountNumber || (v == "" && !j.export) {
-			continue
-		}
-		b = append(b, ',')
-		b = j.appendString(b, f.Key)
-		b = append(b, ':')
-		b = j.appendString(b, v)
-	}
-	if !j.export {
-		b = append(b, `,"created_at":`...)
-		b = j.appendString(b, c.CreatedAt.UTC().Format(jsonTime))
-		b = append(b, `,"updated_at":`...)
-		b = j.appendString(b, c.UpdatedAt.UTC().Format(jsonTime))
-	}
-	return append(b, '}')
-}
-
-func (j *customerJSON) appendString(b []byte, s string) []byte {
-	j.str.Reset()
-	_ = j.enc.Encode(s) // cannot fail: a string always encodes, invalid UTF-8 as U+FFFD
-	return append(b, bytes.TrimSuffix(j.str.Bytes(), []byte{'\n'})...)
-}
-
-// jsonTime is RFC 3339 with the milliseconds the store keeps.
-const jsonTime = "2006-01-02T15:04:05.000Z07:00"
 
 // localTime shows a time to people, in their own zone.
 func localTime(t time.Time) string {

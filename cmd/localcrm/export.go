@@ -105,12 +105,12 @@ func exportCSV(ctx context.Context, st *store.Store, sc *crm.Schema, w io.Writer
 // exportJSON writes an array with one object per line, so that the file
 // streams out in little memory and reads well in a diff.
 func exportJSON(ctx context.Context, st *store.Store, sc *crm.Schema, w io.Writer) error {
-	j := newCustomerJSON(sc, true)
+	j := crm.NewCustomerJSON(sc, true)
 	sep := "[\n  "
 	var b []byte
 	err := st.EachCustomer(ctx, func(c *crm.Customer) error {
 		b = append(b[:0], sep...)
-		b = j.appendCustomer(b, c)
+		b = j.Append(b, c)
 		sep = ",\n  "
 		_, err := w.Write(b)
 		return err

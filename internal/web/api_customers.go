@@ -45,9 +45,9 @@ func (h *Handler) apiCustomerList(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	page := apiCustomerPage{Customers: make([]json.RawMessage, len(cs)), Total: total, Limit: limit, Offset: offset}
-	enc := newAPICustomerEncoder(sc)
+	enc := crm.NewCustomerJSON(sc, false)
 	for i, c := range cs {
-		page.Customers[i] = enc.encode(c)
+		page.Customers[i] = enc.Append(nil, c)
 	}
 	apiWriteJSON(w, http.StatusOK, page)
 	return nil
@@ -139,7 +139,7 @@ func (h *Handler) apiWriteCustomer(w http.ResponseWriter, r *http.Request, statu
 	if err != nil {
 		return err
 	}
-	apiWriteJSON(w, status, newAPICustomerEncoder(sc).encode(c))
+	apiWriteJSON(w, status, json.RawMessage(crm.NewCustomerJSON(sc, false).Append(nil, c)))
 	return nil
 }
 
@@ -217,50 +217,4 @@ func apiScalar(msg json.RawMessage) (string, error) {
 		return "", nil
 	}
 	return string(msg), nil // a number, true or false, as written
-}
-
-// apiCustomerEncoder writes customers as JSON objects exactly as the CLI's
-// --json output does, which encoding/json cannot do for a map: keys in the
-// schema's order, account_number (a number) first, then each field with a
-// value as stored, then created_at and updated_at.
-type apiCustomerEncoder struct {
-	sc  *crm.Schema
-	str bytes.Buffer
-	enc *json.Encoder
-}
-
-func newAPICustomerEncoder(sc *crm.Schema) *apiCustomerEncoder {
-	e := &apiCustomerEncoder{sc: sc}
-	e.enc = json.NewEncoder(&e.str)
-	e.enc.SetEscapeHTML(false) // "AT&T" stays readable, as in the CLI
-	return e
-}
-
-// apiJSONTime is RFC 3339 with the milliseconds the store keeps.
-const apiJSONTime = "2006-01-02T15:04:05.000Z07:00"
-
-func (e *apiCustomerEncoder) encode(c *crm.Customer) json.RawMessage {
-	b := []byte(`{"account_number":`)
-	b = strconv.AppendInt(b, c.AccountNumber, 10)
-	for _, f := range e.sc.Fields {
-		v := c.Get(f.Key)
-		if f.Key == crm.KeyAccountNumber || v == "" {
-			continue
-		}
-		b = append(b, ',')
-		b = e.appendString(b, f.Key)
-		b = append(b, ':')
-		b = e.appendString(b, v)
-	}
-	b = append(b, `,"created_at":`...)
-	b = e.appendString(b, c.CreatedAt.UTC().Format(apiJSONTime))
-	b = append(b, `,"updated_at":`...)
-	b = e.appendString(b, c.UpdatedAt.UTC().Format(apiJSONTime))
-	return append(b, '}')
-}
-
-func (e *apiCustomerEncoder) appendString(b []byte, s string) []byte {
-	e.str.Reset()
-	_ = e.enc.Encode(s) // cannot fail: a string always encodes, invalid UTF-8 as U+FFFD
-	return append(b, bytes.TrimSuffix(e.str.Bytes(), []byte{'\n'})...)
 }
