@@ -161,7 +161,7 @@ func NewReader(r io.Reader, f Format) (*Reader, error) {
 		}
 		rd.header = make([]string, len(rec.Fields))
 		for i, c := range rec.Fields {
-			rd.header[i] = strings.TrimFunc(c, isSpaceOrBOM)
+			rd.header[i] = Unneutralize(strings.TrimFunc(c, isSpaceOrBOM))
 		}
 		return rd, nil
 	}

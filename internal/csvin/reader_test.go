@@ -399,3 +399,23 @@ func TestReaderOffset(t *testing.T) {
 		t.Errorf("Offset at the end %d, want %d", prev, len(data))
 	}
 }
+
+// TestHeaderFormulaGuard: a header cell the writer guarded, such as
+// "'@handle", reads back as it was, like any other cell.
+func TestHeaderFormulaGuard(t *testing.T) {
+	var b bytes.Buffer
+	w := NewWriter(&b, ',')
+	if err := w.Write([]string{"first_name", "@handle", "=total"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewReader(&b, Detect(b.Bytes(), Format{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := r.Header(), []string{"first_name", "@handle", "=total"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Header() = %q, want %q", got, want)
+	}
+}
