@@ -146,3 +146,18 @@ func TestDryRunDateWarning(t *testing.T) {
 		t.Errorf("as DD/MM/YYYY: warnings %q, %d rejected, %d created", s.Warnings, s.Rejected, s.Created)
 	}
 }
+
+// TestDryRunWarnsOverTheLimit: the summary says before the start that a
+// file over the record limit will be refused.
+func TestDryRunWarnsOverTheLimit(t *testing.T) {
+	e := newEnv(t)
+	imp := e.prepare("six.csv", people(6), crm.ImportOptions{MaxRecords: 5})
+	s, err := e.im.DryRun(e.ctx, imp.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "The file holds 6 records; one import may load at most 5, so starting it will be refused. Split the file, or raise the limit."
+	if !slices.Contains(s.Warnings, want) {
+		t.Errorf("warnings %q, want %q", s.Warnings, want)
+	}
+}

@@ -214,6 +214,10 @@ func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summa
 	dry := *imp
 	dry.Counts = counts
 	s := summary(&dry, errs)
+	if imp.Total > imp.Options.MaxRecords {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("The file holds %s records; one import may load at most %s, so starting it will be refused. Split the file, or raise the limit.",
+			thousands(imp.Total), thousands(imp.Options.MaxRecords)))
+	}
 	for _, f := range crm.DateFormats {
 		if n := p.dateHint[f]; f != imp.Options.DateFormat && n > 0 {
 			s.Warnings = append(s.Warnings, fmt.Sprintf("%s date values are not %s dates but would be valid as %s; if the file writes dates that way, choose %s as the date format.",
