@@ -134,6 +134,9 @@ func (f *Field) ValidateDefinition() error {
 		v.Add("name", f.Key, "The name may hold only lowercase letters a-z, digits and _, and must start with a letter (for example loyalty_tier).")
 	case IsStandardKey(f.Key):
 		v.Add("name", f.Key, fmt.Sprintf("%q is the name of a standard field; choose another name.", f.Key))
+	case f.Key == "created_at" || f.Key == "updated_at":
+		// A customer as JSON carries these timestamps beside its fields.
+		v.Add("name", f.Key, fmt.Sprintf("%q is reserved for the customer's timestamps; choose another name.", f.Key))
 	}
 	// The label is checked before it defaults to the name, so that a name
 	// that is too long is not reported a second time as the label.

@@ -109,6 +109,7 @@ func TestValidateDefinitionName(t *testing.T) {
 		{"account_number", "", `"account_number" is the name of a standard field; choose another name.`},
 		{"customer_type", "", `"customer_type" is the name of a standard field; choose another name.`},
 		{"addr2_country", "", `"addr2_country" is the name of a standard field; choose another name.`},
+		{"created_at", "", `"created_at" is reserved for the customer's timestamps; choose another name.`},
 	}
 	for _, tt := range tests {
 		f := crm.Field{Key: tt.name, Type: crm.TypeText}
