@@ -432,6 +432,10 @@ func TestErrors(t *testing.T) {
 		"fields", "delete", "tier")
 	c.fail(2, "localcrm: fields add: there is already a field named \"tier\"\n",
 		"fields", "add", "tier", "--type", "text")
+	c.fail(2, "localcrm: fields add: Values are for picklist fields only, not for a text field.\n",
+		"fields", "add", "notes", "--type", "text", "--values", "A,B")
+	c.fail(2, "localcrm: fields add: The length of a date field is fixed at 10 characters; leave the maximum length out.\n",
+		"fields", "add", "born", "--type", "date", "--max-length", "20")
 	c.fail(2, "localcrm: fields edit: First Name is a standard field and cannot be changed.\n",
 		"fields", "edit", "first_name", "--label", "Given Name")
 	c.fail(2, "localcrm: fields delete: \"email\" is a standard field and cannot be deleted.\n",

@@ -168,9 +168,6 @@ func fieldsAdd(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 	}
-	if err := flagsFitType(f.Type, set); err != nil {
-		return err
-	}
 	st, err := a.db(ctx)
 	if err != nil {
 		return err
@@ -231,14 +228,10 @@ func fieldsEdit(ctx context.Context, a *app, args []string) error {
 		}
 		return st.UpdateField(ctx, &crm.Field{Key: f.Key, Values: values})
 	}
-	// The store refuses a standard field or a new type with the domain's
-	// own message; only a custom field keeping its type needs checking.
-	if set["type"] && typ != f.Type {
+	// The store refuses a standard field, a new type or flags the type does
+	// not take, each with the domain's own message.
+	if set["type"] {
 		f.Type = typ
-	} else if !f.Standard {
-		if err := flagsFitType(f.Type, set); err != nil {
-			return err
-		}
 	}
 	if set["label"] {
 		f.Label = ff.label
@@ -284,18 +277,6 @@ func fieldsDelete(ctx context.Context, a *app, args []string) error {
 		return &usageError{msg: fmt.Sprintf("deleting the field %q deletes its value on every customer; pass --yes to delete it", f.Key)}
 	}
 	return st.DeleteField(ctx, f.Key)
-}
-
-// flagsFitType refuses flags that a field of type t would silently ignore,
-// such as --values for a text field, so that nobody believes them applied.
-func flagsFitType(t crm.FieldType, set map[string]bool) error {
-	if set["values"] && t != crm.TypePicklist {
-		return &usageError{msg: fmt.Sprintf("--values is for picklist fields only, not for a %s field", t)}
-	}
-	if set["max-length"] && (t == crm.TypeDate || t == crm.TypeCheckbox || t == crm.TypePicklist) {
-		return &usageError{msg: fmt.Sprintf("--max-length does not apply to a %s field: its length is fixed", t)}
-	}
-	return nil
 }
 
 func noField(name string) error {

@@ -155,14 +155,17 @@ func (f *Field) ValidateDefinition() error {
 	case TypeNumber:
 		f.checkMaxLength(&v, DefaultNumberLen, MaxNumberLen)
 	case TypeDate:
-		f.MaxLength = dateLen
+		f.fixMaxLength(&v, dateLen)
 	case TypeCheckbox:
-		f.MaxLength = checkboxLen
+		f.fixMaxLength(&v, checkboxLen)
 	case TypePicklist:
-		f.MaxLength = MaxPicklistLen
+		f.fixMaxLength(&v, MaxPicklistLen)
 		f.checkPicklistValues(&v)
 	default:
 		v.Add("type", string(f.Type), fmt.Sprintf("The type must be one of %s.", joinTypes(CustomTypes)))
+	}
+	if f.Type != TypePicklist && slices.Contains(CustomTypes, f.Type) && slices.IndexFunc(f.Values, func(s string) bool { return strings.TrimSpace(s) != "" }) >= 0 {
+		v.Add("values", strings.Join(f.Values, ","), fmt.Sprintf("Values are for picklist fields only, not for a %s field.", f.Type))
 	}
 	if f.Type != TypePicklist {
 		f.Values = nil
@@ -187,6 +190,15 @@ func (f *Field) checkMaxLength(v *ValidationError, def, limit int) {
 	if f.MaxLength < 1 || f.MaxLength > limit {
 		v.Add("max_length", fmt.Sprint(f.MaxLength), fmt.Sprintf("The maximum length of a %s field must be from 1 to %d.", f.Type, limit))
 	}
+}
+
+// fixMaxLength sets the length of a type whose length is fixed, refusing
+// another one rather than dropping it without a word.
+func (f *Field) fixMaxLength(v *ValidationError, n int) {
+	if f.MaxLength != 0 && f.MaxLength != n {
+		v.Add("max_length", fmt.Sprint(f.MaxLength), fmt.Sprintf("The length of a %s field is fixed at %d characters; leave the maximum length out.", f.Type, n))
+	}
+	f.MaxLength = n
 }
 
 func (f *Field) checkPicklistValues(v *ValidationError) {

@@ -185,13 +185,15 @@ func TestValidateDefinitionTypeAndMaxLength(t *testing.T) {
 		{crm.TypeNumber, 255, 255, ""},
 		{crm.TypeNumber, 256, 0, "The maximum length of a number field must be from 1 to 255."},
 		{crm.TypeNumber, -5, 0, "The maximum length of a number field must be from 1 to 255."},
-		// Types of fixed length ignore what the form sent.
+		// Types of fixed length take their own and refuse another, rather
+		// than drop it without a word.
 		{crm.TypeDate, 0, 10, ""},
-		{crm.TypeDate, 3, 10, ""},
+		{crm.TypeDate, 10, 10, ""},
+		{crm.TypeDate, 3, 0, "The length of a date field is fixed at 10 characters; leave the maximum length out."},
 		{crm.TypeCheckbox, 0, 5, ""},
-		{crm.TypeCheckbox, 999, 5, ""},
+		{crm.TypeCheckbox, 999, 0, "The length of a checkbox field is fixed at 5 characters; leave the maximum length out."},
 		{crm.TypePicklist, 0, 85, ""},
-		{crm.TypePicklist, 4000, 85, ""},
+		{crm.TypePicklist, 4000, 0, "The length of a picklist field is fixed at 85 characters; leave the maximum length out."},
 		// Only the six custom types may be chosen.
 		{"", 0, 0, typeMsg},
 		{"Text", 0, 0, typeMsg},
@@ -201,7 +203,10 @@ func TestValidateDefinitionTypeAndMaxLength(t *testing.T) {
 		{"boolean", 0, 0, typeMsg},
 	}
 	for _, tt := range tests {
-		f := crm.Field{Key: "f", Type: tt.typ, MaxLength: tt.max, Values: []string{"A"}, Standard: true}
+		f := crm.Field{Key: "f", Type: tt.typ, MaxLength: tt.max, Standard: true}
+		if tt.typ == crm.TypePicklist {
+			f.Values = []string{"A"}
+		}
 		err := f.ValidateDefinition()
 		if tt.wantMsg == "" {
 			if err != nil {
@@ -213,9 +218,6 @@ func TestValidateDefinitionTypeAndMaxLength(t *testing.T) {
 			}
 			if f.Standard {
 				t.Errorf("%s: a custom field was left marked standard", tt.typ)
-			}
-			if tt.typ != crm.TypePicklist && f.Values != nil {
-				t.Errorf("%s: Values = %q, want nil for a field that is not a picklist", tt.typ, f.Values)
 			}
 			continue
 		}
@@ -423,5 +425,20 @@ func TestValidatePicklistValues(t *testing.T) {
 		if p.Field != "values" || !strings.Contains(p.Message, tt.wantMsg) {
 			t.Errorf("ValidatePicklistValues(%q): problem %+v, want values, %q", tt.values, p, tt.wantMsg)
 		}
+	}
+}
+
+// TestValidateDefinitionRefusesValuesOfOtherTypes: picklist values given for
+// a field of another type are refused, not silently dropped, so that nobody
+// believes them saved; an empty list is no values at all.
+func TestValidateDefinitionRefusesValuesOfOtherTypes(t *testing.T) {
+	f := crm.Field{Key: "notes", Type: crm.TypeText, Values: []string{"A", "B"}}
+	p := oneProblem(t, f.ValidateDefinition())
+	if want := "Values are for picklist fields only, not for a text field."; p.Field != "values" || p.Message != want {
+		t.Errorf("problem %+v, want values: %q", p, want)
+	}
+	f = crm.Field{Key: "notes", Type: crm.TypeText, Values: []string{" "}}
+	if err := f.ValidateDefinition(); err != nil || f.Values != nil {
+		t.Errorf("blank values: %v, Values %q", err, f.Values)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 
 	"localcrm/internal/crm"
@@ -50,16 +49,6 @@ func (b *apiFieldBody) apply(f *crm.Field) {
 	}
 }
 
-// checkValues refuses picklist values for a field of another type, which
-// the domain would otherwise drop without a word.
-func (b *apiFieldBody) checkValues(t crm.FieldType) error {
-	if b.Values == nil || len(*b.Values) == 0 || t == crm.TypePicklist || !slices.Contains(crm.CustomTypes, t) {
-		return nil
-	}
-	msg := fmt.Sprintf("Values are for picklist fields only, not for a %s field.", t)
-	return apiFail(crm.ErrInvalid, map[string]string{"values": msg}, "%s", msg)
-}
-
 func (h *Handler) apiFieldList(w http.ResponseWriter, r *http.Request) error {
 	sc, err := h.Store.Schema(r.Context())
 	if err != nil {
@@ -80,9 +69,6 @@ func (h *Handler) apiFieldCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	var f crm.Field
 	body.apply(&f)
-	if err := body.checkValues(f.Type); err != nil {
-		return err
-	}
 	ctx := r.Context()
 	if err := h.Store.CreateField(ctx, &f); err != nil {
 		if errors.Is(err, crm.ErrConflict) {
@@ -130,11 +116,6 @@ func (h *Handler) apiFieldUpdate(w http.ResponseWriter, r *http.Request) error {
 	body.apply(&f)
 	if f.Key != old.Key {
 		return crm.ValidateChange(old, f) // refuses the new name, and a new type
-	}
-	if f.Type == old.Type {
-		if err := body.checkValues(f.Type); err != nil {
-			return err
-		}
 	}
 	if err := h.Store.UpdateField(ctx, &f); err != nil {
 		if errors.Is(err, crm.ErrNotFound) {
