@@ -341,10 +341,9 @@ func (p *pass) decide(ctx context.Context, batch []*record, find func(context.Co
 			}
 		}
 		if ex == nil {
-			sc := p.sc
-			sc.ApplyDefaults(r.customer)
+			p.sc.ApplyDefaults(r.customer)
 			if p.validate.Partial { // only now is it known that the record creates a customer
-				if err := sc.Validate(r.customer, crm.ValidateOptions{DateFormat: crm.DateISO}); err != nil {
+				if err := p.sc.Validate(r.customer, crm.ValidateOptions{DateFormat: crm.DateISO}); err != nil {
 					var v *crm.ValidationError
 					errors.As(err, &v)
 					for _, pr := range v.Problems {
