@@ -221,3 +221,23 @@ func TestConcurrentImportsShareEmails(t *testing.T) {
 	}
 	assertUnique(t, emails)
 }
+
+// TestImportRefusesUnreadableFiles: an empty file and a header row that
+// cannot be parsed are the user's to fix: exit 2, the reason, nothing kept.
+func TestImportRefusesUnreadableFiles(t *testing.T) {
+	c := newCLI(t)
+	for name, tt := range map[string]struct{ body, stderr string }{
+		"empty.csv": {"", "localcrm: import: empty.csv: The file is empty: it has no header row.\n"},
+		"quote.csv": {"First \"Name,Last Name\n",
+			"localcrm: import: quote.csv: The header row (line 1) cannot be read: it has a quote (\") in an unquoted cell; put the whole cell in double quotes and double the quote inside it.\n"},
+	} {
+		path := filepath.Join(c.dir, name)
+		if err := os.WriteFile(path, []byte(tt.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c.fail(2, tt.stderr, "import", name) // relative to the working directory, as a person types it
+	}
+	if out := c.ok("imports", "list", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Errorf("refused files left imports behind: %s", out)
+	}
+}

@@ -159,10 +159,13 @@ func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
 // that is not blank, and returns how many records there were.
 func scan(r io.Reader, f csvin.Format, header func([]string), record func(int, *csvin.Record)) (int, error) {
 	cr, err := csvin.NewReader(r, f)
-	if err != nil {
-		if errors.Is(err, csvin.ErrNoHeader) {
-			return 0, fmt.Errorf("%w: %w", err, crm.ErrInvalid)
-		}
+	var re *csvin.RecordError
+	switch {
+	case errors.Is(err, csvin.ErrNoHeader):
+		return 0, crm.Invalid("file", "", capitalize(err.Error())+".")
+	case errors.As(err, &re):
+		return 0, crm.Invalid("file", "", fmt.Sprintf("The header row (line %d) cannot be read: it %s.", re.Line, re.Msg))
+	case err != nil:
 		return 0, err
 	}
 	header(cr.Header())
@@ -193,6 +196,14 @@ func blankRow(rec *csvin.Record, delim rune) bool {
 		return blank(rec.Fields)
 	}
 	return strings.TrimFunc(rec.Raw, func(r rune) bool { return r == delim || unicode.IsSpace(r) }) == ""
+}
+
+// capitalize starts a sentence made from an error's text.
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // blank reports whether every cell is empty or white space.

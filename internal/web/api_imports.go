@@ -120,13 +120,8 @@ func (h *Handler) apiImportUpload(w http.ResponseWriter, r *http.Request) error 
 			file := &apiUploadReader{r: part, limit: limit}
 			p, err = h.Importer.Create(ctx, importer.Upload{Name: fileName, Body: file, Format: format, CreatedBy: "web"})
 			if err != nil {
-				var re *csvin.RecordError
-				switch {
-				case file.over || body.over:
+				if file.over || body.over {
 					return tooLarge
-				case errors.As(err, &re):
-					msg := fmt.Sprintf("The header row (line %d) cannot be read: it %s.", re.Line, re.Msg)
-					return apiFail(crm.ErrInvalid, map[string]string{"file": msg}, "%s", msg)
 				}
 				return err
 			}
