@@ -132,6 +132,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	im := a.importer(st)
+	im.MaxRecords = maxRecords // whoever runs the CLI is the admin of its database
 	bar := a.progressBar(out.progress)
 	p, err := im.Create(ctx, importer.Upload{Name: name, Body: body, Format: format, CreatedBy: currentUser(), Reading: bar.reading})
 	if err != nil {

@@ -8,6 +8,7 @@ package importer
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -231,6 +232,10 @@ func (im *Importer) Configure(ctx context.Context, id int64, o crm.ImportOptions
 	}
 	if err := o.Check(); err != nil {
 		return nil, err
+	}
+	// An import may lower the record limit, not raise it past the admin's.
+	if limit := cmp.Or(im.MaxRecords, crm.DefaultMaxRecords); o.MaxRecords > limit {
+		return nil, crm.Invalid("max_records", strconv.Itoa(o.MaxRecords), fmt.Sprintf("The record limit is %s; an administrator can raise it.", thousands(limit)))
 	}
 	sc, err := im.store.Schema(ctx)
 	if err != nil {

@@ -495,3 +495,17 @@ func TestConcurrentImports(t *testing.T) {
 		t.Errorf("%d customers with %d emails, want 450", len(cs), len(emails))
 	}
 }
+
+// TestConfigureKeepsTheAdminsLimit: an import may lower the record limit
+// but not raise it past the importer's (localcrm serve --max-records).
+func TestConfigureKeepsTheAdminsLimit(t *testing.T) {
+	e := newEnv(t)
+	e.im.MaxRecords = 10
+	imp := e.prepare("three.csv", people(3), crm.ImportOptions{MaxRecords: 5})
+	o := imp.Options
+	o.MaxRecords = 11
+	_, err := e.im.Configure(e.ctx, imp.ID, o)
+	if !errors.Is(err, crm.ErrInvalid) || err.Error() != "The record limit is 10; an administrator can raise it." {
+		t.Errorf("Configure over the limit: %v", err)
+	}
+}

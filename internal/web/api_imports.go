@@ -234,17 +234,7 @@ func (h *Handler) apiImportMapping(w http.ResponseWriter, r *http.Request) error
 		o.BatchSize = *body.BatchSize
 	}
 	if body.MaxRecords != nil {
-		// A client may lower the record limit, not raise it past the
-		// administrator's (localcrm serve --max-records).
-		limit := h.Importer.MaxRecords
-		if limit == 0 {
-			limit = crm.DefaultMaxRecords
-		}
-		if *body.MaxRecords > limit {
-			msg := fmt.Sprintf("The record limit of this server is %d; an administrator can raise it.", limit)
-			return apiFail(crm.ErrInvalid, map[string]string{"max_records": msg}, "%s", msg)
-		}
-		o.MaxRecords = *body.MaxRecords
+		o.MaxRecords = *body.MaxRecords // Configure refuses one over the server's limit
 	}
 	imp, err = h.Importer.Configure(ctx, id, o)
 	if err != nil {

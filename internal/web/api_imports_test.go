@@ -251,7 +251,7 @@ func TestAPIImportMapping(t *testing.T) {
 	s.fail(t, http.MethodPut, path, "", http.StatusBadRequest, "invalid")
 	// The record limit may be lowered, not raised past the server's.
 	e = s.fail(t, http.MethodPut, path, map[string]any{"max_records": crm.DefaultMaxRecords + 1}, http.StatusBadRequest, "invalid")
-	if !strings.Contains(e.Fields["max_records"], "50000") {
+	if !strings.Contains(e.Fields["max_records"], "The record limit is 50,000") {
 		t.Errorf("raising the record limit: fields %v", e.Fields)
 	}
 	s.fail(t, http.MethodPut, "/api/v1/imports/999/mapping", apiMessyOptions(), http.StatusNotFound, "not_found")
