@@ -163,7 +163,6 @@ func runImport(ctx context.Context, a *app, args []string) error {
 		if err != nil {
 			return discard(err)
 		}
-		s.Status = "dry_run"
 		if err := discard(nil); err != nil {
 			return err
 		}
@@ -225,7 +224,7 @@ func (a *app) printOutcome(s *importer.Summary, out importFlags) error {
 		}
 	} else {
 		verb := "Imported"
-		if s.Status == "dry_run" {
+		if s.Status == importer.StatusDryRun {
 			verb = "Checked (dry run, nothing written)"
 		}
 		fmt.Fprintf(a.stdout, "%s %s: %s records in %.1fs (import %d, %s)\n", verb, s.File, thousands(s.Records), s.Seconds, s.ImportID, s.Status)
@@ -248,7 +247,7 @@ func (a *app) printOutcome(s *importer.Summary, out importFlags) error {
 			}
 		}
 	}
-	if s.Rejected > 0 && (s.Status == crm.ImportCompletedWithErrors || s.Status == "dry_run") {
+	if s.Rejected > 0 && (s.Status == crm.ImportCompletedWithErrors || s.Status == importer.StatusDryRun) {
 		return &exitError{code: 3}
 	}
 	return nil

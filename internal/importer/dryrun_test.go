@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"errors"
 	"os"
 	"slices"
 	"testing"
@@ -159,5 +160,23 @@ func TestDryRunWarnsOverTheLimit(t *testing.T) {
 	want := "The file holds 6 records; one import may load at most 5, so starting it will be refused. Split the file, or raise the limit."
 	if !slices.Contains(s.Warnings, want) {
 		t.Errorf("warnings %q, want %q", s.Warnings, want)
+	}
+}
+
+// TestDryRunOnlyBeforeTheStart: a dry run checks an import before it
+// starts; afterwards it is refused, and its summary says dry_run.
+func TestDryRunOnlyBeforeTheStart(t *testing.T) {
+	e := newEnv(t)
+	imp := e.prepare("three.csv", people(3), crm.ImportOptions{})
+	s, err := e.im.DryRun(e.ctx, imp.ID, 10)
+	if err != nil || s.Status != StatusDryRun {
+		t.Fatalf("dry run: %v, status %v", err, s)
+	}
+	if _, err := e.im.Start(e.ctx, imp.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.im.DryRun(e.ctx, imp.ID, 10)
+	if want := "Import 1 is completed; a dry run checks an import before it starts."; !errors.Is(err, crm.ErrInvalid) || err.Error() != want {
+		t.Errorf("dry run after the start: %v, want %q", err, want)
 	}
 }

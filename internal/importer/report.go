@@ -175,6 +175,9 @@ func (im *Importer) WriteRejects(ctx context.Context, id int64, w io.Writer) err
 	return bw.Flush()
 }
 
+// StatusDryRun is the status a dry run's summary reports: nothing ran.
+const StatusDryRun crm.ImportStatus = "dry_run"
+
 // DryRun reads and validates the whole file of a pending import and checks
 // every record against the customers that exist, exactly as Start would,
 // without writing anything. The result's Errors are the first maxErrors.
@@ -182,6 +185,9 @@ func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summa
 	imp, err := im.store.GetImport(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if imp.Status != crm.ImportPending {
+		return nil, crm.Invalid("status", string(imp.Status), fmt.Sprintf("Import %d is %s; a dry run checks an import before it starts.", id, imp.Status))
 	}
 	sc, err := im.store.Schema(ctx)
 	if err != nil {
@@ -212,7 +218,7 @@ func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summa
 		return nil, err
 	}
 	dry := *imp
-	dry.Counts = counts
+	dry.Status, dry.Counts = StatusDryRun, counts
 	s := summary(&dry, errs)
 	if imp.Total > imp.Options.MaxRecords {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("The file holds %s records; one import may load at most %s, so starting it will be refused. Split the file, or raise the limit.",

@@ -248,19 +248,10 @@ func (h *Handler) apiImportDryRun(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	imp, err := h.Importer.Get(ctx, id)
+	s, err := h.Importer.DryRun(r.Context(), id, apiDryRunErrorsShown)
 	if err != nil {
 		return apiNoImport(err, id)
 	}
-	if imp.Status != crm.ImportPending {
-		return apiFail(crm.ErrInvalid, nil, "Import %d is %s; a dry run checks an import before it starts.", id, imp.Status)
-	}
-	s, err := h.Importer.DryRun(ctx, id, apiDryRunErrorsShown)
-	if err != nil {
-		return apiNoImport(err, id)
-	}
-	s.Status = "dry_run" // as the CLI's --dry-run reports it
 	apiWriteJSON(w, http.StatusOK, s)
 	return nil
 }
