@@ -141,35 +141,76 @@ func (im *Importer) fail(imp *crm.Import, cause error) (*crm.Import, error) {
 // each reads the file, skipping the first done records (already committed
 // by an earlier run), and hands full batches to flush. It stops early when
 // flush says so or ctx ends, and reports whether it did.
+//
+// While flush commits one batch, the next is read and validated by another
+// goroutine: SQLite's work and the parsing then use a core each, instead of
+// taking turns. At most two batches are held, the one flushed and the one
+// read ahead, and the reader ends before each returns.
 func (p *pass) each(ctx context.Context, done int, flush func([]*record) (stop bool, err error)) (bool, error) {
+	readCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []*record)
+	var readErr error
+	go func() {
+		defer close(batches)
+		readErr = p.read(readCtx, done, batches)
+	}()
+	for batch := range batches {
+		if stop, err := flush(batch); err != nil || stop {
+			cancel()
+			for range batches { // the reader sees the cancel and closes
+			}
+			return stop, err
+		}
+	}
+	if readErr != nil {
+		return false, readErr
+	}
+	// When ctx ended, the reader stopped between batches: the records read
+	// since the last batch are read again on resume, so batches keep their
+	// size.
+	return ctx.Err() != nil, nil
+}
+
+// read sends the file's records, from the one after the first done, to out
+// in batches, and stops early when ctx ends.
+func (p *pass) read(ctx context.Context, done int, out chan<- []*record) error {
 	f, err := os.Open(p.im.sourcePath(p.imp.ID))
 	if err != nil {
-		return false, fmt.Errorf("open the import's file: %w", err)
+		return fmt.Errorf("open the import's file: %w", err)
 	}
 	defer f.Close()
 	delim, err := delimiter(p.imp)
 	if err != nil {
-		return false, err
+		return err
 	}
 	cr, err := csvin.NewReader(bufio.NewReaderSize(f, 256<<10), csvin.Format{
 		Encoding: csvin.Encoding(p.imp.Encoding), Delimiter: delim, HeaderLine: p.imp.HeaderLine,
 	})
 	if err != nil {
-		return false, fmt.Errorf("read the import's file: %w", err)
+		return fmt.Errorf("read the import's file: %w", err)
 	}
 	size := p.imp.Options.BatchSize
 	batch := make([]*record, 0, size)
-	n := 0
-	for {
-		if ctx.Err() != nil {
-			break
+	send := func() bool {
+		select {
+		case out <- batch:
+			batch = make([]*record, 0, size)
+			return true
+		case <-ctx.Done():
+			return false
 		}
+	}
+	for n := 0; ctx.Err() == nil; {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
-			break
+			if len(batch) > 0 {
+				send()
+			}
+			return nil
 		}
 		if err != nil {
-			return false, fmt.Errorf("read the import's file: %w", err)
+			return fmt.Errorf("read the import's file: %w", err)
 		}
 		if blankRow(rec, delim) {
 			continue
@@ -177,25 +218,11 @@ func (p *pass) each(ctx context.Context, done int, flush func([]*record) (stop b
 		if n++; n <= done {
 			continue
 		}
-		batch = append(batch, p.prepare(rec))
-		if len(batch) == size {
-			if stop, err := flush(batch); err != nil || stop {
-				return stop, err
-			}
-			batch = batch[:0]
+		if batch = append(batch, p.prepare(rec)); len(batch) == size && !send() {
+			return nil
 		}
 	}
-	if ctx.Err() != nil {
-		// Stopped between batches: the records read since the last batch
-		// are read again on resume, so that batches keep their size.
-		return true, nil
-	}
-	if len(batch) > 0 {
-		if stop, err := flush(batch); err != nil || stop {
-			return stop, err
-		}
-	}
-	return false, nil
+	return nil
 }
 
 // prepare turns a row into a validated customer, or a rejected record.
