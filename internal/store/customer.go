@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"slices"
 	"strings"
 
 	"localcrm/internal/crm"
@@ -21,9 +23,6 @@ var valueColumns = []string{
 
 // selectCustomerColumns must match scanCustomer.
 var selectCustomerColumns = "account_number, " + strings.Join(valueColumns, ", ") + ", custom, created_at, updated_at"
-
-// insertCustomerColumns must match customerArgs.
-var insertCustomerColumns = strings.Join(valueColumns, ", ") + ", email_key, custom, created_import, import_id, import_line, created_at, updated_at"
 
 // rowScanner is what *sql.Row and *sql.Rows share.
 type rowScanner interface{ Scan(dest ...any) error }
@@ -62,38 +61,56 @@ func scanCustomer(r rowScanner) (*crm.Customer, error) {
 	return &c, nil
 }
 
-// customerArgs appends the insert arguments of c, in insertCustomerColumns
-// order.
-func customerArgs(args []any, c *crm.Customer, sc *crm.Schema, importID int64, line int, created bool, now string) []any {
-	args = appendValues(args, c)
-	args = append(args, emailKey(c), customJSON(c, sc))
-	var imp, ln any
-	if importID != 0 {
-		imp, ln = importID, line
-	}
-	createdImport := imp
-	if !created {
-		createdImport = nil
-	}
-	return append(args, createdImport, imp, ln, now, now)
-}
-
 // appendValues appends c's standard values in valueColumns order, NULL for
 // no value.
 func appendValues(args []any, c *crm.Customer) []any {
 	for _, col := range valueColumns {
-		if v := c.Values[col]; v != "" {
-			args = append(args, v)
-		} else {
-			args = append(args, nil)
-		}
+		args = append(args, nullable(c.Values[col]))
 	}
 	return args
 }
 
-func emailKey(c *crm.Customer) any {
+// emailHash is the email index's key for an email key: its 32-bit FNV-1a
+// hash, as a signed number so that SQLite stores it in 4 bytes. It is kept
+// in the database, so it must never change.
+func emailHash(key string) int64 {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return int64(int32(h.Sum32()))
+}
+
+// emailArgs are the email_key and email_hash arguments of c.
+func emailArgs(c *crm.Customer) (key, hash any) {
 	if e := c.Values[crm.KeyEmail]; e != "" {
-		return crm.EmailKey(e)
+		k := crm.EmailKey(e)
+		return k, emailHash(k)
+	}
+	return nil, nil
+}
+
+// fillEmailHash gives email_hash to the customers that existed before it did.
+func fillEmailHash(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT account_number, email_key FROM customers WHERE email_key IS NOT NULL`)
+	if err != nil {
+		return err
+	}
+	hashes := map[int64]int64{}
+	for rows.Next() {
+		var account int64
+		var key string
+		if err := rows.Scan(&account, &key); err != nil {
+			rows.Close()
+			return err
+		}
+		hashes[account] = emailHash(key)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	for account, hash := range hashes {
+		if _, err := tx.ExecContext(ctx, `UPDATE customers SET email_hash = ? WHERE account_number = ?`, hash, account); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -138,7 +155,7 @@ func (s *Store) CreateCustomer(ctx context.Context, c *crm.Customer) error {
 		return err
 	}
 	now := s.now()
-	accounts, err := s.insertCustomers(ctx, tx, sc, []*crm.Customer{c}, 0, nil, formatTime(now))
+	accounts, err := s.insertCustomers(ctx, tx, sc, []*crm.Customer{c}, nil, 0, nil, formatTime(now))
 	if err != nil {
 		return err
 	}
@@ -154,30 +171,38 @@ func (s *Store) CreateCustomer(ctx context.Context, c *crm.Customer) error {
 const insertRowsPerStatement = 100
 
 // insertCustomers inserts cs with multi-row INSERT statements and returns
-// their new account numbers in order. lines, when not nil, gives each
-// customer's line in the import's file.
-func (s *Store) insertCustomers(ctx context.Context, tx *sql.Tx, sc *crm.Schema, cs []*crm.Customer, importID int64, lines []int, now string) ([]int64, error) {
+// their new account numbers in order. cols are the standard columns to
+// write, as indexes into valueColumns; the others stay NULL. lines, when
+// not nil, gives each customer's line in the import's file.
+func (s *Store) insertCustomers(ctx context.Context, tx *sql.Tx, sc *crm.Schema, cs []*crm.Customer, cols []int, importID int64, lines []int, now string) ([]int64, error) {
+	cols = withValues(cols, cs)
 	accounts := make([]int64, 0, len(cs))
-	cols := strings.Count(insertCustomerColumns, ",") + 1
-	args := make([]any, 0, min(len(cs), insertRowsPerStatement)*cols)
+	var imp any
+	if importID != 0 {
+		imp = importID
+	}
+	args := make([]any, 0, min(len(cs), insertRowsPerStatement)*(len(cols)+7))
 	for start := 0; start < len(cs); start += insertRowsPerStatement {
 		chunk := cs[start:min(start+insertRowsPerStatement, len(cs))]
 		args = args[:0]
 		for i, c := range chunk {
-			line := 0
+			for _, col := range cols {
+				args = append(args, nullable(c.Values[valueColumns[col]]))
+			}
+			var line any
 			if lines != nil {
 				line = lines[start+i]
 			}
-			args = customerArgs(args, c, sc, importID, line, true, now)
+			key, hash := emailArgs(c)
+			args = append(args, key, hash, customJSON(c, sc), line, imp, imp, now, now)
 		}
-		query := insertCustomersSQL(len(chunk))
-		stmt, err := s.txStmt(ctx, tx, query)
+		stmt, err := s.txStmt(ctx, tx, insertCustomersSQL(cols, len(chunk)))
 		if err != nil {
-			return nil, insertError(err)
+			return nil, fmt.Errorf("insert customers: %w", err)
 		}
 		rows, err := stmt.QueryContext(ctx, args...)
 		if err != nil {
-			return nil, insertError(err)
+			return nil, fmt.Errorf("insert customers: %w", err)
 		}
 		for rows.Next() {
 			var a int64
@@ -188,10 +213,10 @@ func (s *Store) insertCustomers(ctx context.Context, tx *sql.Tx, sc *crm.Schema,
 			accounts = append(accounts, a)
 		}
 		if err := rows.Close(); err != nil {
-			return nil, insertError(err)
+			return nil, fmt.Errorf("insert customers: %w", err)
 		}
 		if err := rows.Err(); err != nil {
-			return nil, insertError(err)
+			return nil, fmt.Errorf("insert customers: %w", err)
 		}
 	}
 	if len(accounts) != len(cs) {
@@ -200,33 +225,64 @@ func (s *Store) insertCustomers(ctx context.Context, tx *sql.Tx, sc *crm.Schema,
 	return accounts, nil
 }
 
-// insertCustomersSQL inserts n customers in one statement.
-func insertCustomersSQL(n int) string {
-	cols := strings.Count(insertCustomerColumns, ",") + 1
-	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
-	return "INSERT INTO customers (" + insertCustomerColumns + ") VALUES " +
+// withValues returns cols with every further standard column that one of
+// cs has a value for, so that no value is left out; cols itself when there
+// is none.
+func withValues(cols []int, cs []*crm.Customer) []int {
+	var extra []int
+	for i, name := range valueColumns {
+		if slices.Contains(cols, i) {
+			continue
+		}
+		for _, c := range cs {
+			if c.Values[name] != "" {
+				extra = append(extra, i)
+				break
+			}
+		}
+	}
+	if extra == nil {
+		return cols
+	}
+	extra = append(extra, cols...)
+	slices.Sort(extra)
+	return extra
+}
+
+// insertCustomersSQL inserts n customers, giving values to the standard
+// columns cols.
+func insertCustomersSQL(cols []int, n int) string {
+	names := make([]string, 0, len(cols)+7)
+	for _, col := range cols {
+		names = append(names, valueColumns[col])
+	}
+	names = append(names, "email_key", "email_hash", "custom", "import_line", "created_import", "import_id", "created_at", "updated_at")
+	row := "(" + strings.Repeat("?, ", len(names)-1) + "?)"
+	return "INSERT INTO customers (" + strings.Join(names, ", ") + ") VALUES " +
 		strings.Repeat(row+", ", n-1) + row + " RETURNING account_number"
 }
 
-func insertError(err error) error {
-	if isUnique(err) {
-		return fmt.Errorf("insert customers: an email is already taken: %w", crm.ErrConflict)
+// nullable is v as an argument, NULL when empty.
+func nullable(v string) any {
+	if v == "" {
+		return nil
 	}
-	return fmt.Errorf("insert customers: %w", err)
+	return v
 }
 
-const findByEmailSQL = `SELECT account_number FROM customers WHERE email_key = ? AND account_number <> ?`
+const findByEmailSQL = `SELECT account_number FROM customers WHERE email_hash = ? AND email_key = ? AND account_number <> ?`
 
 // checkEmailFree returns a *crm.ConflictError when c's email belongs to
-// another customer. The unique index would refuse it anyway; asking first
-// lets the error name the customer that holds the address.
+// another customer. It must run in the transaction that then writes c: the
+// write lock it holds is what keeps emails unique (see the migration
+// 0002_email_hash.sql).
 func checkEmailFree(ctx context.Context, q queryer, c *crm.Customer) error {
-	key := emailKey(c)
+	key, hash := emailArgs(c)
 	if key == nil {
 		return nil
 	}
 	var holder int64
-	err := q.QueryRowContext(ctx, findByEmailSQL, key, c.AccountNumber).Scan(&holder)
+	err := q.QueryRowContext(ctx, findByEmailSQL, hash, key, c.AccountNumber).Scan(&holder)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
@@ -254,7 +310,7 @@ func getCustomer(ctx context.Context, q queryer, account int64) (*crm.Customer, 
 	return c, nil
 }
 
-var updateCustomerSQL = `UPDATE customers SET ` + strings.Join(valueColumns, " = ?, ") + ` = ?, email_key = ?, custom = ?, updated_at = ? WHERE account_number = ?`
+var updateCustomerSQL = `UPDATE customers SET ` + strings.Join(valueColumns, " = ?, ") + ` = ?, email_key = ?, email_hash = ?, custom = ?, updated_at = ? WHERE account_number = ?`
 
 // UpdateCustomer applies change to the customer with the account number and
 // saves the result after validating it, all in one transaction. change may
@@ -293,11 +349,9 @@ func (s *Store) UpdateCustomer(ctx context.Context, account int64, change func(*
 
 func updateCustomer(ctx context.Context, tx *sql.Tx, sc *crm.Schema, c *crm.Customer, now string) error {
 	args := appendValues(make([]any, 0, len(valueColumns)+4), c)
-	args = append(args, emailKey(c), customJSON(c, sc), now, c.AccountNumber)
+	key, hash := emailArgs(c)
+	args = append(args, key, hash, customJSON(c, sc), now, c.AccountNumber)
 	if _, err := tx.ExecContext(ctx, updateCustomerSQL, args...); err != nil {
-		if isUnique(err) {
-			return fmt.Errorf("update customer %d: email taken: %w", c.AccountNumber, crm.ErrConflict)
-		}
 		return fmt.Errorf("update customer %d: %w", c.AccountNumber, err)
 	}
 	return nil

@@ -100,12 +100,20 @@ const updateImportSQL = `
 	    batches = ?, report_size = ?, error = ?, worker = ?, started_at = ?, finished_at = ?, heartbeat_at = ?
 	WHERE id = ?`
 
-func updateImport(ctx context.Context, q queryer, imp *crm.Import) error {
+// checkpointSQL saves a batch's checkpoint and tells whether a cancel was
+// requested, in one statement.
+const checkpointSQL = updateImportSQL + ` RETURNING cancel_requested`
+
+func updateImportArgs(imp *crm.Import) []any {
 	options, _ := json.Marshal(imp.Options)
 	c := imp.Counts
-	_, err := q.ExecContext(ctx, updateImportSQL, imp.Status, string(options), imp.Total, c.Records, c.Created, c.Updated,
+	return []any{imp.Status, string(options), imp.Total, c.Records, c.Created, c.Updated,
 		c.Skipped, c.Rejected, c.Batches, imp.ReportSize, imp.Error, imp.Worker, formatTime(imp.StartedAt),
-		formatTime(imp.FinishedAt), formatTime(imp.HeartbeatAt), imp.ID)
+		formatTime(imp.FinishedAt), formatTime(imp.HeartbeatAt), imp.ID}
+}
+
+func updateImport(ctx context.Context, q queryer, imp *crm.Import) error {
+	_, err := q.ExecContext(ctx, updateImportSQL, updateImportArgs(imp)...)
 	if err != nil {
 		return fmt.Errorf("update import %d: %w", imp.ID, err)
 	}
@@ -255,6 +263,7 @@ type Batch struct {
 	tx      *sql.Tx
 	sc      *crm.Schema
 	imp     *crm.Import
+	cols    []int // the standard columns the import writes, as indexes into valueColumns
 	now     string
 	rejects []Reject
 }
@@ -263,14 +272,36 @@ type Batch struct {
 // sc. SQLite takes the write lock at once, so what Existing reports cannot
 // change before Commit: no other import can take an email in between.
 func (s *Store) BeginBatch(ctx context.Context, imp *crm.Import, sc *crm.Schema) (*Batch, error) {
-	if err := s.prepare(ctx, insertCustomersSQL(min(imp.Options.BatchSize, insertRowsPerStatement))); err != nil {
-		return nil, fmt.Errorf("import %d: prepare batch: %w", imp.ID, err)
+	cols := writtenColumns(imp, sc)
+	for _, q := range []string{
+		insertCustomersSQL(cols, min(imp.Options.BatchSize, insertRowsPerStatement)),
+		existingByEmailSQL, existingByAccountSQL, checkpointSQL,
+	} {
+		if err := s.prepare(ctx, q); err != nil {
+			return nil, fmt.Errorf("import %d: prepare batch: %w", imp.ID, err)
+		}
 	}
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("import %d: begin batch: %w", imp.ID, err)
 	}
-	return &Batch{s: s, tx: tx, sc: sc, imp: imp, now: formatTime(s.now())}, nil
+	return &Batch{s: s, tx: tx, sc: sc, imp: imp, cols: cols, now: formatTime(s.now())}, nil
+}
+
+// writtenColumns are the standard columns imp can give values to new
+// customers: those its mapping names and those with a default.
+func writtenColumns(imp *crm.Import, sc *crm.Schema) []int {
+	mapped := map[string]bool{}
+	for _, key := range imp.Options.Mapping {
+		mapped[key] = true
+	}
+	var cols []int
+	for i, name := range valueColumns {
+		if f, _ := sc.Field(name); mapped[name] || f.Default != "" {
+			cols = append(cols, i)
+		}
+	}
+	return cols
 }
 
 // Existing is a customer found by an import's email or account number, with
@@ -281,25 +312,42 @@ type Existing struct {
 	ImportLine int
 }
 
-// inListMax bounds the parameters of one IN list.
-const inListMax = 500
-
 // Existing returns the customers whose email key or account number is among
 // those given, keyed by email key and by account number, as this batch sees
 // them.
 func (b *Batch) Existing(ctx context.Context, emailKeys []string, accounts []int64) (map[string]*Existing, map[int64]*Existing, error) {
-	return findExisting(ctx, b.tx, emailKeys, accounts)
+	return findExisting(ctx, func(query string, args ...any) (*sql.Rows, error) {
+		st, err := b.s.txStmt(ctx, b.tx, query)
+		if err != nil {
+			return nil, err
+		}
+		return st.QueryContext(ctx, args...)
+	}, emailKeys, accounts)
 }
 
 // Existing is Batch.Existing outside any batch, for a dry run.
 func (s *Store) Existing(ctx context.Context, emailKeys []string, accounts []int64) (map[string]*Existing, map[int64]*Existing, error) {
-	return findExisting(ctx, s.read, emailKeys, accounts)
+	return findExisting(ctx, func(query string, args ...any) (*sql.Rows, error) {
+		return s.read.QueryContext(ctx, query, args...)
+	}, emailKeys, accounts)
 }
 
-func findExisting(ctx context.Context, q queryer, emailKeys []string, accounts []int64) (byEmail map[string]*Existing, byAccount map[int64]*Existing, err error) {
+// The keys are passed as one JSON array, so that each query is one prepared
+// statement whatever the batch's size. Emails are found by their hashes:
+// a customer whose email only shares the hash is found too, and is filed
+// under its own email key, which no record of the batch asks for.
+var (
+	existingByEmailSQL = `SELECT ` + selectCustomerColumns + `, coalesce(import_id, 0), coalesce(import_line, 0)
+	FROM customers WHERE email_hash IN (SELECT value FROM json_each(?))`
+	existingByAccountSQL = `SELECT ` + selectCustomerColumns + `, coalesce(import_id, 0), coalesce(import_line, 0)
+	FROM customers WHERE account_number IN (SELECT value FROM json_each(?))`
+)
+
+func findExisting(ctx context.Context, query func(string, ...any) (*sql.Rows, error), emailKeys []string, accounts []int64) (byEmail map[string]*Existing, byAccount map[int64]*Existing, err error) {
 	byEmail, byAccount = map[string]*Existing{}, map[int64]*Existing{}
-	add := func(query string, args []any) error {
-		rows, err := q.QueryContext(ctx, query, args...)
+	find := func(q string, keys any) error {
+		list, _ := json.Marshal(keys)
+		rows, err := query(q, string(list))
 		if err != nil {
 			return fmt.Errorf("find existing customers: %w", err)
 		}
@@ -316,40 +364,22 @@ func findExisting(ctx context.Context, q queryer, emailKeys []string, accounts [
 		}
 		return rows.Err()
 	}
-	for start := 0; start < len(emailKeys); start += inListMax {
-		chunk := emailKeys[start:min(start+inListMax, len(emailKeys))]
-		if err := add(existingByEmailSQL(len(chunk)), anySlice(chunk)); err != nil {
+	if len(emailKeys) > 0 {
+		hashes := make([]int64, len(emailKeys))
+		for i, k := range emailKeys {
+			hashes[i] = emailHash(k)
+		}
+		if err := find(existingByEmailSQL, hashes); err != nil {
 			return nil, nil, err
 		}
 	}
-	for start := 0; start < len(accounts); start += inListMax {
-		chunk := accounts[start:min(start+inListMax, len(accounts))]
-		if err := add(existingByAccountSQL(len(chunk)), anySlice(chunk)); err != nil {
+	if len(accounts) > 0 {
+		if err := find(existingByAccountSQL, accounts); err != nil {
 			return nil, nil, err
 		}
 	}
 	return byEmail, byAccount, nil
 }
-
-func anySlice[T any](xs []T) []any {
-	out := make([]any, len(xs))
-	for i, x := range xs {
-		out[i] = x
-	}
-	return out
-}
-
-func existingByEmailSQL(n int) string {
-	return `SELECT ` + selectCustomerColumns + `, coalesce(import_id, 0), coalesce(import_line, 0)
-	FROM customers WHERE email_key IN (` + placeholders(n) + `)`
-}
-
-func existingByAccountSQL(n int) string {
-	return `SELECT ` + selectCustomerColumns + `, coalesce(import_id, 0), coalesce(import_line, 0)
-	FROM customers WHERE account_number IN (` + placeholders(n) + `)`
-}
-
-func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
 func scanExisting(rows *sql.Rows) (*Existing, error) {
 	var e Existing
@@ -375,7 +405,7 @@ func (b *Batch) Insert(ctx context.Context, cs []*crm.Customer, lines []int) err
 	if len(cs) == 0 {
 		return nil
 	}
-	accounts, err := b.s.insertCustomers(ctx, b.tx, b.sc, cs, b.imp.ID, lines, b.now)
+	accounts, err := b.s.insertCustomers(ctx, b.tx, b.sc, cs, b.cols, b.imp.ID, lines, b.now)
 	if err != nil {
 		return fmt.Errorf("import %d: %w", b.imp.ID, err)
 	}
@@ -418,10 +448,11 @@ func (b *Batch) Commit(ctx context.Context) (cancelRequested bool, err error) {
 		return false, err
 	}
 	b.imp.HeartbeatAt = parseTime(b.now)
-	if err := updateImport(ctx, b.tx, b.imp); err != nil {
-		return false, err
+	st, err := b.s.txStmt(ctx, b.tx, checkpointSQL)
+	if err != nil {
+		return false, fmt.Errorf("import %d: checkpoint: %w", b.imp.ID, err)
 	}
-	if err := b.tx.QueryRowContext(ctx, `SELECT cancel_requested FROM imports WHERE id = ?`, b.imp.ID).Scan(&cancelRequested); err != nil {
+	if err := st.QueryRowContext(ctx, updateImportArgs(b.imp)...).Scan(&cancelRequested); err != nil {
 		return false, fmt.Errorf("import %d: checkpoint: %w", b.imp.ID, err)
 	}
 	if err := b.tx.Commit(); err != nil {

@@ -179,6 +179,12 @@ func (s *Store) migrate(ctx context.Context) error {
 			tx.Rollback()
 			return fmt.Errorf("migrate %s: %w", version, err)
 		}
+		if fill := migrationData[version]; fill != nil {
+			if err := fill(ctx, tx); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("migrate %s: %w", version, err)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, version); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migrate %s: %w", version, err)
@@ -188,6 +194,12 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// migrationData holds the steps of migrations that need Go, run after the
+// migration's SQL in its transaction.
+var migrationData = map[string]func(context.Context, *sql.Tx) error{
+	"0002_email_hash.sql": fillEmailHash,
 }
 
 // isUnique reports whether err is a unique-constraint violation, by the

@@ -1,0 +1,96 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"localcrm/internal/crm"
+)
+
+// TestEmailHashMigration opens a database made before 0002_email_hash.sql,
+// with a customer in it, and checks that the migration gives that customer
+// its hash: its email must still be found, and so stay unique.
+func TestEmailHashMigration(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	init, err := migrations.ReadFile("migrations/0001_init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE schema_migrations (version TEXT PRIMARY KEY)`,
+		string(init),
+		`INSERT INTO schema_migrations (version) VALUES ('0001_init.sql')`,
+		`INSERT INTO customers (first_name, last_name, email, email_key, created_at, updated_at)
+		 VALUES ('Ann', 'Lee', 'Ann@Example.com', 'ann@example.com', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("make the old database: %v", err)
+		}
+	}
+	db.Close()
+
+	st, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("open the old database: %v", err)
+	}
+	defer st.Close()
+	var hash sql.NullInt64
+	if err := st.read.QueryRowContext(ctx, `SELECT email_hash FROM customers`).Scan(&hash); err != nil {
+		t.Fatal(err)
+	}
+	if want := emailHash("ann@example.com"); !hash.Valid || hash.Int64 != want {
+		t.Fatalf("email_hash after the migration = %v, want %d", hash, want)
+	}
+	err = st.CreateCustomer(ctx, &crm.Customer{Values: map[string]string{"first_name": "Other", "last_name": "Person", "email": "ANN@example.COM"}})
+	var ce *crm.ConflictError
+	if !errors.As(err, &ce) || ce.Account != crm.AccountNumberStart {
+		t.Fatalf("a second customer with the old customer's email: err = %v, want a conflict with %d", err, crm.AccountNumberStart)
+	}
+}
+
+// TestEmailHashCollision stores two different emails with the same hash, as
+// some pairs of customers will have: each is a customer of its own, found by
+// its own email only.
+func TestEmailHashCollision(t *testing.T) {
+	const a, b = "customer96158@example.com", "customer2208012@example.com"
+	if emailHash(a) != emailHash(b) {
+		t.Fatalf("%s and %s no longer share a hash", a, b)
+	}
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "crm.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	accounts := map[string]int64{}
+	for _, email := range []string{a, b} {
+		c := &crm.Customer{Values: map[string]string{"first_name": "A", "last_name": "Customer", "email": email}}
+		if err := st.CreateCustomer(ctx, c); err != nil {
+			t.Fatalf("create the customer %s: %v", email, err)
+		}
+		accounts[email] = c.AccountNumber
+	}
+	byEmail, _, err := st.Existing(ctx, []string{b}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range []string{a, b} {
+		if got := byEmail[email]; got == nil || got.Customer.AccountNumber != accounts[email] {
+			t.Errorf("Existing(%s) files %v under %s, want customer %d", b, got, email, accounts[email])
+		}
+	}
+	err = st.CreateCustomer(ctx, &crm.Customer{Values: map[string]string{"first_name": "B", "last_name": "Customer", "email": strings.ToUpper(b)}})
+	var ce *crm.ConflictError
+	if !errors.As(err, &ce) || ce.Account != accounts[b] {
+		t.Fatalf("a second customer with %s: err = %v, want a conflict with %d", b, err, accounts[b])
+	}
+}
