@@ -199,12 +199,14 @@ func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summa
 	p := im.newPass(imp, sc, true)
 	var errs []crm.RowError
 	counts := crm.ImportCounts{}
-	_, err = p.each(ctx, 0, func(batch []*record) (bool, error) {
-		if _, _, _, err := p.decide(ctx, batch, im.store.Existing); err != nil {
+	_, err = p.each(ctx, 0, func(records []*record, last bool) (bool, error) {
+		if _, _, _, err := p.decide(ctx, records, im.store.Existing); err != nil {
 			return true, err
 		}
-		counts.Batches++
-		for _, r := range batch {
+		if last {
+			counts.Batches++
+		}
+		for _, r := range records {
 			if tally(&counts, r) {
 				errs = append(errs, r.errs[:min(len(r.errs), maxErrors-len(errs))]...)
 			}

@@ -98,14 +98,35 @@ func (im *Importer) run(ctx context.Context, imp *crm.Import, sc *crm.Schema, pr
 		progress(pr)
 	}
 	publish(nil)
-	stopped, err := p.each(ctx, imp.Counts.Records, func(batch []*record) (bool, error) {
-		// A batch in flight finishes even when ctx ends: it is cheaper to
-		// commit it than to redo it, and shutdown waits for it.
-		cancel, err := p.commit(context.WithoutCancel(ctx), batch)
+	var b *batch // the batch whose transaction is open
+	defer func() {
+		if b != nil {
+			b.tx.Rollback()
+		}
+	}()
+	stopped, err := p.each(ctx, imp.Counts.Records, func(records []*record, last bool) (bool, error) {
+		// A batch in flight finishes even when ctx ends (each reads to its
+		// end): it is cheaper to commit it than to redo it, and shutdown
+		// waits for it. A batch not begun when ctx ends is left for resume.
+		var err error
+		if b == nil {
+			if ctx.Err() != nil {
+				return true, nil
+			}
+			if b, err = p.begin(context.WithoutCancel(ctx)); err != nil {
+				return true, err
+			}
+		}
+		if err := p.add(context.WithoutCancel(ctx), b, records); err != nil || !last {
+			return err != nil, err
+		}
+		cancel, err := p.commit(context.WithoutCancel(ctx), b)
+		errs := b.errs
+		b = nil
 		if err != nil {
 			return true, err
 		}
-		publish(batchErrors(batch))
+		publish(errs)
 		return cancel || ctx.Err() != nil, nil
 	})
 	if err != nil {
@@ -138,27 +159,38 @@ func (im *Importer) fail(imp *crm.Import, cause error) (*crm.Import, error) {
 	return imp, fmt.Errorf("import %d failed; resume it with `localcrm imports resume %d` once the cause is fixed: %w", imp.ID, imp.ID, cause)
 }
 
+// chunkSize is the most records the reader hands over at once. A batch
+// travels to the database in chunks, all in the batch's one transaction,
+// so that memory holds a chunk or two whatever the batch size.
+const chunkSize = 100
+
+// chunk is part of a batch, in file order; last marks the batch's end.
+type chunk struct {
+	records []*record
+	last    bool
+}
+
 // each reads the file, skipping the first done records (already committed
-// by an earlier run), and hands full batches to flush. It stops early when
-// flush says so or ctx ends, and reports whether it did.
+// by an earlier run), and hands each batch to flush in chunks. When ctx ends
+// it reads to the end of the batch in flight and stops there; it stops at
+// once when flush says so. It reports whether it stopped early.
 //
-// While flush commits one batch, the next is read and validated by another
+// While flush writes one chunk, the next is read and validated by another
 // goroutine: SQLite's work and the parsing then use a core each, instead of
-// taking turns. At most two batches are held, the one flushed and the one
-// read ahead, and the reader ends before each returns.
-func (p *pass) each(ctx context.Context, done int, flush func([]*record) (stop bool, err error)) (bool, error) {
-	readCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	batches := make(chan []*record)
+// taking turns. They meet on one unbuffered channel; when flush stops the
+// loop, quit tells the reader, and the loop drains the channel until the
+// reader has closed it, so neither side is left waiting.
+func (p *pass) each(ctx context.Context, done int, flush func(records []*record, last bool) (stop bool, err error)) (bool, error) {
+	chunks, quit := make(chan chunk), make(chan struct{})
 	var readErr error
 	go func() {
-		defer close(batches)
-		readErr = p.read(readCtx, done, batches)
+		defer close(chunks)
+		readErr = p.read(ctx, done, chunks, quit)
 	}()
-	for batch := range batches {
-		if stop, err := flush(batch); err != nil || stop {
-			cancel()
-			for range batches { // the reader sees the cancel and closes
+	for c := range chunks {
+		if stop, err := flush(c.records, c.last); err != nil || stop {
+			close(quit)
+			for range chunks {
 			}
 			return stop, err
 		}
@@ -166,15 +198,13 @@ func (p *pass) each(ctx context.Context, done int, flush func([]*record) (stop b
 	if readErr != nil {
 		return false, readErr
 	}
-	// When ctx ended, the reader stopped between batches: the records read
-	// since the last batch are read again on resume, so batches keep their
-	// size.
 	return ctx.Err() != nil, nil
 }
 
 // read sends the file's records, from the one after the first done, to out
-// in batches, and stops early when ctx ends.
-func (p *pass) read(ctx context.Context, done int, out chan<- []*record) error {
+// in chunks. It stops before a new batch once ctx has ended, and at once
+// when quit is closed.
+func (p *pass) read(ctx context.Context, done int, out chan<- chunk, quit <-chan struct{}) error {
 	f, err := os.Open(p.im.sourcePath(p.imp.ID))
 	if err != nil {
 		return fmt.Errorf("open the import's file: %w", err)
@@ -191,20 +221,25 @@ func (p *pass) read(ctx context.Context, done int, out chan<- []*record) error {
 		return fmt.Errorf("read the import's file: %w", err)
 	}
 	size := p.imp.Options.BatchSize
-	batch := make([]*record, 0, size)
+	c := chunk{records: make([]*record, 0, min(size, chunkSize))}
 	send := func() bool {
 		select {
-		case out <- batch:
-			batch = make([]*record, 0, size)
+		case out <- c:
+			c = chunk{records: make([]*record, 0, min(size, chunkSize))}
 			return true
-		case <-ctx.Done():
+		case <-quit:
 			return false
 		}
 	}
-	for n := 0; ctx.Err() == nil; {
+	n := 0 // records read, the first done included
+	for {
+		if (n-done)%size == 0 && n >= done && ctx.Err() != nil {
+			return nil
+		}
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
-			if len(batch) > 0 {
+			if len(c.records) > 0 {
+				c.last = true
 				send()
 			}
 			return nil
@@ -218,11 +253,12 @@ func (p *pass) read(ctx context.Context, done int, out chan<- []*record) error {
 		if n++; n <= done {
 			continue
 		}
-		if batch = append(batch, p.prepare(rec)); len(batch) == size && !send() {
+		c.records = append(c.records, p.prepare(rec))
+		c.last = (n-done)%size == 0
+		if (c.last || len(c.records) == chunkSize) && !send() {
 			return nil
 		}
 	}
-	return nil
 }
 
 // prepare turns a row into a validated customer, or a rejected record.
@@ -432,47 +468,63 @@ func matchValue(r *record, email string) string {
 	return email
 }
 
-// commit writes one batch with the job's checkpoint in one transaction and
-// reports whether a cancel was requested.
-func (p *pass) commit(ctx context.Context, batch []*record) (bool, error) {
-	b, err := p.im.store.BeginBatch(ctx, p.imp, p.sc)
+// batch is an open batch: its transaction and what its records did so far.
+type batch struct {
+	tx     *store.Batch
+	counts crm.ImportCounts // the job's counts, this batch's records included
+	errs   []crm.RowError   // the batch's rejections
+}
+
+func (p *pass) begin(ctx context.Context) (*batch, error) {
+	tx, err := p.im.store.BeginBatch(ctx, p.imp, p.sc)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	defer b.Rollback()
-	creates, updates, befores, err := p.decide(ctx, batch, b.Existing)
+	return &batch{tx: tx, counts: p.imp.Counts}, nil
+}
+
+// add writes records, the next of b's, in b's transaction, and reports them.
+func (p *pass) add(ctx context.Context, b *batch, records []*record) error {
+	creates, updates, befores, err := p.decide(ctx, records, b.tx.Existing)
 	if err != nil {
-		return false, err
+		return err
 	}
 	cs, lines := make([]*crm.Customer, len(creates)), make([]int, len(creates))
 	for i, r := range creates {
 		cs[i], lines[i] = r.customer, r.line
 	}
-	if err := b.Insert(ctx, cs, lines); err != nil {
-		return false, err
+	if err := b.tx.Insert(ctx, cs, lines); err != nil {
+		return err
 	}
 	for i, r := range updates {
-		if err := b.Update(ctx, befores[i], r.customer, r.line); err != nil {
-			return false, err
+		if err := b.tx.Update(ctx, befores[i], r.customer, r.line); err != nil {
+			return err
 		}
 	}
-	counts := p.imp.Counts
-	for _, r := range batch {
-		if tally(&counts, r) {
-			b.Reject(store.Reject{Line: r.line, Cells: r.rejectCells(), Message: r.message(), Errors: r.errs})
+	for _, r := range records {
+		if tally(&b.counts, r) {
+			b.tx.Reject(store.Reject{Line: r.line, Cells: r.rejectCells(), Message: r.message(), Errors: r.errs})
+			b.errs = append(b.errs, r.errs...)
 		}
 		if err := p.report.write(r); err != nil {
-			return false, err
+			return err
 		}
 	}
-	counts.Batches++
+	return nil
+}
+
+// commit commits b with the job's checkpoint and reports whether a cancel
+// was requested.
+func (p *pass) commit(ctx context.Context, b *batch) (bool, error) {
+	defer b.tx.Rollback()
+	b.counts.Batches++
 	size, err := p.report.flush()
 	if err != nil {
 		return false, err
 	}
 	prev, prevSize := p.imp.Counts, p.imp.ReportSize
-	p.imp.Counts, p.imp.ReportSize = counts, size
-	cancel, err := b.Commit(ctx)
+	p.imp.Counts, p.imp.ReportSize = b.counts, size
+	cancel, err := b.tx.Commit(ctx)
 	if err != nil {
 		// The batch did not happen: the job keeps its last checkpoint, and
 		// the report is cut back to it on resume.
@@ -513,14 +565,6 @@ func (r *record) message() string {
 		msgs[i] = e.Message
 	}
 	return strings.Join(msgs, " ")
-}
-
-func batchErrors(batch []*record) []crm.RowError {
-	var errs []crm.RowError
-	for _, r := range batch {
-		errs = append(errs, r.errs...)
-	}
-	return errs
 }
 
 // reportWriter appends one line per record to an import's report file. Its

@@ -200,27 +200,20 @@ func (s *Store) insertCustomers(ctx context.Context, tx *sql.Tx, sc *crm.Schema,
 		if err != nil {
 			return nil, fmt.Errorf("insert customers: %w", err)
 		}
-		rows, err := stmt.QueryContext(ctx, args...)
+		res, err := stmt.ExecContext(ctx, args...)
 		if err != nil {
 			return nil, fmt.Errorf("insert customers: %w", err)
 		}
-		for rows.Next() {
-			var a int64
-			if err := rows.Scan(&a); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("insert customers: %w", err)
-			}
-			accounts = append(accounts, a)
-		}
-		if err := rows.Close(); err != nil {
+		// AUTOINCREMENT numbers the rows of one statement one after the
+		// other, and the transaction holds the write lock, so the last
+		// number tells them all. (RETURNING cost a tenth of an import.)
+		last, err := res.LastInsertId()
+		if err != nil {
 			return nil, fmt.Errorf("insert customers: %w", err)
 		}
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("insert customers: %w", err)
+		for i := range chunk {
+			accounts = append(accounts, last-int64(len(chunk)-1-i))
 		}
-	}
-	if len(accounts) != len(cs) {
-		return nil, fmt.Errorf("insert customers: %d account numbers for %d customers", len(accounts), len(cs))
 	}
 	return accounts, nil
 }
@@ -259,7 +252,7 @@ func insertCustomersSQL(cols []int, n int) string {
 	names = append(names, "email_key", "email_hash", "custom", "import_line", "created_import", "import_id", "created_at", "updated_at")
 	row := "(" + strings.Repeat("?, ", len(names)-1) + "?)"
 	return "INSERT INTO customers (" + strings.Join(names, ", ") + ") VALUES " +
-		strings.Repeat(row+", ", n-1) + row + " RETURNING account_number"
+		strings.Repeat(row+", ", n-1) + row
 }
 
 // nullable is v as an argument, NULL when empty.
