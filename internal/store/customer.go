@@ -176,15 +176,16 @@ const insertRowsPerStatement = 100
 // not nil, gives each customer's line in the import's file.
 func (s *Store) insertCustomers(ctx context.Context, tx *sql.Tx, sc *crm.Schema, cs []*crm.Customer, cols []int, importID int64, lines []int, now string) ([]int64, error) {
 	cols = withValues(cols, cs)
+	custom := len(sc.Custom()) > 0
 	accounts := make([]int64, 0, len(cs))
 	var imp any
 	if importID != 0 {
 		imp = importID
 	}
-	args := make([]any, 0, min(len(cs), insertRowsPerStatement)*(len(cols)+7))
+	args := make([]any, 0, 2+min(len(cs), insertRowsPerStatement)*(len(cols)+4))
 	for start := 0; start < len(cs); start += insertRowsPerStatement {
 		chunk := cs[start:min(start+insertRowsPerStatement, len(cs))]
-		args = args[:0]
+		args = append(args[:0], imp, now)
 		for i, c := range chunk {
 			for _, col := range cols {
 				args = append(args, nullable(c.Values[valueColumns[col]]))
@@ -194,9 +195,12 @@ func (s *Store) insertCustomers(ctx context.Context, tx *sql.Tx, sc *crm.Schema,
 				line = lines[start+i]
 			}
 			key, hash := emailArgs(c)
-			args = append(args, key, hash, customJSON(c, sc), line, imp, imp, now, now)
+			args = append(args, key, hash, line)
+			if custom {
+				args = append(args, customJSON(c, sc))
+			}
 		}
-		stmt, err := s.txStmt(ctx, tx, insertCustomersSQL(cols, len(chunk)))
+		stmt, err := s.txStmt(ctx, tx, insertCustomersSQL(cols, custom, len(chunk)))
 		if err != nil {
 			return nil, fmt.Errorf("insert customers: %w", err)
 		}
@@ -243,16 +247,23 @@ func withValues(cols []int, cs []*crm.Customer) []int {
 }
 
 // insertCustomersSQL inserts n customers, giving values to the standard
-// columns cols.
-func insertCustomersSQL(cols []int, n int) string {
-	names := make([]string, 0, len(cols)+7)
+// columns cols, and to custom when the schema has custom fields (otherwise
+// it keeps its default, no custom values). What all rows share is bound
+// once, the import as ?1 and the time as ?2, ahead of the rows' own
+// parameters, which SQLite numbers from 3 on: binding is much of an
+// INSERT's cost.
+func insertCustomersSQL(cols []int, custom bool, n int) string {
+	names := make([]string, 0, len(cols)+4)
 	for _, col := range cols {
 		names = append(names, valueColumns[col])
 	}
-	names = append(names, "email_key", "email_hash", "custom", "import_line", "created_import", "import_id", "created_at", "updated_at")
+	names = append(names, "email_key", "email_hash", "import_line")
+	if custom {
+		names = append(names, "custom")
+	}
 	row := "(" + strings.Repeat("?, ", len(names)-1) + "?)"
-	return "INSERT INTO customers (" + strings.Join(names, ", ") + ") VALUES " +
-		strings.Repeat(row+", ", n-1) + row
+	return "INSERT INTO customers (created_import, import_id, created_at, updated_at, " + strings.Join(names, ", ") + ")" +
+		" SELECT ?1, ?1, ?2, ?2, * FROM (VALUES " + strings.Repeat(row+", ", n-1) + row + ")"
 }
 
 // nullable is v as an argument, NULL when empty.

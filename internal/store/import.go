@@ -274,7 +274,7 @@ type Batch struct {
 func (s *Store) BeginBatch(ctx context.Context, imp *crm.Import, sc *crm.Schema) (*Batch, error) {
 	cols := writtenColumns(imp, sc)
 	for _, q := range []string{
-		insertCustomersSQL(cols, min(imp.Options.BatchSize, insertRowsPerStatement)),
+		insertCustomersSQL(cols, len(sc.Custom()) > 0, min(imp.Options.BatchSize, insertRowsPerStatement)),
 		existingByEmailSQL, existingByAccountSQL, checkpointSQL,
 	} {
 		if err := s.prepare(ctx, q); err != nil {
