@@ -99,11 +99,6 @@ func (im *Importer) run(ctx context.Context, imp *crm.Import, sc *crm.Schema, pr
 	}
 	publish(nil)
 	var b *batch // the batch whose transaction is open
-	defer func() {
-		if b != nil {
-			b.tx.Rollback()
-		}
-	}()
 	stopped, err := p.each(ctx, imp.Counts.Records, func(records []*record, last bool) (bool, error) {
 		// A batch in flight finishes even when ctx ends (each reads to its
 		// end): it is cheaper to commit it than to redo it, and shutdown
@@ -129,6 +124,11 @@ func (im *Importer) run(ctx context.Context, imp *crm.Import, sc *crm.Schema, pr
 		publish(errs)
 		return cancel || ctx.Err() != nil, nil
 	})
+	if b != nil {
+		// The batch did not finish: undo what it wrote, and free the
+		// writer for the job's own update.
+		b.tx.Rollback()
+	}
 	if err != nil {
 		return im.fail(imp, err)
 	}
@@ -238,7 +238,7 @@ func (p *pass) read(ctx context.Context, done int, out chan<- chunk, quit <-chan
 		}
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
-			if len(c.records) > 0 {
+			if n > done && (n-done)%size != 0 { // the last batch is not full: end it
 				c.last = true
 				send()
 			}
