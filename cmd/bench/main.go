@@ -17,6 +17,9 @@
 //
 //	go run ./cmd/bench [-sizes 50000,1000000] [-runs 3] [-dir DIR] [-keep]
 //
+// Each load runs -runs times, the anchor and localcrm taking turns, and the
+// table shows median times and the median of each round's ratio.
+//
 // scripts/bench does the same after installing sqlite3 when it is missing.
 // The exit status is 1 when a run did not load every record; a missed
 // target is shown, not fatal, since timings on a shared machine vary.
@@ -104,13 +107,15 @@ func parseSizes(s string) ([]int, error) {
 
 // row is one import of one file at one batch size, beside the anchor's
 // load of the same file and sqlite3's own load of it in commits of the
-// same size.
+// same size, each the median of the runs.
 type row struct {
-	size, batch int
-	local       measurement
-	anchor      measurement
-	commits     measurement // sqlite3 in transactions of batch rows; wall 0 if not measured
-	err         error
+	size, batch  int
+	local        measurement
+	anchor       measurement
+	commits      measurement // sqlite3 in transactions of batch rows; wall 0 if not measured
+	ratio        float64     // the median over the runs of localcrm's time over sqlite3's
+	commitsRatio float64     // the same for sqlite3 in transactions of batch rows
+	err          error
 }
 
 func run(sizes []int, runs int, dir string, keep bool) error {
@@ -151,30 +156,54 @@ func run(sizes []int, runs int, dir string, keep bool) error {
 		fi, _ := os.Stat(file)
 		logf("generated %s: %s records, %.1f MB, in %.1f s", file, thousands(n), mb(fi.Size()), time.Since(start).Seconds())
 
-		anchor, aerr := median(runs, func() (measurement, error) { return runAnchor(dir, file, n, keep) })
-		if aerr != nil {
-			logf("sqlite3 .import of %s records failed: %v", thousands(n), aerr)
-		} else {
-			logf("sqlite3 .import %s records: %.2f s, %.1f MB", thousands(n), anchor.wall.Seconds(), mb(anchor.rss))
-		}
-		for _, batch := range []int{crm.DefaultBatchSize, bigBatch} {
-			r := row{size: n, batch: batch, anchor: anchor, err: aerr}
-			if r.err == nil {
-				var cerr error
-				if r.commits, cerr = median(runs, func() (measurement, error) { return runCommits(dir, file, n, batch, keep) }); cerr != nil {
-					logf("sqlite3 in commits of %d failed: %v", batch, cerr)
-				} else {
-					logf("sqlite3 %s records in commits of %d: %.2f s", thousands(n), batch, r.commits.wall.Seconds())
+		// The runs take turns, anchor then localcrm, so that each ratio
+		// compares loads made under the same conditions: on a shared
+		// machine the same load's time varies by half from minute to
+		// minute.
+		batches := []int{crm.DefaultBatchSize, bigBatch}
+		var anchors []measurement
+		locals, commits := make([][]measurement, len(batches)), make([][]measurement, len(batches))
+		errs := make([]error, len(batches))
+		var aerr error
+		for i := 0; i < runs && aerr == nil; i++ {
+			var a measurement
+			if a, aerr = runAnchor(dir, file, n, keep); aerr != nil {
+				logf("sqlite3 .import of %s records failed: %v", thousands(n), aerr)
+				break
+			}
+			logf("sqlite3 .import %s records: %.2f s, %.1f MB", thousands(n), a.wall.Seconds(), mb(a.rss))
+			anchors = append(anchors, a)
+			for j, batch := range batches {
+				if errs[j] != nil {
+					continue
 				}
-				r.local, r.err = median(runs, func() (measurement, error) { return runImport(bin, dir, file, n, batch, keep) })
-			}
-			if r.err != nil {
-				failed = true
-				logf("localcrm %s records, batch %d failed: %v", thousands(n), batch, r.err)
-			} else {
+				if c, err := runCommits(dir, file, n, batch, keep); err != nil {
+					logf("sqlite3 in commits of %d failed: %v", batch, err)
+				} else {
+					logf("sqlite3 %s records in commits of %d: %.2f s", thousands(n), batch, c.wall.Seconds())
+					commits[j] = append(commits[j], c)
+				}
+				l, err := runImport(bin, dir, file, n, batch, keep)
+				if err != nil {
+					errs[j] = err
+					logf("localcrm %s records, batch %d failed: %v", thousands(n), batch, err)
+					continue
+				}
 				logf("localcrm import %s records, batch %d: %.2f s, %s records/s, %.1f MB, first progress %d ms",
-					thousands(n), batch, r.local.wall.Seconds(), thousands(rate(n, r.local.wall)), mb(r.local.rss), r.local.first.Milliseconds())
+					thousands(n), batch, l.wall.Seconds(), thousands(rate(n, l.wall)), mb(l.rss), l.first.Milliseconds())
+				locals[j] = append(locals[j], l)
 			}
+		}
+		for j, batch := range batches {
+			r := row{size: n, batch: batch, err: cmp.Or(aerr, errs[j])}
+			if r.err == nil {
+				r.anchor, r.local = median(anchors), median(locals[j])
+				r.ratio = medianRatio(locals[j], anchors)
+				if len(commits[j]) == len(anchors) {
+					r.commits, r.commitsRatio = median(commits[j]), medianRatio(commits[j], anchors)
+				}
+			}
+			failed = failed || r.err != nil
 			rows = append(rows, r)
 		}
 		if !keep {
@@ -192,25 +221,28 @@ func run(sizes []int, runs int, dir string, keep bool) error {
 	return nil
 }
 
-// median runs load the given number of times and returns the run of median
-// wall time (timings on a shared machine vary by a fifth from run to run),
-// with the highest peak RSS and the latest first progress of all the runs,
-// since those are limits.
-func median(runs int, load func() (measurement, error)) (measurement, error) {
-	var ms []measurement
-	for range runs {
-		m, err := load()
-		if err != nil {
-			return m, err
-		}
-		ms = append(ms, m)
-	}
+// median returns the measurement of median wall time, with the highest
+// peak RSS and the latest first progress of them all, since those are
+// limits.
+func median(ms []measurement) measurement {
+	ms = slices.Clone(ms)
 	slices.SortFunc(ms, func(a, b measurement) int { return cmp.Compare(a.wall, b.wall) })
 	m := ms[len(ms)/2]
 	for _, o := range ms {
 		m.rss, m.first = max(m.rss, o.rss), max(m.first, o.first)
 	}
-	return m, nil
+	return m
+}
+
+// medianRatio is the median of the ratios of the runs' wall times, each
+// over the anchor's of the same round.
+func medianRatio(ms, anchors []measurement) float64 {
+	ratios := make([]float64, len(ms))
+	for i := range ms {
+		ratios[i] = ms[i].wall.Seconds() / anchors[i].wall.Seconds()
+	}
+	slices.Sort(ratios)
+	return ratios[len(ratios)/2]
 }
 
 // runImport imports file with the real binary into a fresh database in a
@@ -416,7 +448,7 @@ type check struct {
 func checks(r row, rows []row) []check {
 	var cs []check
 	if t := ratioTarget(r.size, r.batch); t > 0 {
-		cs = append(cs, check{fmt.Sprintf("≤%.1f×", t), ratio(r) <= t})
+		cs = append(cs, check{fmt.Sprintf("≤%.1f×", t), r.ratio <= t})
 	}
 	cs = append(cs, check{fmt.Sprintf("≤%d MB", maxRSS>>20), r.local.rss <= maxRSS})
 	for _, base := range rows {
@@ -450,14 +482,14 @@ func cells(r row, rows []row) []string {
 	commits, commitsRatio := "error", ""
 	if r.commits.wall > 0 {
 		commits = fmt.Sprintf("%.2f", r.commits.wall.Seconds())
-		commitsRatio = fmt.Sprintf("%.2f×", r.commits.wall.Seconds()/r.anchor.wall.Seconds())
+		commitsRatio = fmt.Sprintf("%.2f×", r.commitsRatio)
 	}
 	return []string{
 		thousands(r.size), strconv.Itoa(r.batch),
 		fmt.Sprintf("%.2f", r.local.wall.Seconds()), thousands(rate(r.size, r.local.wall)),
 		fmt.Sprintf("%.1f", mb(r.local.rss)), first,
 		fmt.Sprintf("%.2f", r.anchor.wall.Seconds()), fmt.Sprintf("%.1f", mb(r.anchor.rss)),
-		fmt.Sprintf("%.2f×", ratio(r)), commits, commitsRatio,
+		fmt.Sprintf("%.2f×", r.ratio), commits, commitsRatio,
 		strings.Join(targets, ", "), strings.Join(results, ", "),
 	}
 }
@@ -482,8 +514,6 @@ func printMarkdown(w io.Writer, rows []row) {
 		fmt.Fprintf(w, "| %s |\n", strings.Join(cells(r, rows), " | "))
 	}
 }
-
-func ratio(r row) float64 { return r.local.wall.Seconds() / r.anchor.wall.Seconds() }
 
 func rate(n int, d time.Duration) int { return int(float64(n) / d.Seconds()) }
 
