@@ -275,13 +275,31 @@ func runImport(bin, dir, file string, n, batch int, keep bool) (measurement, err
 	return m, checkCount(db, n)
 }
 
-// anchorSchema is the anchor's table: localcrm's columns for the file's
-// fields as plain text, and the one index any customer file needs.
-const anchorSchema = `CREATE TABLE customers (first_name TEXT, last_name TEXT, email TEXT, company TEXT, voice TEXT,
+// anchorTable and anchorIndex are the anchor's table: localcrm's columns for
+// the file's fields as plain text, and the one index any customer file needs.
+const (
+	anchorTable = `CREATE TABLE customers (first_name TEXT, last_name TEXT, email TEXT, company TEXT, voice TEXT,
 	alternative TEXT, addr1_street1 TEXT, addr1_city TEXT, addr1_state TEXT, addr1_zip TEXT, addr1_country TEXT,
 	comments TEXT);
-CREATE UNIQUE INDEX customers_email ON customers(email);
 `
+	anchorIndex = "CREATE UNIQUE INDEX customers_email ON customers(email);\n"
+)
+
+// freshDB removes the SQLite database at path with its WAL files, and
+// returns what removes them again once it has been measured (nothing when
+// the databases are kept).
+func freshDB(path string, keep bool) (cleanup func()) {
+	remove := func() {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(path + suffix)
+		}
+	}
+	remove()
+	if keep {
+		return func() {}
+	}
+	return remove
+}
 
 // runAnchor loads file with the sqlite3 shell's .import, which runs in one
 // transaction with no parsing beyond CSV and no checks beyond the index.
@@ -292,16 +310,8 @@ func runAnchor(dir, file string, n int, keep bool) (measurement, error) {
 		return measurement{}, fmt.Errorf("the path %q cannot be quoted for the sqlite3 shell", file)
 	}
 	db := filepath.Join(dir, fmt.Sprintf("anchor-%d.db", n))
-	remove := func() {
-		for _, suffix := range []string{"", "-wal", "-shm"} {
-			os.Remove(db + suffix)
-		}
-	}
-	remove()
-	if !keep {
-		defer remove()
-	}
-	script := "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n" + anchorSchema +
+	defer freshDB(db, keep)()
+	script := "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n" + anchorTable + anchorIndex +
 		".mode csv\n.import --skip 1 '" + file + "' customers\n"
 	cmd := exec.Command("sqlite3", "-batch", "-bail", db)
 	cmd.Stdin = strings.NewReader(script)
@@ -323,8 +333,7 @@ func runAnchor(dir, file string, n int, keep bool) (measurement, error) {
 func runCommits(dir, file string, n, batch int, keep bool) (measurement, error) {
 	stage := filepath.Join(dir, fmt.Sprintf("stage-%d.db", n))
 	if _, err := os.Stat(stage); err != nil {
-		script := strings.Replace(anchorSchema, "CREATE UNIQUE INDEX customers_email ON customers(email);", "", 1) +
-			".mode csv\n.import --skip 1 '" + file + "' customers\n"
+		script := anchorTable + ".mode csv\n.import --skip 1 '" + file + "' customers\n"
 		cmd := exec.Command("sqlite3", "-batch", "-bail", stage)
 		cmd.Stdin = strings.NewReader(script)
 		if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
@@ -333,17 +342,9 @@ func runCommits(dir, file string, n, batch int, keep bool) (measurement, error) 
 		}
 	}
 	db := filepath.Join(dir, fmt.Sprintf("commits-%d-%d.db", n, batch))
-	remove := func() {
-		for _, suffix := range []string{"", "-wal", "-shm"} {
-			os.Remove(db + suffix)
-		}
-	}
-	remove()
-	if !keep {
-		defer remove()
-	}
+	defer freshDB(db, keep)()
 	var script strings.Builder
-	script.WriteString("PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n" + anchorSchema)
+	script.WriteString("PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n" + anchorTable + anchorIndex)
 	fmt.Fprintf(&script, "ATTACH '%s' AS stage;\n", stage)
 	for first := 1; first <= n; first += batch {
 		fmt.Fprintf(&script, "BEGIN IMMEDIATE; INSERT INTO customers SELECT * FROM stage.customers WHERE rowid BETWEEN %d AND %d; COMMIT;\n", first, first+batch-1)
