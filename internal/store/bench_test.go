@@ -72,8 +72,12 @@ func benchBatchCommit(b *testing.B, size int) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(byEmail) != 0 {
-			b.Fatalf("%d of the batch's emails already exist", len(byEmail))
+		// Customers whose emails only share a hash with the batch's are
+		// found too, under their own keys; none may be the batch's own.
+		for _, k := range keys {
+			if byEmail[k] != nil {
+				b.Fatalf("%s already exists", k)
+			}
 		}
 		if err := batch.Insert(ctx, cs, lines); err != nil {
 			b.Fatal(err)
