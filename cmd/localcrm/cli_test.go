@@ -495,8 +495,21 @@ func TestUsage(t *testing.T) {
 	if r := c.do("customers"); r.code != 2 || !strings.HasPrefix(r.stderr, "localcrm: customers: which one? add, delete, edit, get, list\nUsage: localcrm customers") {
 		t.Errorf("customers without a subcommand: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
-	if r := c.do("serve", "extra"); r.code != 2 || !strings.HasPrefix(r.stderr, "localcrm: serve: unexpected argument \"extra\"") {
-		t.Errorf("serve with an argument: exit %d, stderr %q", r.code, r.stderr)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "extra"}, "localcrm: serve: unexpected argument \"extra\""},
+		{[]string{"customers", "get"}, "localcrm: customers get: missing ACCOUNT\nUsage: localcrm customers get"},
+		{[]string{"customers", "delete", "10000000", "10000001"}, "localcrm: customers delete: unexpected argument \"10000001\""},
+		{[]string{"fields", "add", "tier", "--required", "true"}, "localcrm: fields add: unexpected argument \"true\" (write a flag's value with =, such as --required=true)"},
+		{[]string{"imports", "show"}, "localcrm: imports show: missing ID"},
+		{[]string{"imports", "report", "1", "2", "--csv", "r.csv"}, "localcrm: imports report: unexpected argument \"2\""},
+		{[]string{"export"}, "localcrm: export: missing FILE"},
+	} {
+		if r := c.do(tt.args...); r.code != 2 || !strings.HasPrefix(r.stderr, tt.want) {
+			t.Errorf("localcrm %q: exit %d, stderr %q; want exit 2 and %q...", tt.args, r.code, r.stderr, tt.want)
+		}
 	}
 	// Help needs no database.
 	if _, err := os.Stat(c.db); !errors.Is(err, os.ErrNotExist) {
@@ -570,7 +583,7 @@ func TestParseInterleavesFlagsAndArguments(t *testing.T) {
 		a := &app{stdout: io.Discard, stderr: io.Discard}
 		fs := newFlagSet("test")
 		asJSON := fs.Bool("json", false, "")
-		pos, err := a.parse(fs, tt.args, "")
+		pos, err := a.parse(fs, tt.args, "", tt.wantPos...)
 		if err != nil || !slices.Equal(pos, tt.wantPos) || *asJSON != tt.wantJSON {
 			t.Errorf("parse(%q) = %q, json %v, %v; want %q, json %v", tt.args, pos, *asJSON, err, tt.wantPos, tt.wantJSON)
 		}

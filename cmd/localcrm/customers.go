@@ -99,11 +99,7 @@ func customersAdd(ctx context.Context, a *app, args []string) error {
 	set := setFlag{}
 	fs.Var(set, "set", "")
 	asJSON := fs.Bool("json", false, "")
-	pos, err := a.parse(fs, args, customersAddUsage)
-	if err != nil {
-		return err
-	}
-	if err := positional(pos, customersAddUsage); err != nil {
+	if _, err := a.parse(fs, args, customersAddUsage); err != nil {
 		return err
 	}
 	st, err := a.db(ctx)
@@ -124,11 +120,8 @@ func customersAdd(ctx context.Context, a *app, args []string) error {
 func customersGet(ctx context.Context, a *app, args []string) error {
 	fs := newFlagSet("customers get")
 	asJSON := fs.Bool("json", false, "")
-	pos, err := a.parse(fs, args, customersGetUsage)
+	pos, err := a.parse(fs, args, customersGetUsage, "ACCOUNT")
 	if err != nil {
-		return err
-	}
-	if err := positional(pos, customersGetUsage, "ACCOUNT"); err != nil {
 		return err
 	}
 	account, err := parseAccount(pos[0])
@@ -174,11 +167,8 @@ func customersEdit(ctx context.Context, a *app, args []string) error {
 	set := setFlag{}
 	fs.Var(set, "set", "")
 	asJSON := fs.Bool("json", false, "")
-	pos, err := a.parse(fs, args, customersEditUsage)
+	pos, err := a.parse(fs, args, customersEditUsage, "ACCOUNT")
 	if err != nil {
-		return err
-	}
-	if err := positional(pos, customersEditUsage, "ACCOUNT"); err != nil {
 		return err
 	}
 	account, err := parseAccount(pos[0])
@@ -209,11 +199,8 @@ func customersEdit(ctx context.Context, a *app, args []string) error {
 
 func customersDelete(ctx context.Context, a *app, args []string) error {
 	fs := newFlagSet("customers delete")
-	pos, err := a.parse(fs, args, customersDeleteUsage)
+	pos, err := a.parse(fs, args, customersDeleteUsage, "ACCOUNT")
 	if err != nil {
-		return err
-	}
-	if err := positional(pos, customersDeleteUsage, "ACCOUNT"); err != nil {
 		return err
 	}
 	account, err := parseAccount(pos[0])
@@ -237,11 +224,7 @@ func customersList(ctx context.Context, a *app, args []string) error {
 	fs.IntVar(&f.Limit, "limit", 50, "")
 	fs.IntVar(&f.Offset, "offset", 0, "")
 	asJSON := fs.Bool("json", false, "")
-	pos, err := a.parse(fs, args, customersListUsage)
-	if err != nil {
-		return err
-	}
-	if err := positional(pos, customersListUsage); err != nil {
+	if _, err := a.parse(fs, args, customersListUsage); err != nil {
 		return err
 	}
 	if f.Limit < 1 {

@@ -32,11 +32,8 @@ with a ' before it, which 'localcrm import' removes again.
 func runExport(ctx context.Context, a *app, args []string) error {
 	flags := newFlagSet("export")
 	format := flags.String("format", "", "")
-	pos, err := a.parse(flags, args, exportUsage)
+	pos, err := a.parse(flags, args, exportUsage, "FILE")
 	if err != nil {
-		return err
-	}
-	if err := positional(pos, exportUsage, "FILE"); err != nil {
 		return err
 	}
 	name := pos[0]

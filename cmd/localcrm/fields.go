@@ -77,11 +77,7 @@ func runFields(ctx context.Context, a *app, args []string) error {
 func fieldsList(ctx context.Context, a *app, args []string) error {
 	fs := newFlagSet("fields list")
 	asJSON := fs.Bool("json", false, "")
-	pos, err := a.parse(fs, args, fieldsListUsage)
-	if err != nil {
-		return err
-	}
-	if err := positional(pos, fieldsListUsage); err != nil {
+	if _, err := a.parse(fs, args, fieldsListUsage); err != nil {
 		return err
 	}
 	st, err := a.db(ctx)
@@ -140,11 +136,8 @@ func fieldsAdd(ctx context.Context, a *app, args []string) error {
 	fs := newFlagSet("fields add")
 	var ff fieldFlags
 	ff.register(fs)
-	pos, err := a.parse(fs, args, fieldsAddUsage)
+	pos, err := a.parse(fs, args, fieldsAddUsage, "NAME")
 	if err != nil {
-		return err
-	}
-	if err := positional(pos, fieldsAddUsage, "NAME"); err != nil {
 		return err
 	}
 	set := given(fs)
@@ -183,11 +176,8 @@ func fieldsEdit(ctx context.Context, a *app, args []string) error {
 	fs := newFlagSet("fields edit")
 	var ff fieldFlags
 	ff.register(fs)
-	pos, err := a.parse(fs, args, fieldsEditUsage)
+	pos, err := a.parse(fs, args, fieldsEditUsage, "NAME")
 	if err != nil {
-		return err
-	}
-	if err := positional(pos, fieldsEditUsage, "NAME"); err != nil {
 		return err
 	}
 	set := given(fs)
@@ -254,11 +244,8 @@ func fieldsEdit(ctx context.Context, a *app, args []string) error {
 func fieldsDelete(ctx context.Context, a *app, args []string) error {
 	fs := newFlagSet("fields delete")
 	yes := fs.Bool("yes", false, "")
-	pos, err := a.parse(fs, args, fieldsDeleteUsage)
+	pos, err := a.parse(fs, args, fieldsDeleteUsage, "NAME")
 	if err != nil {
-		return err
-	}
-	if err := positional(pos, fieldsDeleteUsage, "NAME"); err != nil {
 		return err
 	}
 	st, err := a.db(ctx)

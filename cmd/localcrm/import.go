@@ -90,11 +90,8 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	fs.IntVar(&maxRecords, "max-records", crm.DefaultMaxRecords, "")
 	fs.BoolVar(&dry, "dry-run", false, "")
 	out.register(fs)
-	pos, err := a.parse(fs, args, importHelp)
+	pos, err := a.parse(fs, args, importHelp, "FILE")
 	if err != nil {
-		return err
-	}
-	if err := positional(pos, importHelp, "FILE"); err != nil {
 		return err
 	}
 	var format csvin.Format

@@ -40,11 +40,11 @@ func runImports(ctx context.Context, a *app, args []string) error {
 // importArg parses the flags and the ID argument of an imports command and
 // opens the import engine.
 func (a *app) importArg(ctx context.Context, fs *flag.FlagSet, args []string) (*importer.Importer, int64, error) {
-	pos, err := a.parse(fs, args, importsHelp)
+	pos, err := a.parse(fs, args, importsHelp, "ID")
 	if err != nil {
 		return nil, 0, err
 	}
-	id, err := importID(pos)
+	id, err := importID(pos[0])
 	if err != nil {
 		return nil, 0, err
 	}
@@ -56,13 +56,10 @@ func (a *app) importArg(ctx context.Context, fs *flag.FlagSet, args []string) (*
 }
 
 // importID parses the ID argument of an imports command.
-func importID(pos []string) (int64, error) {
-	if err := positional(pos, importsHelp, "ID"); err != nil {
-		return 0, err
-	}
+func importID(arg string) (int64, error) {
 	var id int64
-	if _, err := fmt.Sscan(pos[0], &id); err != nil || id <= 0 {
-		return 0, &usageError{msg: fmt.Sprintf("%q is not an import ID; `localcrm imports list` shows them", pos[0])}
+	if _, err := fmt.Sscan(arg, &id); err != nil || id <= 0 {
+		return 0, &usageError{msg: fmt.Sprintf("%q is not an import ID; `localcrm imports list` shows them", arg)}
 	}
 	return id, nil
 }
@@ -70,11 +67,7 @@ func importID(pos []string) (int64, error) {
 func importsList(ctx context.Context, a *app, args []string) error {
 	fs := newFlagSet("imports list")
 	asJSON := fs.Bool("json", false, "")
-	pos, err := a.parse(fs, args, importsHelp)
-	if err != nil {
-		return err
-	}
-	if err := positional(pos, importsHelp); err != nil {
+	if _, err := a.parse(fs, args, importsHelp); err != nil {
 		return err
 	}
 	st, err := a.db(ctx)
@@ -185,11 +178,11 @@ func importsReport(ctx context.Context, a *app, args []string) error {
 	csvFile := fs.String("csv", "", "")
 	rejects := fs.String("rejects", "", "")
 	jsonFile := fs.String("json", "", "")
-	pos, err := a.parse(fs, args, importsHelp)
+	pos, err := a.parse(fs, args, importsHelp, "ID")
 	if err != nil {
 		return err
 	}
-	id, err := importID(pos)
+	id, err := importID(pos[0])
 	if err != nil {
 		return err
 	}

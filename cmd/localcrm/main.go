@@ -231,12 +231,13 @@ func newFlagSet(name string) *flag.FlagSet {
 	return fs
 }
 
-// parse parses args with fs and returns the positional arguments. Unlike
-// fs.Parse it does not stop at the first positional argument, so that
-// "customers get 10000001 --json" works as well as "--json 10000001";
-// after "--" everything is positional. For -h it prints help and returns
-// flag.ErrHelp, which ends the command with status 0.
-func (a *app) parse(fs *flag.FlagSet, args []string, help string) ([]string, error) {
+// parse parses args with fs and returns the positional arguments, which
+// must be exactly the ones names names. Unlike fs.Parse it does not stop at
+// the first positional argument, so that "customers get 10000001 --json"
+// works as well as "--json 10000001"; after "--" everything is positional.
+// For -h it prints help and returns flag.ErrHelp, which ends the command
+// with status 0.
+func (a *app) parse(fs *flag.FlagSet, args []string, help string, names ...string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -250,10 +251,11 @@ func (a *app) parse(fs *flag.FlagSet, args []string, help string) ([]string, err
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
-			return pos, nil
+			return pos, positional(pos, help, names)
 		}
 		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
-			return append(pos, rest...), nil
+			pos = append(pos, rest...)
+			return pos, positional(pos, help, names)
 		}
 		pos = append(pos, rest[0])
 		args = rest[1:]
@@ -269,7 +271,7 @@ func given(fs *flag.FlagSet) map[string]bool {
 }
 
 // positional checks that exactly the named positional arguments are there.
-func positional(pos []string, help string, names ...string) error {
+func positional(pos []string, help string, names []string) error {
 	if len(pos) < len(names) {
 		return &usageError{msg: "missing " + strings.Join(names[len(pos):], " "), usage: help}
 	}

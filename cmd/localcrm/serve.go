@@ -33,11 +33,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "")
 	maxUpload := fs.Int64("max-upload", web.DefaultMaxUpload>>20, "")
 	maxRecords := fs.Int("max-records", crm.DefaultMaxRecords, "")
-	pos, err := a.parse(fs, args, serveUsage)
-	if err != nil {
-		return err
-	}
-	if err := positional(pos, serveUsage); err != nil {
+	if _, err := a.parse(fs, args, serveUsage); err != nil {
 		return err
 	}
 	if *maxUpload < 1 || *maxRecords < 1 {
