@@ -214,10 +214,20 @@ func containsPageValue(vs []string, v string) bool {
 	return false
 }
 
-// customerFormValues reads the posted form: every field of the schema that
-// the form carried. A checkbox posts a hidden "false" before the box, so
-// its last value is its state.
-func customerFormValues(r *http.Request, sc *crm.Schema) map[string]string {
+// customerForm reads the posted form with the schema it is checked against:
+// every field of the schema that the form carried. A checkbox posts a
+// hidden "false" before the box, so its last value is its state. It
+// reports a form it cannot read and answers false.
+func (p *pages) customerForm(w http.ResponseWriter, r *http.Request) (*crm.Schema, map[string]string, bool) {
+	if err := r.ParseForm(); err != nil {
+		p.pageError(w, r, tabCustomers, crm.Invalid("form", "", "The form could not be read."))
+		return nil, nil, false
+	}
+	sc, err := p.Store.Schema(r.Context())
+	if err != nil {
+		p.pageError(w, r, tabCustomers, err)
+		return nil, nil, false
+	}
 	vals := map[string]string{}
 	for _, f := range sc.Fields {
 		vs, ok := r.PostForm[f.Key]
@@ -226,7 +236,7 @@ func customerFormValues(r *http.Request, sc *crm.Schema) map[string]string {
 		}
 		vals[f.Key] = strings.TrimSpace(vs[len(vs)-1])
 	}
-	return vals
+	return sc, vals, true
 }
 
 func (p *pages) customerNew(w http.ResponseWriter, r *http.Request) {
@@ -246,16 +256,10 @@ func (p *pages) customerNew(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *pages) customerCreate(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		p.pageError(w, r, tabCustomers, crm.Invalid("form", "", "The form could not be read."))
+	sc, vals, ok := p.customerForm(w, r)
+	if !ok {
 		return
 	}
-	sc, err := p.Store.Schema(r.Context())
-	if err != nil {
-		p.pageError(w, r, tabCustomers, err)
-		return
-	}
-	vals := customerFormValues(r, sc)
 	c := &crm.Customer{}
 	for k, v := range vals {
 		if v != "" {
@@ -365,17 +369,11 @@ func (p *pages) customerUpdate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := r.ParseForm(); err != nil {
-		p.pageError(w, r, tabCustomers, crm.Invalid("form", "", "The form could not be read."))
+	sc, vals, ok := p.customerForm(w, r)
+	if !ok {
 		return
 	}
-	sc, err := p.Store.Schema(r.Context())
-	if err != nil {
-		p.pageError(w, r, tabCustomers, err)
-		return
-	}
-	vals := customerFormValues(r, sc)
-	_, err = p.Store.UpdateCustomer(r.Context(), account, func(c *crm.Customer) error {
+	_, err := p.Store.UpdateCustomer(r.Context(), account, func(c *crm.Customer) error {
 		for k, v := range vals {
 			c.Set(k, v) // "" clears the value
 		}
