@@ -9,6 +9,8 @@ import (
 	"hash/fnv"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"localcrm/internal/crm"
 )
@@ -381,13 +383,24 @@ type CustomerFilter struct {
 	Offset int
 }
 
+// searchWhere finds ?1 in any case. LIKE ignores case for ASCII letters
+// only, so "ZOË" would miss "Zoë"; GLOB, given each letter as the class of
+// its cases, does not. GLOB with classes scans two to three times slower,
+// so LIKE goes first, as a filter that lets through every row GLOB could
+// match (searchPatterns).
 const searchWhere = `
-	WHERE ? = '' OR first_name LIKE ? ESCAPE '\' OR last_name LIKE ? ESCAPE '\'
-	   OR (first_name || ' ' || last_name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\'
-	   OR company LIKE ? ESCAPE '\' OR voice LIKE ? ESCAPE '\' OR alternative LIKE ? ESCAPE '\' OR fax LIKE ? ESCAPE '\'`
+	WHERE ?1 = ''
+	   OR (first_name LIKE ?2 ESCAPE '\' AND first_name GLOB ?3)
+	   OR (last_name LIKE ?2 ESCAPE '\' AND last_name GLOB ?3)
+	   OR ((first_name || ' ' || last_name) LIKE ?2 ESCAPE '\' AND (first_name || ' ' || last_name) GLOB ?3)
+	   OR (email LIKE ?2 ESCAPE '\' AND email GLOB ?3)
+	   OR (company LIKE ?2 ESCAPE '\' AND company GLOB ?3)
+	   OR (voice LIKE ?2 ESCAPE '\' AND voice GLOB ?3)
+	   OR (alternative LIKE ?2 ESCAPE '\' AND alternative GLOB ?3)
+	   OR (fax LIKE ?2 ESCAPE '\' AND fax GLOB ?3)`
 
 var listCustomersSQL = `SELECT ` + selectCustomerColumns + ` FROM customers` + searchWhere + `
-	ORDER BY account_number LIMIT ? OFFSET ?`
+	ORDER BY account_number LIMIT ?4 OFFSET ?5`
 
 const countCustomersSQL = `SELECT count(*) FROM customers` + searchWhere
 
@@ -398,8 +411,8 @@ func (s *Store) ListCustomers(ctx context.Context, f CustomerFilter) ([]*crm.Cus
 		f.Limit = 50
 	}
 	q := strings.TrimSpace(f.Search)
-	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
-	args := []any{q, like, like, like, like, like, like, like, like}
+	like, glob := searchPatterns(q)
+	args := []any{q, like, glob}
 	var total int
 	if err := s.read.QueryRowContext(ctx, countCustomersSQL, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count customers: %w", err)
@@ -421,6 +434,43 @@ func (s *Store) ListCustomers(ctx context.Context, f CustomerFilter) ([]*crm.Cus
 		return nil, 0, fmt.Errorf("list customers: %w", err)
 	}
 	return cs, total, nil
+}
+
+// searchPatterns returns the LIKE and GLOB patterns that match text holding
+// q anywhere, ignoring case in every script. In the GLOB pattern each letter
+// is the class of its simple case folds ("ë" is "[ëË]"), and GLOB's own *, ?
+// and [ stand for themselves. The LIKE pattern keeps only what LIKE compares
+// as GLOB does: ASCII characters whose cases are all ASCII; any other
+// character is LIKE's "_", one character of any kind.
+func searchPatterns(q string) (like, glob string) {
+	var l, g strings.Builder
+	l.WriteByte('%')
+	g.WriteByte('*')
+	for _, r := range q {
+		cases := []rune{r}
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			cases = append(cases, f)
+		}
+		switch {
+		case slices.ContainsFunc(cases, func(c rune) bool { return c >= utf8.RuneSelf }):
+			l.WriteByte('_')
+		case r == '%' || r == '_' || r == '\\':
+			l.WriteByte('\\')
+			l.WriteRune(r)
+		default:
+			l.WriteRune(r)
+		}
+		if len(cases) > 1 || r == '*' || r == '?' || r == '[' {
+			g.WriteByte('[')
+			g.WriteString(string(cases))
+			g.WriteByte(']')
+		} else {
+			g.WriteRune(r)
+		}
+	}
+	l.WriteByte('%')
+	g.WriteByte('*')
+	return l.String(), g.String()
 }
 
 // CountCustomers returns how many customers there are.

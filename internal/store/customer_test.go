@@ -126,17 +126,31 @@ func TestSearch(t *testing.T) {
 	ann := mustCreate(t, st, customer("first_name", "Ann", "last_name", "Lee", "email", "ann@acme.example", "company", "Acme Corp", "voice", "+1 555-0100"))
 	bob := mustCreate(t, st, customer("first_name", "Bob", "last_name", "Stone", "email", "bob@globex.example", "company", "Globex", "fax", "020 7946 0000"))
 	zoe := mustCreate(t, st, customer("first_name", "Zoë", "last_name", "Lee", "alternative", "555-0177", "company", "100% Pure_Juice"))
+	jorg := mustCreate(t, st, customer("first_name", "Jörg", "last_name", "MÜLLER", "company", "Wild*Card? [Ltd]", "email", "joerg@müller.example"))
+	olga := mustCreate(t, st, customer("first_name", "Ольга", "last_name", "Σωκράτους", "company", "Low K Labs")) // Kelvin sign
 
 	tests := []struct {
 		search string
 		want   []int64
 	}{
-		{"", []int64{ann, bob, zoe}},
+		{"", []int64{ann, bob, zoe, jorg, olga}},
 		{"ann", []int64{ann}},            // first name, any case
 		{"LEE", []int64{ann, zoe}},       // last name
 		{"Ann Lee", []int64{ann}},        // full name
 		{"  ann lee ", []int64{ann}},     // trimmed
 		{"Zoë", []int64{zoe}},            // non-ASCII
+		{"ZOË", []int64{zoe}},            // non-ASCII, any case
+		{"jörg müller", []int64{jorg}},   // full name, any case
+		{"@MÜLLER.", []int64{jorg}},      // email, any case
+		{"ОЛЬГА", []int64{olga}},         // Cyrillic
+		{"σωκράτουσ", []int64{olga}},     // Greek: final sigma folds with Σ
+		{"low k", []int64{olga}},         // k's cases include the Kelvin sign
+		{"WILD*CARD", []int64{jorg}},     // * is literal...
+		{"Wild*Ltd", nil},                // ...not a wildcard
+		{"card?", []int64{jorg}},         // ? is literal
+		{"c?rd", nil},                    // ...not a wildcard
+		{"[ltd]", []int64{jorg}},         // [ and ] are literal
+		{"[l]", nil},                     // ...not a class
 		{"globex.example", []int64{bob}}, // email
 		{"acme", []int64{ann}},           // company (and email)
 		{"555-01", []int64{ann, zoe}},    // voice, alternative
