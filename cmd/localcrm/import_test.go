@@ -234,6 +234,10 @@ func TestImportRefusesUnreadableFiles(t *testing.T) {
 		"empty.csv": {"", "localcrm: import: empty.csv: The file is empty: it has no header row.\n"},
 		"quote.csv": {"First \"Name,Last Name\n",
 			"localcrm: import: quote.csv: The header row (line 1) cannot be read: it has a quote (\") in an unquoted cell; put the whole cell in double quotes and double the quote inside it.\n"},
+		// With records after it, the broken header is still taken for the header,
+		// not passed over as a title.
+		"quote-rows.csv": {"First \"Name,Last Name,Email\nAda,Lovelace,ada@example.com\nBob,Stone,bob@example.com\n",
+			"localcrm: import: quote-rows.csv: The header row (line 1) cannot be read: it has a quote (\") in an unquoted cell; put the whole cell in double quotes and double the quote inside it.\n"},
 	} {
 		path := filepath.Join(c.dir, name)
 		if err := os.WriteFile(path, []byte(tt.body), 0o644); err != nil {

@@ -221,6 +221,8 @@ type sampleRow struct {
 
 // sampleRows reads text with delimiter d as the Reader would: strictly, so that a stray
 // quote costs one row rather than swallowing the rows after it, as a lenient reading does.
+// A malformed row's cells are its own line read leniently (stray quotes kept as text): what
+// csv gives before the error is too few cells to tell a broken header from a title.
 // It leaves out the "sep=" line when there is one, and the last record when text does not
 // end in a line break, since the sample may have cut that record short (unless it is the
 // only one). Blank lines are skipped.
@@ -235,7 +237,11 @@ func sampleRows(text []byte, d rune, hasSep bool) []sampleRow {
 		if hasSep && rec.Line == 1 {
 			continue
 		}
-		rows = append(rows, sampleRow{line: rec.Line, cells: slices.Clone(rec.Fields), bad: rec.Err != nil})
+		row := sampleRow{line: rec.Line, cells: slices.Clone(rec.Fields), bad: rec.Err != nil}
+		if row.bad {
+			row.cells = r.lenientFields(rec.Raw)
+		}
+		rows = append(rows, row)
 	}
 	if len(rows) > 1 && len(text) > 0 && text[len(text)-1] != '\n' {
 		rows = rows[:len(rows)-1]

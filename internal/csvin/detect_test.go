@@ -240,6 +240,10 @@ func TestDetectInline(t *testing.T) {
 		// A header one cell wider than most rows is still the header.
 		{"ragged", []byte("a,b,c\n1,2\n3,4\n5,6\n"), Format{Encoding: UTF8, Delimiter: ',', LineEnding: "LF", HeaderLine: 1}},
 		{"title row", []byte("Customers 2024\n\nname,email,phone\nAda,a@x,1\nBob,b@x,2\n"), Format{Encoding: UTF8, Delimiter: ',', LineEnding: "LF", HeaderLine: 3}},
+		// A header with a stray quote is still the header, so that the import can say
+		// it cannot be read, while a title with quotes in it is passed over.
+		{"malformed header", []byte("First Name,Last \"Name,Email\nAda,Lovelace,a@x\nBob,Stone,b@x\n"), Format{Encoding: UTF8, Delimiter: ',', LineEnding: "LF", HeaderLine: 1}},
+		{"quoted title", []byte("Customers of \"Acme\"\nname,email,phone\nAda,a@x,1\nBob,b@x,2\n"), Format{Encoding: UTF8, Delimiter: ',', LineEnding: "LF", HeaderLine: 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
