@@ -89,6 +89,12 @@ type ValidateOptions struct {
 	// Partial skips the "must have a value" rules, for a record that will
 	// only update some fields of an existing customer.
 	Partial bool
+	// Stored holds an existing customer's values as saved, for an edit. A
+	// value the edit leaves as it was is not judged again, nor a required
+	// field that stays empty: a customer saved under older rules (a picklist
+	// value since removed, a field since made required) can still be edited
+	// in its other fields.
+	Stored map[string]string
 }
 
 // Validate checks every value of c against its field and rewrites each in
@@ -109,6 +115,9 @@ func (s *Schema) Validate(c *Customer, o ValidateOptions) error {
 			continue
 		}
 		f := &s.Fields[i]
+		if stored, ok := o.Stored[key]; ok && raw == stored {
+			continue
+		}
 		val := strings.TrimSpace(raw)
 		if val == "" {
 			if f.Required && raw != "" {
@@ -131,7 +140,7 @@ func (s *Schema) Validate(c *Customer, o ValidateOptions) error {
 	}
 	if !o.Partial {
 		for _, i := range s.required {
-			if f := &s.Fields[i]; c.Values[f.Key] == "" {
+			if f := &s.Fields[i]; c.Values[f.Key] == "" && (o.Stored == nil || o.Stored[f.Key] != "") {
 				v.Add(f.Key, blanks[f.Key], fmt.Sprintf("%s must have a value.", f.Label))
 			}
 		}

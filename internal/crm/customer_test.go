@@ -1,6 +1,7 @@
 package crm_test
 
 import (
+	"errors"
 	"maps"
 	"reflect"
 	"slices"
@@ -164,6 +165,50 @@ func TestValidateRequiredCustomField(t *testing.T) {
 	}
 	if got := c.Get("region"); got != "North" {
 		t.Errorf("region = %q, want North", got)
+	}
+}
+
+func TestValidateEditJudgesOnlyChanges(t *testing.T) {
+	// The customer was saved when "West" was a region and before region
+	// was required; both rules have changed since.
+	region := crm.Field{Key: "region", Label: "Region", Type: crm.TypePicklist, Values: []string{"North", "South"}, Required: true}
+	tier := crm.Field{Key: "tier", Label: "Tier", Type: crm.TypeText, MaxLength: 10, Required: true}
+	s := crm.NewSchema([]crm.Field{region, tier}, nil)
+	stored := map[string]string{"first_name": "Ann", "last_name": "Lee", "region": "West"}
+
+	tests := []struct {
+		name   string
+		change map[string]string
+		want   []crm.Problem
+	}{
+		{"other field", map[string]string{"company": "Acme"}, nil},
+		{"stale value changed", map[string]string{"region": "East"}, []crm.Problem{{Field: "region", Value: "East", Message: "Region is not one of the allowed values: North, South."}}},
+		{"stale value fixed", map[string]string{"region": "south"}, nil},
+		{"required cleared", map[string]string{"first_name": ""}, []crm.Problem{{Field: "first_name", Message: "First Name must have a value."}}},
+		{"new value too long", map[string]string{"tier": "platinum plus"}, []crm.Problem{{Field: "tier", Value: "platinum plus", Message: "Tier is 13 characters long; the limit is 10."}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &crm.Customer{Values: maps.Clone(stored)}
+			for k, v := range tt.change {
+				c.Set(k, v)
+			}
+			err := s.Validate(c, crm.ValidateOptions{Stored: stored})
+			var got []crm.Problem
+			if verr := (*crm.ValidationError)(nil); errors.As(err, &verr) {
+				got = verr.Problems
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("problems %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	// Without Stored, the same customer is judged whole, as a new one is.
+	c := &crm.Customer{Values: maps.Clone(stored)}
+	if err := s.Validate(c, crm.ValidateOptions{}); err == nil {
+		t.Error("a new customer with a removed picklist value and a missing required field passed")
 	}
 }
 

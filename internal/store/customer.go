@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"slices"
 	"strings"
 	"unicode"
@@ -319,8 +320,8 @@ func getCustomer(ctx context.Context, q queryer, account int64) (*crm.Customer, 
 var updateCustomerSQL = `UPDATE customers SET ` + strings.Join(valueColumns, " = ?, ") + ` = ?, email_key = ?, email_hash = ?, custom = ?, updated_at = ? WHERE account_number = ?`
 
 // UpdateCustomer applies change to the customer with the account number and
-// saves the result after validating it, all in one transaction. change may
-// set a value to "" to clear it.
+// saves the result after validating what changed, all in one transaction.
+// change may set a value to "" to clear it.
 func (s *Store) UpdateCustomer(ctx context.Context, account int64, change func(*crm.Customer) error) (*crm.Customer, error) {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -335,11 +336,12 @@ func (s *Store) UpdateCustomer(ctx context.Context, account int64, change func(*
 	if err != nil {
 		return nil, err
 	}
+	stored := maps.Clone(c.Values)
 	if err := change(c); err != nil {
 		return nil, err
 	}
 	c.AccountNumber = account
-	if err := sc.Validate(c, crm.ValidateOptions{}); err != nil {
+	if err := sc.Validate(c, crm.ValidateOptions{Stored: stored}); err != nil {
 		return nil, err
 	}
 	if err := checkEmailFree(ctx, tx, c); err != nil {

@@ -121,6 +121,42 @@ func accounts(cs []*crm.Customer) []int64 {
 	return as
 }
 
+// A customer saved under rules that changed since (a picklist value removed,
+// a field made required) can still be edited in its other fields; what an
+// edit changes is judged by today's rules.
+func TestUpdateCustomerSavedUnderOlderRules(t *testing.T) {
+	st := openTestStore(t)
+	ctx := t.Context()
+	mustCreateField(t, st, crm.Field{Key: "tier", Type: crm.TypePicklist, Values: []string{"Gold", "Silver", "Bronze"}})
+	mustCreateField(t, st, crm.Field{Key: "region", Type: crm.TypeText})
+	account := mustCreate(t, st, customer("first_name", "Ann", "last_name", "Lee", "tier", "Bronze"))
+	if err := st.UpdateField(ctx, &crm.Field{Key: "tier", Label: "Tier", MaxLength: 85, Values: []string{"Gold", "Silver"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UpdateField(ctx, &crm.Field{Key: "region", Label: "Region", MaxLength: 255, Required: true}); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := st.UpdateCustomer(ctx, account, func(c *crm.Customer) error {
+		c.Set("company", "Acme")
+		return nil
+	}); err != nil {
+		t.Fatalf("editing another field: %v", err)
+	}
+	got, _ := st.GetCustomer(ctx, account)
+	if got.Get("company") != "Acme" || got.Get("tier") != "Bronze" {
+		t.Errorf("after the edit: company %q, tier %q; want Acme, Bronze kept", got.Get("company"), got.Get("tier"))
+	}
+
+	_, err := st.UpdateCustomer(ctx, account, func(c *crm.Customer) error {
+		c.Set("tier", "Copper")
+		return nil
+	})
+	if !errors.Is(err, crm.ErrInvalid) {
+		t.Errorf("changing tier to a value not in the list: error = %v, want ErrInvalid", err)
+	}
+}
+
 func TestSearch(t *testing.T) {
 	st := openTestStore(t)
 	ann := mustCreate(t, st, customer("first_name", "Ann", "last_name", "Lee", "email", "ann@acme.example", "company", "Acme Corp", "voice", "+1 555-0100"))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -153,7 +154,7 @@ func customerFormGroups(sc *crm.Schema, values map[string]string, errs map[strin
 			in.Kind, in.Checked = "checkbox", in.Value == "true"
 		case crm.TypePicklist:
 			in.Kind, in.Options, in.Blank = "select", f.Values, !f.Required || f.Default == ""
-			if in.Value != "" && !containsPageValue(f.Values, in.Value) {
+			if in.Value != "" && !slices.Contains(f.Values, in.Value) {
 				// A value removed from the list since it was stored stays
 				// selectable, so that saving the form does not lose it.
 				in.Options = append([]string{in.Value}, f.Values...)
@@ -203,15 +204,6 @@ func (in formInput) DescribedBy() string {
 		ids = append(ids, "hint-"+in.Key)
 	}
 	return strings.Join(ids, " ")
-}
-
-func containsPageValue(vs []string, v string) bool {
-	for _, s := range vs {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }
 
 // customerForm reads the posted form with the schema it is checked against:
