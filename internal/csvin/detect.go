@@ -74,7 +74,7 @@ func bomFor(e Encoding) []byte {
 // sniffEncoding chooses an encoding from the raw bytes: a byte-order mark first; then
 // UTF-16 by its NUL bytes (text that is mostly ASCII has a zero high byte in most code
 // units: at odd offsets in little-endian, at even offsets in big-endian); then UTF-8 when
-// the bytes are valid UTF-8; and Windows-1252 otherwise, since it decodes anything.
+// the bytes are mostly UTF-8; and Windows-1252 otherwise, since it decodes anything.
 func sniffEncoding(b []byte) Encoding {
 	switch {
 	case bytes.HasPrefix(b, bomUTF8):
@@ -87,7 +87,7 @@ func sniffEncoding(b []byte) Encoding {
 	if e := sniffUTF16(b); e != "" {
 		return e
 	}
-	if validUTF8Prefix(b) {
+	if mostlyUTF8(b) {
 		return UTF8
 	}
 	return Windows1252
@@ -121,21 +121,53 @@ func sniffUTF16(b []byte) Encoding {
 	return ""
 }
 
-// validUTF8Prefix reports whether b is valid UTF-8, allowing an incomplete sequence at its
-// very end: the sample may have been cut in the middle of a character.
-func validUTF8Prefix(b []byte) bool {
+// mostlyUTF8 reports whether b is UTF-8 text, perhaps with a few bytes that are not: it
+// has more characters encoded as UTF-8 than bytes that are invalid in UTF-8. A file that
+// is UTF-8 but for a row pasted in from elsewhere is read as UTF-8, so that only that row
+// is refused ("is not valid UTF-8 text") rather than every other non-ASCII character
+// garbled by reading all of it as Windows-1252. Windows-1252 text is hardly ever valid
+// UTF-8 by chance: its accented letters are mostly followed by ASCII. An incomplete
+// sequence at the very end does not count: the sample may have cut a character.
+func mostlyUTF8(b []byte) bool {
+	valid, invalid := 0, 0
 	for i := 0; i < len(b); {
 		if b[i] < utf8.RuneSelf {
 			i++
 			continue
 		}
 		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size == 1 {
-			return len(b)-i < utf8.UTFMax && !utf8.FullRune(b[i:])
+		switch {
+		case r != utf8.RuneError || size > 1:
+			valid++
+		case len(b)-i >= utf8.UTFMax || utf8.FullRune(b[i:]):
+			invalid++
 		}
 		i += size
 	}
-	return true
+	return invalid == 0 || valid > invalid
+}
+
+// LooksDoubleByte reports whether a sample that is not UTF-8 reads more like a Chinese,
+// Japanese or Korean double-byte encoding (Big5, GBK, Shift-JIS, EUC-KR), which the
+// Reader cannot decode, than like Windows-1252, its fallback. In those encodings most
+// characters are two bytes of 0x80 or more and a name is several characters, so such
+// bytes come in runs of three or more; in Windows-1252 text they are accented letters
+// among ASCII, one or two at a time ("Conceição", "Größe"). In the test files, 83% of
+// the Big5 file's non-ASCII bytes are in such runs, and none of the Windows-1252 files'.
+func LooksDoubleByte(sample []byte) bool {
+	high, inRuns, run := 0, 0, 0
+	for _, c := range append(sample[:len(sample):len(sample)], 0) {
+		if c >= utf8.RuneSelf {
+			high++
+			run++
+			continue
+		}
+		if run >= 3 {
+			inRuns += run
+		}
+		run = 0
+	}
+	return high >= 16 && 2*inRuns >= high
 }
 
 // decodeSample decodes a sample to UTF-8 text without its BOM. The reading is lenient (a

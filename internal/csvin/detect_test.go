@@ -4,6 +4,12 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/korean"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
 )
 
 // TestDetectRealFiles detects the format of real files and reads them, checking the
@@ -113,9 +119,9 @@ func TestDetectRealFiles(t *testing.T) {
 		{file: mt + "long.csv", enc: UTF8, delim: ',', ending: "LF", headerLine: 1,
 			header0: "foo", cols: 1, records: 3999},
 		// Big5 (Traditional Chinese) is not one of the supported encodings: it is not
-		// valid UTF-8, so the fallback reads it as Windows-1252, as mojibake but without
-		// error. Pinned here so that a change is noticed; the user sees the garbled
-		// preview and cannot pick Big5.
+		// valid UTF-8, so the fallback reads it as Windows-1252, as mojibake. The
+		// importer refuses such a file unless the user chose Windows-1252 (see
+		// TestLooksDoubleByte); the Reader, asked to, still reads it.
 		{file: mt + "characters.csv", enc: Windows1252, delim: ',', ending: "CRLF", headerLine: 1,
 			header0: "id", cols: 18, records: 382},
 	}
@@ -183,6 +189,44 @@ func raggedLines(from, to int, msg string) map[int]string {
 }
 
 // TestDetectOverrides checks that fields set in want are kept.
+func TestLooksDoubleByte(t *testing.T) {
+	for file, want := range map[string]bool{
+		"excel-variants/messytables-horror/characters.csv":                true, // Big5
+		"excel-variants/messytables-horror/spanish_chars.csv":             false,
+		"excel-variants/messytables-horror/sparse_with_column_errors.csv": false,
+		"excel-variants/csvkit-examples/test_latin1.csv":                  false,
+	} {
+		b := readTestFile(t, file)
+		if got := LooksDoubleByte(b[:min(len(b), sampleSize)]); got != want {
+			t.Errorf("LooksDoubleByte(%s) = %v, want %v", file, got, want)
+		}
+	}
+	// The other double-byte encodings, each on a small customer file in its language.
+	for _, tt := range []struct {
+		name string
+		enc  encoding.Encoding
+		text string
+	}{
+		{"Shift-JIS", japanese.ShiftJIS, "山田,太郎,東京都\n佐藤,花子,大阪府\n鈴木,一郎,横浜市\n"},
+		{"EUC-JP", japanese.EUCJP, "山田,太郎,東京都\n佐藤,花子,大阪府\n鈴木,一郎,横浜市\n"},
+		{"GBK", simplifiedchinese.GBK, "王,小明,北京市\n李,娜,上海市\n张,伟,深圳市\n"},
+		{"Big5", traditionalchinese.Big5, "陳,大文,台北市\n林,美玲,高雄市\n張,志明,台中市\n"},
+		{"EUC-KR", korean.EUCKR, "김,민준,서울특별시\n이,서연,부산광역시\n박,지훈,인천광역시\n"},
+	} {
+		b, err := tt.enc.NewEncoder().Bytes([]byte("first,last,city\n" + tt.text))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if !LooksDoubleByte(b) {
+			t.Errorf("LooksDoubleByte(%s) = false, want true", tt.name)
+		}
+	}
+	// Accented letters side by side, as in "Conceição" or "Größe", are not enough.
+	if LooksDoubleByte([]byte(strings.Repeat("Concei\xe7\xe3o Gr\xf6\xdfe M\xfcller Jos\xe9\n", 10))) {
+		t.Error("Windows-1252 names with some adjacent accented letters look double-byte")
+	}
+}
+
 func TestDetectOverrides(t *testing.T) {
 	data := readTestFile(t, "excel-variants/messytables-horror/simple.ssv")
 	want := Format{Encoding: Windows1252, Delimiter: ',', LineEnding: "CRLF", HeaderLine: 3}
@@ -229,6 +273,10 @@ func TestDetectInline(t *testing.T) {
 		// "é" cut after its first byte at the end of the sample is still UTF-8.
 		{"utf-8 cut mid-character", []byte("a,b\n1,caf\xc3"), Format{Encoding: UTF8, Delimiter: ',', LineEnding: "LF", HeaderLine: 1}},
 		{"windows-1252", []byte("a,b\n1,caf\xe9\n"), Format{Encoding: Windows1252, Delimiter: ',', LineEnding: "LF", HeaderLine: 1}},
+		// UTF-8 with a row pasted in from a Windows-1252 file is still UTF-8; that row
+		// alone will be refused. With as many bytes invalid as characters valid, it is not.
+		{"mostly utf-8", []byte("name,city\nJörg,Köln\nZoë,Zürich\nJos\xe9,Bogot\xe1\n"), Format{Encoding: UTF8, Delimiter: ',', LineEnding: "LF", HeaderLine: 1}},
+		{"half utf-8", []byte("name,city\nJörg,Köln\nJos\xe9,Bogot\xe1\n"), Format{Encoding: Windows1252, Delimiter: ',', LineEnding: "LF", HeaderLine: 1}},
 		// The last line may be cut short: it does not count against semicolon.
 		{"truncated last line", []byte("a;b\n1;2\n3;4\n5,6,7,8,9"), Format{Encoding: UTF8, Delimiter: ';', LineEnding: "LF", HeaderLine: 1}},
 		// Delimiters inside quotes do not count.

@@ -1,6 +1,8 @@
 package importer
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -8,6 +10,7 @@ import (
 	"testing"
 
 	"localcrm/internal/crm"
+	"localcrm/internal/csvin"
 )
 
 // TestSameFileFourWays imports one real file as it was published and as
@@ -190,5 +193,47 @@ func TestRealFileEncodings(t *testing.T) {
 	}
 	if !slices.Equal(comments, []string{"3", "©"}) {
 		t.Errorf("comments = %q, want [3 ©]", comments)
+	}
+}
+
+// TestDoubleByteFileRefused checks that a file in an encoding localcrm cannot
+// read (Big5 here) is refused before anything is kept, rather than loaded as
+// Windows-1252 gibberish, and that choosing Windows-1252 still reads it.
+func TestDoubleByteFileRefused(t *testing.T) {
+	e := newEnv(t)
+	body := testdata(t, "excel-variants/messytables-horror/characters.csv")
+	_, err := e.im.Create(e.ctx, Upload{Name: "characters.csv", Body: bytes.NewReader(body)})
+	want := "characters.csv: The file is not UTF-8, UTF-16 or Windows-1252 text: it looks like a Chinese, Japanese or Korean encoding"
+	if !errors.Is(err, crm.ErrInvalid) || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Create = %v, want ErrInvalid starting %q", err, want)
+	}
+	if imps, _ := e.im.List(e.ctx); len(imps) != 0 {
+		t.Errorf("the refused file left %d imports", len(imps))
+	}
+	p, err := e.im.Create(e.ctx, Upload{Name: "characters.csv", Body: bytes.NewReader(body), Format: csvin.Format{Encoding: csvin.Windows1252}})
+	if err != nil || p.Import.Total != 382 {
+		t.Errorf("with Windows-1252 chosen: %v, %v records; want 382", err, p)
+	}
+}
+
+// TestMostlyUTF8File checks that a UTF-8 file with one row pasted in from a
+// Windows-1252 file loads as UTF-8: the other rows keep their accents, and
+// that row alone is rejected, with its line.
+func TestMostlyUTF8File(t *testing.T) {
+	e := newEnv(t)
+	imp := e.loadString("First Name,Last Name,City\nJörg,Müller,Köln\nZoë,Brontë,Zürich\nJos\xe9,P\xe9rez,Bogot\xe1\n", crm.ImportOptions{})
+	if imp.Encoding != "utf-8" {
+		t.Errorf("encoding = %s, want utf-8", imp.Encoding)
+	}
+	wantCounts(t, imp, crm.ImportCounts{Records: 3, Created: 2, Rejected: 1, Batches: 1})
+	var names []string
+	for _, c := range e.customers() {
+		names = append(names, c.Name())
+	}
+	if !slices.Equal(names, []string{"Jörg Müller", "Zoë Brontë"}) {
+		t.Errorf("customers = %q", names)
+	}
+	if errs := e.errors(imp); len(errs) != 1 || errs[0].Line != 4 || !strings.Contains(errs[0].Message, "not valid UTF-8") {
+		t.Errorf("errors = %+v, want line 4 not valid UTF-8", errs)
 	}
 }

@@ -100,6 +100,13 @@ func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
 		return nil, fmt.Errorf("read %s: %w", up.Name, err)
 	}
 	format := csvin.Detect(sample, up.Format)
+	if up.Format.Encoding == "" && format.Encoding == csvin.Windows1252 && csvin.LooksDoubleByte(sample) {
+		// Read as Windows-1252, every name would load as gibberish.
+		return nil, fmt.Errorf("%s: %w", up.Name, crm.Invalid("encoding", "",
+			"The file is not UTF-8, UTF-16 or Windows-1252 text: it looks like a Chinese, Japanese or Korean encoding "+
+				"(such as Big5, GBK or Shift-JIS), which localcrm cannot read. Save it as UTF-8 (in Excel: Save As, "+
+				"then \"CSV UTF-8\") and import it again. If it is Windows-1252 after all, choose the windows-1252 encoding."))
+	}
 	counter := &countingWriter{w: tmp}
 	p := &Preview{Format: format}
 	// Copy while counting, so the file is read once however large it is.
