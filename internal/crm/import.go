@@ -131,9 +131,13 @@ type Import struct {
 	Worker          string // which process runs it, while it runs
 	CancelRequested bool
 	CreatedAt       time.Time
-	StartedAt       time.Time
+	StartedAt       time.Time // when it first started
 	FinishedAt      time.Time
 	HeartbeatAt     time.Time
+	// RunTime is how long it has spent running, over all its runs, as of
+	// its last checkpoint. Unlike FinishedAt-StartedAt, it leaves out the
+	// time an interrupted import waited to be resumed.
+	RunTime time.Duration
 }
 
 // RowError is one reason a record could not be loaded.

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"localcrm/internal/crm"
 )
@@ -173,6 +174,53 @@ func TestResumeAfterInterrupt(t *testing.T) {
 	checkComplete(t, e, imp)
 	if _, err := e.im.Resume(e.ctx, imp.ID, nil); !errors.Is(err, crm.ErrInvalid) {
 		t.Errorf("Resume of a completed import: %v", err)
+	}
+}
+
+// TestRunTimeLeavesOutTheWait interrupts an import, lets a day pass, and
+// resumes it: its running time, rate and reported duration must count the
+// two runs only, not the day it waited.
+func TestRunTimeLeavesOutTheWait(t *testing.T) {
+	e := newEnv(t)
+	clock := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	e.im.now = func() time.Time { return clock }
+	tick := func(p Progress) { clock = clock.Add(time.Second) } // each batch takes a second
+
+	imp := e.prepare("people.csv", thousandRecords, crm.ImportOptions{BatchSize: 10})
+	ctx, cancel := context.WithCancel(e.ctx)
+	defer cancel()
+	imp, err := e.im.Start(ctx, imp.ID, func(p Progress) {
+		tick(p)
+		if p.Import.Counts.Batches == 4 {
+			cancel()
+		}
+	})
+	if err != nil || imp.Status != crm.ImportInterrupted {
+		t.Fatalf("first run: %v, %v", imp.Status, err)
+	}
+	firstRun := imp.RunTime
+	if firstRun < 4*time.Second || firstRun > 10*time.Second {
+		t.Errorf("running time after four batches of a second = %v", firstRun)
+	}
+
+	clock = clock.Add(24 * time.Hour)
+	imp, err = e.im.Resume(e.ctx, imp.ID, tick)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkComplete(t, e, imp)
+	if imp.RunTime < 100*time.Second || imp.RunTime > 5*time.Minute {
+		t.Errorf("running time after 100 batches of a second in two runs = %v, want no day in it", imp.RunTime)
+	}
+	if span := imp.FinishedAt.Sub(imp.StartedAt); span < 24*time.Hour {
+		t.Errorf("started to finished = %v, want the day it waited in it", span)
+	}
+	stored, err := e.im.Get(e.ctx, imp.ID)
+	if err != nil || stored.RunTime != imp.RunTime.Truncate(time.Millisecond) {
+		t.Errorf("stored running time = %v (%v), want %v", stored.RunTime, err, imp.RunTime)
+	}
+	if s := summary(stored, nil); s.Seconds != stored.RunTime.Seconds() {
+		t.Errorf("summary duration = %vs, want the running time %v", s.Seconds, stored.RunTime)
 	}
 }
 

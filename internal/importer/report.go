@@ -42,7 +42,7 @@ type Summary struct {
 	CreatedAt   *time.Time        `json:"created_at"`
 	StartedAt   *time.Time        `json:"started_at"`
 	FinishedAt  *time.Time        `json:"finished_at"`
-	Seconds     float64           `json:"duration_seconds"`
+	Seconds     float64           `json:"duration_seconds"` // running time: not the time it waited interrupted
 	Error       string            `json:"error,omitempty"`
 	Warnings    []string          `json:"warnings,omitempty"`
 	Errors      []crm.RowError    `json:"errors"`
@@ -76,7 +76,7 @@ func summary(imp *crm.Import, errs []crm.RowError) *Summary {
 		s.Errors = []crm.RowError{}
 	}
 	if !imp.StartedAt.IsZero() && !imp.FinishedAt.IsZero() {
-		s.Seconds = imp.FinishedAt.Sub(imp.StartedAt).Seconds()
+		s.Seconds = imp.RunTime.Seconds()
 	}
 	return s
 }

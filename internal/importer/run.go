@@ -55,7 +55,12 @@ type pass struct {
 	seen     map[string]int // dry run: email key or "#account" → line of the row that claimed it
 	report   *reportWriter  // nil in a dry run
 	dateHint map[crm.DateFormat]int
+	began    time.Time     // when this run began
+	ranUntil time.Duration // imp.RunTime when it began: the runs before it
 }
+
+// runTime is how long the import has run, this run included.
+func (p *pass) runTime() time.Duration { return p.ranUntil + p.im.now().Sub(p.began) }
 
 func (im *Importer) newPass(imp *crm.Import, sc *crm.Schema, dry bool) *pass {
 	p := &pass{im: im, imp: imp, sc: sc, dry: dry, dateHint: map[crm.DateFormat]int{}}
@@ -83,13 +88,14 @@ func (im *Importer) run(ctx context.Context, imp *crm.Import, sc *crm.Schema, pr
 		return im.fail(imp, err)
 	}
 	defer p.report.close()
-	began, startCount := im.now(), imp.Counts.Records
+	p.began, p.ranUntil = im.now(), imp.RunTime
+	startCount := imp.Counts.Records
 	publish := func(errs []crm.RowError) {
 		if progress == nil {
 			return
 		}
 		pr := Progress{Import: *imp, Errors: errs}
-		if secs := im.now().Sub(began).Seconds(); secs > 0 {
+		if secs := im.now().Sub(p.began).Seconds(); secs > 0 {
 			pr.Rate = float64(imp.Counts.Records-startCount) / secs
 			if pr.Rate > 0 {
 				pr.Left = time.Duration(float64(imp.Total-imp.Counts.Records) / pr.Rate * float64(time.Second))
@@ -132,7 +138,7 @@ func (im *Importer) run(ctx context.Context, imp *crm.Import, sc *crm.Schema, pr
 	if err != nil {
 		return im.fail(imp, err)
 	}
-	imp.Worker = ""
+	imp.Worker, imp.RunTime = "", p.runTime()
 	switch {
 	case ctx.Err() != nil && stopped:
 		imp.Status = crm.ImportInterrupted
@@ -522,13 +528,13 @@ func (p *pass) commit(ctx context.Context, b *batch) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	prev, prevSize := p.imp.Counts, p.imp.ReportSize
-	p.imp.Counts, p.imp.ReportSize = b.counts, size
+	prev, prevSize, prevRun := p.imp.Counts, p.imp.ReportSize, p.imp.RunTime
+	p.imp.Counts, p.imp.ReportSize, p.imp.RunTime = b.counts, size, p.runTime()
 	cancel, err := b.tx.Commit(ctx)
 	if err != nil {
 		// The batch did not happen: the job keeps its last checkpoint, and
 		// the report is cut back to it on resume.
-		p.imp.Counts, p.imp.ReportSize = prev, prevSize
+		p.imp.Counts, p.imp.ReportSize, p.imp.RunTime = prev, prevSize, prevRun
 		return false, err
 	}
 	return cancel, nil

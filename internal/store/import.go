@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"localcrm/internal/crm"
 )
@@ -14,18 +15,19 @@ import (
 // importColumns must match scanImport.
 const importColumns = `id, status, file_name, file_size, encoding, delimiter, header_line, columns, options,
 	total, records, created, updated, skipped, rejected, batches, report_size, error, created_by, worker,
-	cancel_requested, created_at, started_at, finished_at, heartbeat_at`
+	cancel_requested, created_at, started_at, finished_at, heartbeat_at, run_ms`
 
 func scanImport(r rowScanner) (*crm.Import, error) {
 	var (
 		imp                    crm.Import
 		columns, options       string
 		cre, start, fin, heart string
+		runMS                  int64
 	)
 	err := r.Scan(&imp.ID, &imp.Status, &imp.FileName, &imp.FileSize, &imp.Encoding, &imp.Delimiter, &imp.HeaderLine,
 		&columns, &options, &imp.Total, &imp.Counts.Records, &imp.Counts.Created, &imp.Counts.Updated, &imp.Counts.Skipped,
 		&imp.Counts.Rejected, &imp.Counts.Batches, &imp.ReportSize, &imp.Error, &imp.CreatedBy, &imp.Worker,
-		&imp.CancelRequested, &cre, &start, &fin, &heart)
+		&imp.CancelRequested, &cre, &start, &fin, &heart, &runMS)
 	if err != nil {
 		return nil, err
 	}
@@ -36,6 +38,7 @@ func scanImport(r rowScanner) (*crm.Import, error) {
 		return nil, fmt.Errorf("import %d: options: %w", imp.ID, err)
 	}
 	imp.CreatedAt, imp.StartedAt, imp.FinishedAt, imp.HeartbeatAt = parseTime(cre), parseTime(start), parseTime(fin), parseTime(heart)
+	imp.RunTime = time.Duration(runMS) * time.Millisecond
 	return &imp, nil
 }
 
@@ -97,7 +100,8 @@ func (s *Store) ListImports(ctx context.Context) ([]*crm.Import, error) {
 const updateImportSQL = `
 	UPDATE imports
 	SET status = ?, options = ?, total = ?, records = ?, created = ?, updated = ?, skipped = ?, rejected = ?,
-	    batches = ?, report_size = ?, error = ?, worker = ?, started_at = ?, finished_at = ?, heartbeat_at = ?
+	    batches = ?, report_size = ?, error = ?, worker = ?, started_at = ?, finished_at = ?, heartbeat_at = ?,
+	    run_ms = ?
 	WHERE id = ?`
 
 // checkpointSQL saves a batch's checkpoint and tells whether a cancel was
@@ -109,7 +113,7 @@ func updateImportArgs(imp *crm.Import) []any {
 	c := imp.Counts
 	return []any{imp.Status, string(options), imp.Total, c.Records, c.Created, c.Updated,
 		c.Skipped, c.Rejected, c.Batches, imp.ReportSize, imp.Error, imp.Worker, formatTime(imp.StartedAt),
-		formatTime(imp.FinishedAt), formatTime(imp.HeartbeatAt), imp.ID}
+		formatTime(imp.FinishedAt), formatTime(imp.HeartbeatAt), imp.RunTime.Milliseconds(), imp.ID}
 }
 
 func updateImport(ctx context.Context, q queryer, imp *crm.Import) error {

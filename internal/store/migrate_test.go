@@ -7,14 +7,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"localcrm/internal/crm"
 )
 
-// TestEmailHashMigration opens a database made before 0002_email_hash.sql,
-// with a customer in it, and checks that the migration gives that customer
-// its hash: its email must still be found, and so stay unique.
-func TestEmailHashMigration(t *testing.T) {
+// TestOldDatabaseMigrates opens a database made before 0002_email_hash.sql,
+// with a customer and a finished import in it. 0002 must give the customer
+// its email's hash, so that its email is still found and stays unique; 0003
+// must give the import its running time, the span it had.
+func TestOldDatabaseMigrates(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
 	db, err := sql.Open("sqlite", path)
@@ -31,6 +33,8 @@ func TestEmailHashMigration(t *testing.T) {
 		`INSERT INTO schema_migrations (version) VALUES ('0001_init.sql')`,
 		`INSERT INTO customers (first_name, last_name, email, email_key, created_at, updated_at)
 		 VALUES ('Ann', 'Lee', 'Ann@Example.com', 'ann@example.com', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
+		`INSERT INTO imports (status, file_name, file_size, encoding, delimiter, header_line, columns, options, created_at, started_at, finished_at)
+		 VALUES ('completed', 'a.csv', 1, 'utf-8', 'comma', 1, '[]', '{}', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z', '2026-01-01T00:01:03.250Z')`,
 	} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			t.Fatalf("make the old database: %v", err)
@@ -49,6 +53,13 @@ func TestEmailHashMigration(t *testing.T) {
 	}
 	if want := emailHash("ann@example.com"); !hash.Valid || hash.Int64 != want {
 		t.Fatalf("email_hash after the migration = %v, want %d", hash, want)
+	}
+	imps, err := st.ListImports(ctx)
+	if err != nil || len(imps) != 1 {
+		t.Fatalf("imports after the migration: %v, %v", imps, err)
+	}
+	if want := 62250 * time.Millisecond; imps[0].RunTime != want {
+		t.Errorf("the old import's running time = %v, want %v", imps[0].RunTime, want)
 	}
 	err = st.CreateCustomer(ctx, &crm.Customer{Values: map[string]string{"first_name": "Other", "last_name": "Person", "email": "ANN@example.COM"}})
 	var ce *crm.ConflictError

@@ -104,9 +104,8 @@ func (h *Handler) apiStreamImport(w http.ResponseWriter, r *http.Request, cfg ap
 			return h.apiStreamFailed(r, err)
 		}
 		after = next
-		now := time.Now()
-		rate.add(now, imp.Counts.Records)
-		p := apiProgressOf(imp, &rate, now, errs)
+		rate.add(time.Now(), imp.Counts.Records)
+		p := apiProgressOf(imp, &rate, errs)
 		done := imp.Status != crm.ImportRunning && imp.Status != crm.ImportPending
 		if last == nil || len(errs) > 0 || p.changed(last) || (done && !more) {
 			if err := out.event("progress", after, p); err != nil {
@@ -175,7 +174,7 @@ func (h *Handler) apiNewErrors(r *http.Request, id int64, after, limit int) (err
 	return errs[:i], errs[i-1].Line, true, nil
 }
 
-func apiProgressOf(imp *crm.Import, rate *apiRate, now time.Time, errs []crm.RowError) *apiProgress {
+func apiProgressOf(imp *crm.Import, rate *apiRate, errs []crm.RowError) *apiProgress {
 	c := imp.Counts
 	p := &apiProgress{
 		ID: imp.ID, Status: imp.Status, Total: imp.Total, Records: c.Records, Created: c.Created,
@@ -185,7 +184,7 @@ func apiProgressOf(imp *crm.Import, rate *apiRate, now time.Time, errs []crm.Row
 	if p.Errors == nil {
 		p.Errors = []crm.RowError{}
 	}
-	p.Rate = math.Round(rate.perSecond(imp, now)*10) / 10
+	p.Rate = math.Round(rate.perSecond(imp)*10) / 10
 	if imp.Status == crm.ImportRunning && p.Rate > 0 && imp.Total > c.Records {
 		p.SecondsLeft = int(math.Ceil(float64(imp.Total-c.Records) / p.Rate))
 	}
@@ -203,7 +202,7 @@ func (p *apiProgress) changed(last *apiProgress) bool {
 
 // apiRate works out an import's speed from the record counts of successive
 // polls over a recent window, or, before the window holds a second of
-// them and once the import is over, from its start.
+// them and once the import is over, over the time it has spent running.
 type apiRate struct {
 	window  time.Duration
 	samples []apiRateSample
@@ -223,21 +222,14 @@ func (a *apiRate) add(at time.Time, records int) {
 	a.samples = a.samples[i:]
 }
 
-func (a *apiRate) perSecond(imp *crm.Import, now time.Time) float64 {
+func (a *apiRate) perSecond(imp *crm.Import) float64 {
 	if imp.Status == crm.ImportRunning && len(a.samples) >= 2 {
 		first, last := a.samples[0], a.samples[len(a.samples)-1]
 		if secs := last.at.Sub(first.at).Seconds(); secs >= 1 {
 			return math.Max(0, float64(last.records-first.records)/secs)
 		}
 	}
-	if imp.StartedAt.IsZero() {
-		return 0
-	}
-	end := now
-	if !imp.FinishedAt.IsZero() {
-		end = imp.FinishedAt
-	}
-	if secs := end.Sub(imp.StartedAt).Seconds(); secs > 0 {
+	if secs := imp.RunTime.Seconds(); secs > 0 {
 		return float64(imp.Counts.Records) / secs
 	}
 	return 0

@@ -306,27 +306,30 @@ func TestAPIImportEventsPing(t *testing.T) {
 
 func TestAPIRate(t *testing.T) {
 	t0 := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
-	running := &crm.Import{Status: crm.ImportRunning, StartedAt: t0.Add(-100 * time.Second), Counts: crm.ImportCounts{Records: 1000}}
+	running := &crm.Import{Status: crm.ImportRunning, StartedAt: t0.Add(-100 * time.Second), RunTime: 100 * time.Second, Counts: crm.ImportCounts{Records: 1000}}
 	r := apiRate{window: 10 * time.Second}
 	r.add(t0, 1000)
-	if got := r.perSecond(running, t0); got != 10 {
-		t.Errorf("one sample: %v records/s, want 10 (since the start)", got)
+	if got := r.perSecond(running); got != 10 {
+		t.Errorf("one sample: %v records/s, want 10 (over its running time)", got)
 	}
 	for i := 1; i <= 40; i++ { // 500 records a second for 20 s, polled 2 a second
 		running.Counts.Records = 1000 + 250*i
 		r.add(t0.Add(time.Duration(i)*500*time.Millisecond), running.Counts.Records)
 	}
-	if got := r.perSecond(running, t0.Add(20*time.Second)); got != 500 {
+	if got := r.perSecond(running); got != 500 {
 		t.Errorf("steady: %v records/s, want 500", got)
 	}
 	if len(r.samples) > 22 {
 		t.Errorf("%d samples kept, want only the window's", len(r.samples))
 	}
-	done := &crm.Import{Status: crm.ImportCompleted, StartedAt: t0, FinishedAt: t0.Add(4 * time.Second), Counts: crm.ImportCounts{Records: 2000}}
-	if got := r.perSecond(done, t0.Add(time.Hour)); got != 500 {
-		t.Errorf("finished: %v records/s, want 500 (over its run)", got)
+	// Interrupted for a day after two seconds, then resumed for two more:
+	// the day it waited is not part of its rate.
+	done := &crm.Import{Status: crm.ImportCompleted, StartedAt: t0, FinishedAt: t0.Add(24*time.Hour + 2*time.Second),
+		RunTime: 4 * time.Second, Counts: crm.ImportCounts{Records: 2000}}
+	if got := r.perSecond(done); got != 500 {
+		t.Errorf("finished: %v records/s, want 500 (over its running time)", got)
 	}
-	if got := r.perSecond(&crm.Import{Status: crm.ImportPending}, t0); got != 0 {
+	if got := r.perSecond(&crm.Import{Status: crm.ImportPending}); got != 0 {
 		t.Errorf("pending: %v records/s, want 0", got)
 	}
 }

@@ -223,22 +223,19 @@ func (p *pages) importView(r *http.Request, imp *crm.Import) (importPage, error)
 	data.Size = pageBytes(imp.FileSize)
 	data.Uploaded, data.Started, data.Ended = pageTime(imp.CreatedAt), pageTime(imp.StartedAt), pageTime(imp.FinishedAt)
 	data.Rate, data.Left, data.Duration = "—", "—", "—"
-	if !imp.StartedAt.IsZero() {
-		end := imp.FinishedAt
-		if end.IsZero() {
-			end = time.Now()
+	// Rates and durations come from the time the import spent running, as
+	// of its last checkpoint: not from its start, since an import that was
+	// interrupted may have waited hours to be resumed.
+	if secs := imp.RunTime.Seconds(); secs > 0 {
+		rate := float64(imp.Counts.Records) / secs
+		if (data.Running || data.Finished) && rate > 0 {
+			data.Rate = pageRate(rate)
 		}
-		if secs := end.Sub(imp.StartedAt).Seconds(); secs > 0 {
-			rate := float64(imp.Counts.Records) / secs
-			if (data.Running || data.Finished) && rate > 0 {
-				data.Rate = pageRate(rate)
-			}
-			if data.Running && rate > 0 {
-				data.Left = "about " + pageDuration(time.Duration(float64(imp.Total-imp.Counts.Records)/rate*float64(time.Second)))
-			}
-			if !imp.FinishedAt.IsZero() {
-				data.Duration = pageDuration(end.Sub(imp.StartedAt))
-			}
+		if data.Running && rate > 0 {
+			data.Left = "about " + pageDuration(time.Duration(float64(imp.Total-imp.Counts.Records)/rate*float64(time.Second)))
+		}
+		if !imp.FinishedAt.IsZero() {
+			data.Duration = pageDuration(imp.RunTime)
 		}
 	}
 	data.Labels = make(map[string]string, len(sc.Fields))
