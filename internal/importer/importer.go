@@ -38,20 +38,32 @@ type Importer struct {
 	store  *store.Store
 	dir    string
 	host   string
-	worker string // this process, as recorded on the jobs it runs
+	boot   string // this boot of the machine; "" where the system does not say
+	worker string // this process, as recorded on the jobs it runs: host:pid:boot
 	now    func() time.Time
 }
 
 // New returns an Importer that keeps import files under dataDir/imports.
 func New(st *store.Store, dataDir string) *Importer {
 	host, _ := os.Hostname()
+	boot := bootID()
 	return &Importer{
 		store:  st,
 		dir:    filepath.Join(dataDir, "imports"),
 		host:   host,
-		worker: fmt.Sprintf("%s:%d", host, os.Getpid()),
+		boot:   boot,
+		worker: fmt.Sprintf("%s:%d:%s", host, os.Getpid(), boot),
 		now:    time.Now,
 	}
+}
+
+// bootID returns the id Linux gives each boot of the machine, "" elsewhere.
+func bootID() string {
+	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // Upload is a file a user brings to import.
@@ -390,20 +402,30 @@ const staleAfter = 2 * time.Minute
 // alive reports whether the worker recorded on a running import still runs:
 // on this machine, whether its process exists; elsewhere, whether it
 // checkpointed recently.
+//
+// A worker recorded in an earlier boot of this machine is gone, whatever
+// process has its pid now. Without that rule, a server that died with the
+// machine and came back with the same pid (as a service started at boot
+// often does) took the import for its own, and the import stayed
+// "running" for ever, neither resumable nor deletable.
 func (im *Importer) alive(imp *crm.Import) bool {
-	host, pidText, ok := strings.Cut(imp.Worker, ":")
-	if ok && host == im.host {
-		if imp.Worker == im.worker {
-			return true
-		}
-		pid, err := strconv.Atoi(pidText)
-		if err != nil || pid <= 0 {
-			return false
-		}
-		err = syscall.Kill(pid, 0)
-		return err == nil || errors.Is(err, syscall.EPERM)
+	host, rest, ok := strings.Cut(imp.Worker, ":")
+	if !ok || host != im.host {
+		return im.now().Sub(imp.HeartbeatAt) < staleAfter
 	}
-	return im.now().Sub(imp.HeartbeatAt) < staleAfter
+	if imp.Worker == im.worker {
+		return true
+	}
+	pidText, boot, _ := strings.Cut(rest, ":") // workers recorded before boots were have none
+	if boot != "" && boot != im.boot {
+		return false
+	}
+	pid, err := strconv.Atoi(pidText)
+	if err != nil || pid <= 0 {
+		return false
+	}
+	err = syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // nextStep tells a person what can be done with an import in its state.

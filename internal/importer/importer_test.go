@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -324,6 +325,37 @@ func TestResumeAfterCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkComplete(t, e, imp)
+}
+
+// TestWorkerOfEarlierBoot checks that an import whose worker was recorded in
+// an earlier boot of this machine is interrupted, even when a process with
+// its pid runs now: this very process, as a server restarted with the
+// machine may be.
+func TestWorkerOfEarlierBoot(t *testing.T) {
+	e := newEnv(t)
+	if e.im.boot == "" {
+		t.Skip("this system does not say which boot it is in")
+	}
+	for _, tt := range []struct {
+		boot    string
+		running bool
+	}{
+		{e.im.boot, true},          // this process, this boot: alive
+		{"an-earlier-boot", false}, // the same pid, before the machine restarted
+	} {
+		imp := e.prepare("people.csv", thousandRecords, crm.ImportOptions{})
+		worker := fmt.Sprintf("%s:%d:%s", e.im.host, os.Getpid(), tt.boot)
+		if err := e.st.ClaimImport(e.ctx, imp.ID, crm.ImportPending, worker); err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.im.Get(e.ctx, imp.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if running := got.Status == crm.ImportRunning; running != tt.running {
+			t.Errorf("worker %s: import is %s", worker, got.Status)
+		}
+	}
 }
 
 // TestCancel checks that a cancel request stops a running import after the
