@@ -156,17 +156,21 @@ func mostlyUTF8(b []byte) bool {
 // the Big5 file's non-ASCII bytes are in such runs, and none of the Windows-1252 files'.
 func LooksDoubleByte(sample []byte) bool {
 	high, inRuns, run := 0, 0, 0
-	for _, c := range append(sample[:len(sample):len(sample)], 0) {
-		if c >= utf8.RuneSelf {
-			high++
-			run++
-			continue
-		}
+	endRun := func() {
 		if run >= 3 {
 			inRuns += run
 		}
 		run = 0
 	}
+	for _, c := range sample {
+		if c < utf8.RuneSelf {
+			endRun()
+			continue
+		}
+		high++
+		run++
+	}
+	endRun()
 	return high >= 16 && 2*inRuns >= high
 }
 

@@ -416,7 +416,7 @@ func (im *Importer) alive(imp *crm.Import) bool {
 	if imp.Worker == im.worker {
 		return true
 	}
-	pidText, boot, _ := strings.Cut(rest, ":") // workers recorded before boots were have none
+	pidText, boot, _ := strings.Cut(rest, ":") // an older localcrm recorded no boot
 	if boot != "" && boot != im.boot {
 		return false
 	}
