@@ -140,6 +140,15 @@ type Import struct {
 	RunTime time.Duration
 }
 
+// Rate is how many records a second the import has read over its running
+// time; 0 before its first checkpoint.
+func (imp *Import) Rate() float64 {
+	if secs := imp.RunTime.Seconds(); secs > 0 {
+		return float64(imp.Counts.Records) / secs
+	}
+	return 0
+}
+
 // RowError is one reason a record could not be loaded.
 type RowError struct {
 	Line    int    `json:"line"`  // physical line where the record starts; 1 is the header

@@ -229,10 +229,7 @@ func (a *apiRate) perSecond(imp *crm.Import) float64 {
 			return math.Max(0, float64(last.records-first.records)/secs)
 		}
 	}
-	if secs := imp.RunTime.Seconds(); secs > 0 {
-		return float64(imp.Counts.Records) / secs
-	}
-	return 0
+	return imp.Rate()
 }
 
 // apiEventWriter writes Server-Sent Events and flushes each one out.

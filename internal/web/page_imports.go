@@ -226,17 +226,16 @@ func (p *pages) importView(r *http.Request, imp *crm.Import) (importPage, error)
 	// Rates and durations come from the time the import spent running, as
 	// of its last checkpoint: not from its start, since an import that was
 	// interrupted may have waited hours to be resumed.
-	if secs := imp.RunTime.Seconds(); secs > 0 {
-		rate := float64(imp.Counts.Records) / secs
-		if (data.Running || data.Finished) && rate > 0 {
+	if rate := imp.Rate(); rate > 0 {
+		if data.Running || data.Finished {
 			data.Rate = pageRate(rate)
 		}
-		if data.Running && rate > 0 {
+		if data.Running {
 			data.Left = "about " + pageDuration(time.Duration(float64(imp.Total-imp.Counts.Records)/rate*float64(time.Second)))
 		}
-		if !imp.FinishedAt.IsZero() {
-			data.Duration = pageDuration(imp.RunTime)
-		}
+	}
+	if imp.RunTime > 0 && !imp.FinishedAt.IsZero() {
+		data.Duration = pageDuration(imp.RunTime)
 	}
 	data.Labels = make(map[string]string, len(sc.Fields))
 	for _, f := range sc.Fields {
