@@ -152,8 +152,8 @@ func mostlyUTF8(b []byte) bool {
 // Reader cannot decode, than like Windows-1252, its fallback. In those encodings most
 // characters are two bytes of 0x80 or more and a name is several characters, so such
 // bytes come in runs of three or more; in Windows-1252 text they are accented letters
-// among ASCII, one or two at a time ("Conceição", "Größe"). In the test files, 83% of
-// the Big5 file's non-ASCII bytes are in such runs, and none of the Windows-1252 files'.
+// among ASCII, one or two at a time ("Conceição", "Größe"). TestLooksDoubleByte holds it
+// to real Big5 and Windows-1252 files and to names in each double-byte encoding.
 func LooksDoubleByte(sample []byte) bool {
 	high, inRuns, run := 0, 0, 0
 	endRun := func() {
