@@ -343,8 +343,7 @@ func (im *Importer) Cancel(ctx context.Context, id int64) (*crm.Import, error) {
 	case imp.Status.Finished():
 		return nil, crm.Invalid("status", string(imp.Status), fmt.Sprintf("Import %d is already %s.", id, imp.Status))
 	}
-	imp.Status, imp.FinishedAt = crm.ImportCancelled, im.now()
-	return imp, im.store.UpdateImport(ctx, imp)
+	return imp, im.store.CancelImport(ctx, imp)
 }
 
 // Get returns an import job, first marking it interrupted if it claims to

@@ -439,12 +439,12 @@ func TestRunner(t *testing.T) {
 	r := NewRunner(e.im, slog.New(slog.DiscardHandler))
 
 	big := e.prepare("six.csv", people(6), crm.ImportOptions{MaxRecords: 5})
-	if _, err := r.Start(big.ID); !errors.Is(err, crm.ErrTooLarge) {
+	if _, err := r.Start(context.Background(), big.ID); !errors.Is(err, crm.ErrTooLarge) {
 		t.Errorf("Start over the limit: %v", err)
 	}
 
 	imp := e.prepare("people.csv", thousandRecords, crm.ImportOptions{BatchSize: 10})
-	got, err := r.Start(imp.ID)
+	got, err := r.Start(context.Background(), imp.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,16 +29,20 @@ func NewRunner(im *Importer, log *slog.Logger) *Runner {
 // Start starts a pending import in the background. It returns once the
 // import runs, or with the reason it cannot (a refused mapping, a file over
 // the record limit), so that the caller can show that reason.
-func (r *Runner) Start(id int64) (*crm.Import, error) {
-	return r.launch(id, r.im.Start)
+// The import runs with the runner's context, not ctx, which usually ends
+// with the request; only ctx's actor, who is on record as starting it, goes
+// along.
+func (r *Runner) Start(ctx context.Context, id int64) (*crm.Import, error) {
+	return r.launch(ctx, id, r.im.Start)
 }
 
 // Resume resumes an interrupted or failed import in the background.
-func (r *Runner) Resume(id int64) (*crm.Import, error) {
-	return r.launch(id, r.im.Resume)
+func (r *Runner) Resume(ctx context.Context, id int64) (*crm.Import, error) {
+	return r.launch(ctx, id, r.im.Resume)
 }
 
-func (r *Runner) launch(id int64, run func(context.Context, int64, func(Progress)) (*crm.Import, error)) (*crm.Import, error) {
+func (r *Runner) launch(ctx context.Context, id int64, run func(context.Context, int64, func(Progress)) (*crm.Import, error)) (*crm.Import, error) {
+	runCtx := crm.WithActor(r.ctx, crm.ActorFrom(ctx))
 	type start struct {
 		imp *crm.Import
 		err error
@@ -49,7 +53,7 @@ func (r *Runner) launch(id int64, run func(context.Context, int64, func(Progress
 		defer r.wg.Done()
 		first := true
 		// The first progress is published as soon as the job is claimed.
-		imp, err := run(r.ctx, id, func(p Progress) {
+		imp, err := run(runCtx, id, func(p Progress) {
 			if first {
 				first = false
 				started <- start{imp: &p.Import}

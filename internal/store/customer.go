@@ -164,6 +164,9 @@ func (s *Store) CreateCustomer(ctx context.Context, c *crm.Customer) error {
 	}
 	c.AccountNumber = accounts[0]
 	c.CreatedAt, c.UpdatedAt = now.Truncate(1e6), now.Truncate(1e6)
+	if err := s.audit(ctx, tx, crm.AuditCustomerAdded, fmt.Sprintf("customer %d", c.AccountNumber), ""); err != nil {
+		return err
+	}
 	return tx.Commit()
 }
 
@@ -352,6 +355,9 @@ func (s *Store) UpdateCustomer(ctx context.Context, account int64, change func(*
 		return nil, err
 	}
 	c.UpdatedAt = now.Truncate(1e6)
+	if err := s.audit(ctx, tx, crm.AuditCustomerEdited, fmt.Sprintf("customer %d", account), fieldList(changedKeys(sc, stored, c.Values))); err != nil {
+		return nil, err
+	}
 	return c, tx.Commit()
 }
 
@@ -368,14 +374,28 @@ func updateCustomer(ctx context.Context, tx *sql.Tx, sc *crm.Schema, c *crm.Cust
 // DeleteCustomer deletes the customer with the account number. The number
 // is never given to anyone else.
 func (s *Store) DeleteCustomer(ctx context.Context, account int64) error {
-	res, err := s.write.ExecContext(ctx, `DELETE FROM customers WHERE account_number = ?`, account)
-	if err != nil {
-		return fmt.Errorf("delete customer %d: %w", account, err)
+	return s.inTx(ctx, "delete customer", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM customers WHERE account_number = ?`, account)
+		if err != nil {
+			return fmt.Errorf("delete customer %d: %w", account, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("customer %d: %w", account, crm.ErrNotFound)
+		}
+		return s.audit(ctx, tx, crm.AuditCustomerDelete, fmt.Sprintf("customer %d", account), "")
+	})
+}
+
+// changedKeys lists, in the schema's order, the fields whose values differ
+// between before and after: what an audit entry names, without the values.
+func changedKeys(sc *crm.Schema, before, after map[string]string) []string {
+	var keys []string
+	for _, f := range sc.Fields {
+		if before[f.Key] != after[f.Key] {
+			keys = append(keys, f.Key)
+		}
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("customer %d: %w", account, crm.ErrNotFound)
-	}
-	return nil
+	return keys
 }
 
 // CustomerFilter selects a page of customers.

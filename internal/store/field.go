@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	"localcrm/internal/crm"
 )
@@ -72,14 +74,16 @@ func (s *Store) CreateField(ctx context.Context, f *crm.Field) error {
 		return err
 	}
 	values, _ := json.Marshal(nonNil(f.Values))
-	_, err := s.write.ExecContext(ctx, insertFieldSQL, f.Key, f.Label, f.Type, f.MaxLength, f.Required, f.Default, string(values), formatTime(s.now()))
-	if isUnique(err) {
-		return fmt.Errorf("a custom field named %q already exists: %w", f.Key, crm.ErrConflict)
-	}
-	if err != nil {
-		return fmt.Errorf("create field %s: %w", f.Key, err)
-	}
-	return nil
+	return s.inTx(ctx, "create field", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, insertFieldSQL, f.Key, f.Label, f.Type, f.MaxLength, f.Required, f.Default, string(values), formatTime(s.now()))
+		if isUnique(err) {
+			return fmt.Errorf("a custom field named %q already exists: %w", f.Key, crm.ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("create field %s: %w", f.Key, err)
+		}
+		return s.audit(ctx, tx, crm.AuditFieldCreated, "field "+f.Key, "type: "+string(f.Type))
+	})
 }
 
 const updateFieldSQL = `
@@ -113,6 +117,9 @@ func (s *Store) UpdateField(ctx context.Context, f *crm.Field) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE settings SET value = ? WHERE key = 'customer_types'`, string(raw)); err != nil {
 			return fmt.Errorf("update customer types: %w", err)
 		}
+		if err := s.audit(ctx, tx, crm.AuditFieldChanged, "field "+old.Key, "values"); err != nil {
+			return err
+		}
 		return tx.Commit()
 	}
 	if old.Standard {
@@ -130,6 +137,9 @@ func (s *Store) UpdateField(ctx context.Context, f *crm.Field) error {
 	values, _ := json.Marshal(nonNil(f.Values))
 	if _, err := tx.ExecContext(ctx, updateFieldSQL, f.Label, f.MaxLength, f.Required, f.Default, string(values), f.Key); err != nil {
 		return fmt.Errorf("update field %s: %w", f.Key, err)
+	}
+	if err := s.audit(ctx, tx, crm.AuditFieldChanged, "field "+f.Key, fieldChanges(old, *f)); err != nil {
+		return err
 	}
 	return tx.Commit()
 }
@@ -154,7 +164,34 @@ func (s *Store) DeleteField(ctx context.Context, name string) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE customers SET custom = json_remove(custom, '$.' || ?) WHERE json_type(custom, '$.' || ?) IS NOT NULL`, name, name); err != nil {
 		return fmt.Errorf("delete values of field %s: %w", name, err)
 	}
+	if err := s.audit(ctx, tx, crm.AuditFieldDeleted, "field "+name, ""); err != nil {
+		return err
+	}
 	return tx.Commit()
+}
+
+// fieldChanges names what an edit changed in a field's definition.
+func fieldChanges(old, f crm.Field) string {
+	var parts []string
+	if old.Label != f.Label {
+		parts = append(parts, "label")
+	}
+	if old.MaxLength != f.MaxLength {
+		parts = append(parts, "max length")
+	}
+	if old.Required != f.Required {
+		parts = append(parts, "required")
+	}
+	if old.Default != f.Default {
+		parts = append(parts, "default")
+	}
+	if !slices.Equal(old.Values, f.Values) {
+		parts = append(parts, "values")
+	}
+	if len(parts) == 0 {
+		return "nothing changed"
+	}
+	return "changed: " + strings.Join(parts, ", ")
 }
 
 func nonNil(ss []string) []string {

@@ -52,12 +52,15 @@ func (s *Store) CreateImport(ctx context.Context, imp *crm.Import) error {
 	columns, _ := json.Marshal(nonNil(imp.Columns))
 	options, _ := json.Marshal(imp.Options)
 	imp.CreatedAt = s.now().Truncate(1e6)
-	err := s.write.QueryRowContext(ctx, insertImportSQL, imp.Status, imp.FileName, imp.FileSize, imp.Encoding, imp.Delimiter,
-		imp.HeaderLine, string(columns), string(options), imp.Total, imp.CreatedBy, formatTime(imp.CreatedAt)).Scan(&imp.ID)
-	if err != nil {
-		return fmt.Errorf("create import: %w", err)
-	}
-	return nil
+	return s.inTx(ctx, "create import", func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, insertImportSQL, imp.Status, imp.FileName, imp.FileSize, imp.Encoding, imp.Delimiter,
+			imp.HeaderLine, string(columns), string(options), imp.Total, imp.CreatedBy, formatTime(imp.CreatedAt)).Scan(&imp.ID)
+		if err != nil {
+			return fmt.Errorf("create import: %w", err)
+		}
+		return s.audit(ctx, tx, crm.AuditImportUpload, fmt.Sprintf("import %d", imp.ID),
+			fmt.Sprintf("file %q, %d bytes, %d records", imp.FileName, imp.FileSize, imp.Total))
+	})
 }
 
 var getImportSQL = `SELECT ` + importColumns + ` FROM imports WHERE id = ?`
@@ -136,15 +139,24 @@ const claimImportSQL = `
 // ClaimImport makes worker the runner of the import if it still has the
 // status from, so that two processes never run one import at once. It
 // returns crm.ErrConflict when another process got there first.
+//
+// Claiming a pending import starts it and claiming any other resumes it;
+// either is recorded in the audit log as the actor of ctx.
 func (s *Store) ClaimImport(ctx context.Context, id int64, from crm.ImportStatus, worker string) error {
-	res, err := s.write.ExecContext(ctx, claimImportSQL, worker, formatTime(s.now()), id, from)
-	if err != nil {
-		return fmt.Errorf("claim import %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("import %d is no longer %s: %w", id, from, crm.ErrConflict)
-	}
-	return nil
+	return s.inTx(ctx, "claim import", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, claimImportSQL, worker, formatTime(s.now()), id, from)
+		if err != nil {
+			return fmt.Errorf("claim import %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("import %d is no longer %s: %w", id, from, crm.ErrConflict)
+		}
+		action := crm.AuditImportResume
+		if from == crm.ImportPending {
+			action = crm.AuditImportStart
+		}
+		return s.audit(ctx, tx, action, fmt.Sprintf("import %d", id), "")
+	})
 }
 
 const interruptSQL = `UPDATE imports SET status = 'interrupted', worker = '' WHERE id = ? AND status = 'running' AND worker = ?`
@@ -161,14 +173,28 @@ func (s *Store) MarkInterrupted(ctx context.Context, id int64, worker string) er
 // RequestCancel asks the worker of a running import to stop after the batch
 // in flight; the worker sees it at its next checkpoint.
 func (s *Store) RequestCancel(ctx context.Context, id int64) error {
-	res, err := s.write.ExecContext(ctx, `UPDATE imports SET cancel_requested = 1 WHERE id = ?`, id)
-	if err != nil {
-		return fmt.Errorf("cancel import %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("import %d: %w", id, crm.ErrNotFound)
-	}
-	return nil
+	return s.inTx(ctx, "cancel import", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE imports SET cancel_requested = 1 WHERE id = ?`, id)
+		if err != nil {
+			return fmt.Errorf("cancel import %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("import %d: %w", id, crm.ErrNotFound)
+		}
+		return s.audit(ctx, tx, crm.AuditImportCancel, fmt.Sprintf("import %d", id), "while running")
+	})
+}
+
+// CancelImport ends an import that is not running (pending, interrupted or
+// failed) as cancelled.
+func (s *Store) CancelImport(ctx context.Context, imp *crm.Import) error {
+	return s.inTx(ctx, "cancel import", func(tx *sql.Tx) error {
+		imp.Status, imp.FinishedAt = crm.ImportCancelled, s.now()
+		if err := updateImport(ctx, tx, imp); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, crm.AuditImportCancel, fmt.Sprintf("import %d", imp.ID), "")
+	})
 }
 
 // DeleteImport deletes an import job and its errors. The customers it
@@ -193,6 +219,9 @@ func (s *Store) DeleteImport(ctx context.Context, id int64) error {
 		if _, err := tx.ExecContext(ctx, q, id); err != nil {
 			return fmt.Errorf("delete import %d: %w", id, err)
 		}
+	}
+	if err := s.audit(ctx, tx, crm.AuditImportDelete, fmt.Sprintf("import %d", id), ""); err != nil {
+		return err
 	}
 	return tx.Commit()
 }

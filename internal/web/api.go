@@ -14,51 +14,6 @@ import (
 	"localcrm/internal/crm"
 )
 
-// apiRoutes declares every route of the JSON API under /api/v1. Each
-// handler returns its error instead of writing it, so that apiError alone
-// turns errors into responses.
-func (h *Handler) apiRoutes(mux *http.ServeMux) {
-	// Browsers may not change anything from another site's pages: the
-	// server listens on loopback, where any page the user opens could
-	// otherwise post to it.
-	csrf := http.NewCrossOriginProtection()
-	handle := func(pattern string, fn apiHandlerFunc) {
-		mux.Handle(pattern, h.apiHandler(csrf, fn))
-	}
-
-	// api_customers.go
-	handle("GET /api/v1/customers", h.apiCustomerList)
-	handle("POST /api/v1/customers", h.apiCustomerCreate)
-	handle("GET /api/v1/customers/{account_number}", h.apiCustomerGet)
-	handle("PUT /api/v1/customers/{account_number}", h.apiCustomerUpdate)
-	handle("DELETE /api/v1/customers/{account_number}", h.apiCustomerDelete)
-
-	// api_fields.go
-	handle("GET /api/v1/fields", h.apiFieldList)
-	handle("POST /api/v1/fields", h.apiFieldCreate)
-	handle("PUT /api/v1/fields/{name}", h.apiFieldUpdate)
-	handle("DELETE /api/v1/fields/{name}", h.apiFieldDelete)
-
-	// api_imports.go
-	handle("GET /api/v1/imports", h.apiImportList)
-	handle("POST /api/v1/imports", h.apiImportUpload)
-	handle("GET /api/v1/imports/{id}", h.apiImportShow)
-	handle("PUT /api/v1/imports/{id}/mapping", h.apiImportMapping)
-	handle("POST /api/v1/imports/{id}/dry-run", h.apiImportDryRun)
-	handle("POST /api/v1/imports/{id}/start", h.apiImportStart)
-	handle("POST /api/v1/imports/{id}/cancel", h.apiImportCancel)
-	handle("POST /api/v1/imports/{id}/resume", h.apiImportResume)
-	handle("GET /api/v1/imports/{id}/report.csv", h.apiImportReportCSV)
-	handle("GET /api/v1/imports/{id}/rejects.csv", h.apiImportRejectsCSV)
-	handle("GET /api/v1/imports/{id}/report.json", h.apiImportReportJSON)
-
-	// api_events.go
-	handle("GET /api/v1/imports/{id}/events", h.apiImportEvents)
-
-	// Anything else under /api/v1/ gets a JSON error, not the mux's text.
-	handle("/api/v1/", h.apiNoRoute(mux))
-}
-
 // apiHandlerFunc is an API handler. It returns an error instead of writing
 // one; a handler that has begun its response (a download, an event
 // stream) deals with later errors itself and returns nil.
@@ -68,7 +23,6 @@ type apiHandlerFunc func(w http.ResponseWriter, r *http.Request) error
 // the error fn returns.
 func (h *Handler) apiHandler(csrf *http.CrossOriginProtection, fn apiHandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Content-Type-Options", "nosniff")
 		err := csrf.Check(r)
 		if err != nil {
 			err = apiFail(errAPIForbidden, nil, "The request came from another site's page, so it was refused: change data from localcrm's own pages or from a script.")
@@ -83,22 +37,20 @@ func (h *Handler) apiHandler(csrf *http.CrossOriginProtection, fn apiHandlerFunc
 
 // apiNoRoute answers a path under /api/v1/ that no route serves: 405 with
 // the allowed methods when the path exists for other methods, else 404.
-func (h *Handler) apiNoRoute(mux *http.ServeMux) apiHandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		var allow []string
-		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
-			probe := r.Clone(r.Context())
-			probe.Method = m
-			if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/api/v1/" {
-				allow = append(allow, m)
-			}
+func (h *Handler) apiNoRoute(w http.ResponseWriter, r *http.Request) error {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := h.mux.Handler(probe); pattern != "" && pattern != "/api/v1/" {
+			allow = append(allow, m)
 		}
-		if len(allow) > 0 {
-			w.Header().Set("Allow", strings.Join(allow, ", "))
-			return apiFail(errAPIMethod, nil, "%s %s is not possible; this address takes %s.", r.Method, r.URL.Path, strings.Join(allow, ", "))
-		}
-		return apiFail(crm.ErrNotFound, nil, "There is no API address %s; the API's addresses start with /api/v1/customers, /api/v1/fields or /api/v1/imports.", r.URL.Path)
 	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		return apiFail(errAPIMethod, nil, "%s %s is not possible; this address takes %s.", r.Method, r.URL.Path, strings.Join(allow, ", "))
+	}
+	return apiFail(crm.ErrNotFound, nil, "There is no API address %s; the API's addresses start with /api/v1/customers, /api/v1/fields, /api/v1/imports or /api/v1/audit.", r.URL.Path)
 }
 
 // Error kinds of the API itself, beside the domain's.
@@ -130,7 +82,7 @@ type apiErrorBody struct {
 }
 
 type apiErrorDetail struct {
-	Code    string            `json:"code"`    // invalid, not_found, conflict, too_large or internal
+	Code    string            `json:"code"`    // invalid, not_found, conflict, too_large, unauthenticated, forbidden, wrong_host or internal
 	Message string            `json:"message"` // for people
 	Fields  map[string]string `json:"fields"`  // field key → message; empty when none
 }
@@ -151,6 +103,10 @@ func (h *Handler) apiError(w http.ResponseWriter, r *http.Request, err error) {
 		status, code, kind = http.StatusNotFound, "not_found", crm.ErrNotFound
 	case errors.Is(err, crm.ErrConflict):
 		status, code, kind = http.StatusConflict, "conflict", crm.ErrConflict
+	case errors.Is(err, crm.ErrUnauthenticated):
+		status, code, kind = http.StatusUnauthorized, "unauthenticated", crm.ErrUnauthenticated
+	case errors.Is(err, crm.ErrForbidden):
+		status, code, kind = http.StatusForbidden, "forbidden", crm.ErrForbidden
 	case errors.Is(err, errAPIForbidden):
 		status, code, kind = http.StatusForbidden, "invalid", errAPIForbidden
 	case errors.Is(err, errAPIMethod):

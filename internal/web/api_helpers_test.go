@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"localcrm/internal/auth"
+	"localcrm/internal/crm"
 	"localcrm/internal/importer"
 	"localcrm/internal/store"
 )
@@ -24,7 +26,9 @@ import (
 // apiTestServer is the whole site over a real SQLite database in a
 // temporary folder, served over real HTTP.
 type apiTestServer struct {
-	URL      string
+	URL      string // sends the admin's token with a request that names no caller
+	Raw      string // the same site, as it is: no token added
+	Token    string // the admin's API token
 	Store    *store.Store
 	Importer *importer.Importer
 	Runner   *importer.Runner
@@ -51,6 +55,7 @@ func newTestServerWith(t *testing.T, configure func(*Deps)) *apiTestServer {
 	}
 	t.Cleanup(func() { st.Close() })
 	s := &apiTestServer{Store: st, Importer: importer.New(st, dir), Dir: dir, log: &apiSyncBuffer{}}
+	s.Token = mustToken(t, st, crm.RoleAdmin)
 	s.deps = Deps{Store: st, Importer: s.Importer, Log: slog.New(slog.NewTextHandler(s.log, nil))}
 	if configure != nil {
 		configure(&s.deps)
@@ -71,9 +76,18 @@ func (s *apiTestServer) serve(t *testing.T) {
 	s.Runner = importer.NewRunner(s.Importer, s.deps.Log)
 	d := s.deps
 	d.Runner = s.Runner
-	srv := httptest.NewServer(New(d))
+	h := New(d)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "" && r.Header.Get("Cookie") == "" {
+			r.Header.Set("Authorization", "Bearer "+s.Token)
+		}
+		h.ServeHTTP(w, r)
+	}))
 	s.URL = srv.URL
 	t.Cleanup(srv.Close)
+	raw := httptest.NewServer(h)
+	s.Raw = raw.URL
+	t.Cleanup(raw.Close)
 	runner := s.Runner
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -82,6 +96,19 @@ func (s *apiTestServer) serve(t *testing.T) {
 			t.Errorf("shut down the runner: %v", err)
 		}
 	})
+}
+
+// mustToken creates an API token with the role and returns its secret.
+func mustToken(t *testing.T, st *store.Store, role crm.Role) string {
+	t.Helper()
+	secret, err := auth.NewSecret(auth.TokenPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateToken(context.Background(), &crm.Token{Name: "tests", Role: role}, auth.Hash(secret)); err != nil {
+		t.Fatal(err)
+	}
+	return secret
 }
 
 // restart shuts down the runner, interrupting the imports it runs, and

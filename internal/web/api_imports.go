@@ -266,12 +266,12 @@ func (h *Handler) apiImportResume(w http.ResponseWriter, r *http.Request) error 
 
 // apiImportLaunch starts or resumes an import in the background and
 // answers 202 once it runs: the import goes on when the client leaves.
-func (h *Handler) apiImportLaunch(w http.ResponseWriter, r *http.Request, launch func(int64) (*crm.Import, error)) error {
+func (h *Handler) apiImportLaunch(w http.ResponseWriter, r *http.Request, launch func(context.Context, int64) (*crm.Import, error)) error {
 	id, err := apiImportID(r)
 	if err != nil {
 		return err
 	}
-	imp, err := launch(id)
+	imp, err := launch(r.Context(), id)
 	if err != nil {
 		return apiNoImport(err, id)
 	}

@@ -128,6 +128,7 @@ func newBrowser(t *testing.T) *browser {
 		t.Fatalf("start Chromium: %v", err)
 	}
 	b := &browser{env: env, url: srv.URL, ctx: ctx, shots: shots, dir: t.TempDir()}
+	b.signIn(t, "admin")
 	go func() {
 		for m, err := range chromedp.Console(ctx) {
 			if err != nil {
@@ -141,6 +142,19 @@ func newBrowser(t *testing.T) *browser {
 		}
 	}()
 	return b
+}
+
+// signIn signs the browser in as the user name (password testPassword)
+// through the sign-in form, as a person would.
+func (b *browser) signIn(t *testing.T, name string) {
+	t.Helper()
+	b.do(t, "sign in as "+name,
+		chromedp.Navigate(b.url+"/signin"),
+		chromedp.SendKeys(chromedp.ID("name"), name),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Submit(chromedp.ID("password")),
+		chromedp.WaitVisible(chromedp.CSS(`form.me`)),
+	)
 }
 
 // checkScripts fails the test for any uncaught exception in the pages'

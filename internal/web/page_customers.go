@@ -90,7 +90,7 @@ func (p *pages) customerList(w http.ResponseWriter, r *http.Request) {
 	if page*customersPerPage < total {
 		data.NextURL = link(page + 1)
 	}
-	p.render(w, r, http.StatusOK, "customers.html", data)
+	p.render(w, r, http.StatusOK, "customers.html", &data)
 }
 
 // customerPage is a customer's view and edit form, or the form for a new
@@ -239,7 +239,7 @@ func (p *pages) customerNew(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &crm.Customer{}
 	sc.ApplyDefaults(c)
-	p.render(w, r, http.StatusOK, "customer.html", customerPage{
+	p.render(w, r, http.StatusOK, "customer.html", &customerPage{
 		pageMeta: pageMeta{Title: "New customer", Tab: tabCustomers},
 		New:      true,
 		Action:   "/customers",
@@ -304,7 +304,7 @@ func (p *pages) customerFormError(w http.ResponseWriter, r *http.Request, sc *cr
 			data.Problems = append(data.Problems, msg)
 		}
 	}
-	p.render(w, r, http.StatusUnprocessableEntity, "customer.html", data)
+	p.render(w, r, http.StatusUnprocessableEntity, "customer.html", &data)
 }
 
 func customerTitle(c *crm.Customer) string {
@@ -353,7 +353,7 @@ func (p *pages) customerShow(w http.ResponseWriter, r *http.Request) {
 	case "saved":
 		data.Flash = "Your changes were saved."
 	}
-	p.render(w, r, http.StatusOK, "customer.html", data)
+	p.render(w, r, http.StatusOK, "customer.html", &data)
 }
 
 func (p *pages) customerUpdate(w http.ResponseWriter, r *http.Request) {
@@ -408,7 +408,7 @@ func (p *pages) customerDeleteConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := customerTitle(c)
-	p.render(w, r, http.StatusOK, "confirm.html", confirmPage{
+	p.render(w, r, http.StatusOK, "confirm.html", &confirmPage{
 		pageMeta: pageMeta{Title: "Delete " + name + "?", Tab: tabCustomers},
 		Question: fmt.Sprintf("Delete %s (account %d)?", name, c.AccountNumber),
 		Detail:   "The customer and every value they hold are deleted. This cannot be undone; the account number is never given to anyone else.",

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -173,10 +174,7 @@ func TestPageRefusesCrossSitePosts(t *testing.T) {
 
 func newFormRequest(t *testing.T, path string, form url.Values) *http.Request {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return req
 }

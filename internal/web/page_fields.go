@@ -41,7 +41,7 @@ func (p *pages) fieldList(w http.ResponseWriter, r *http.Request) {
 			data.Flash = fmt.Sprintf("The field %s and its values were deleted.", name)
 		}
 	}
-	p.render(w, r, http.StatusOK, "fields.html", data)
+	p.render(w, r, http.StatusOK, "fields.html", &data)
 }
 
 // fieldPage is the form that creates a custom field or edits one, and, for a
@@ -100,7 +100,7 @@ func (pg fieldPage) TypeLabel() string {
 }
 
 func (p *pages) fieldNew(w http.ResponseWriter, r *http.Request) {
-	p.render(w, r, http.StatusOK, "field.html", fieldPage{
+	p.render(w, r, http.StatusOK, "field.html", &fieldPage{
 		pageMeta: pageMeta{Title: "New custom field", Tab: tabFields},
 		New:      true,
 		Field:    crm.Field{Type: crm.TypeText},
@@ -171,7 +171,7 @@ func (p *pages) fieldCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p.render(w, r, http.StatusUnprocessableEntity, "field.html", fieldPage{
+	p.render(w, r, http.StatusUnprocessableEntity, "field.html", &fieldPage{
 		pageMeta:   pageMeta{Title: "New custom field", Tab: tabFields, Alert: "The field was not created: correct the entries marked below."},
 		New:        true,
 		Field:      f,
@@ -214,7 +214,7 @@ func (p *pages) fieldEdit(w http.ResponseWriter, r *http.Request) {
 	case "values":
 		data.Flash = "The list of values was saved."
 	}
-	p.render(w, r, http.StatusOK, "field.html", data)
+	p.render(w, r, http.StatusOK, "field.html", &data)
 }
 
 func (p *pages) fieldEditPage(f crm.Field) fieldPage {
@@ -268,7 +268,7 @@ func (p *pages) fieldUpdate(w http.ResponseWriter, r *http.Request) {
 	if f.MaxLength != 0 {
 		data.Field.MaxLength = f.MaxLength
 	}
-	p.render(w, r, http.StatusUnprocessableEntity, "field.html", data)
+	p.render(w, r, http.StatusUnprocessableEntity, "field.html", &data)
 }
 
 // fieldValues adds, moves or removes one value of a picklist. Each change is
@@ -335,7 +335,7 @@ func (p *pages) fieldValues(w http.ResponseWriter, r *http.Request) {
 	data.Alert = "The list of values was not changed: see the message below the list."
 	data.Errors = errs
 	data.NewValue = newValue
-	p.render(w, r, http.StatusUnprocessableEntity, "field.html", data)
+	p.render(w, r, http.StatusUnprocessableEntity, "field.html", &data)
 }
 
 func (p *pages) fieldDeleteConfirm(w http.ResponseWriter, r *http.Request) {
@@ -347,7 +347,7 @@ func (p *pages) fieldDeleteConfirm(w http.ResponseWriter, r *http.Request) {
 		p.pageError(w, r, tabFields, crm.Invalid("name", f.Key, fmt.Sprintf("%s is a standard field; it cannot be deleted.", f.Label)))
 		return
 	}
-	p.render(w, r, http.StatusOK, "confirm.html", confirmPage{
+	p.render(w, r, http.StatusOK, "confirm.html", &confirmPage{
 		pageMeta: pageMeta{Title: "Delete the field " + f.Label + "?", Tab: tabFields},
 		Question: fmt.Sprintf("Delete the field %s (%s)?", f.Label, f.Key),
 		Detail:   "Every customer's value for this field is deleted with it. This cannot be undone.",

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"localcrm/internal/auth"
 	"localcrm/internal/crm"
 	"localcrm/internal/importer"
 	"localcrm/internal/store"
@@ -24,7 +25,14 @@ type pageEnv struct {
 	st  *store.Store
 	im  *importer.Importer
 	run *importer.Runner
+	// admin is the session cookie of the admin "admin" (password
+	// testPassword), sent with every request that carries no cookie of its
+	// own, so that tests of other things need not sign in.
+	admin *http.Cookie
 }
+
+// testPassword is the password of the users the tests make.
+const testPassword = "correct horse battery"
 
 func newPageEnv(t *testing.T) *pageEnv {
 	t.Helper()
@@ -42,7 +50,38 @@ func newPageEnv(t *testing.T) *pageEnv {
 		defer cancel()
 		_ = run.Shutdown(ctx)
 	})
-	return &pageEnv{h: New(Deps{Store: st, Importer: im, Runner: run, Log: log}), st: st, im: im, run: run}
+	// httptest.NewRequest's requests are for example.com.
+	e := &pageEnv{h: New(Deps{Store: st, Importer: im, Runner: run, Log: log, Hosts: []string{"example.com"}}), st: st, im: im, run: run}
+	e.admin = e.signedIn(t, mustUser(t, st, "admin", crm.RoleAdmin))
+	return e
+}
+
+// mustUser creates a user with testPassword.
+func mustUser(t *testing.T, st *store.Store, name string, role crm.Role) *crm.User {
+	t.Helper()
+	hash, err := auth.HashPassword(testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &crm.User{Name: name, Role: role}
+	if err := st.CreateUser(context.Background(), u, hash); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// signedIn returns the cookie of a new session of u, as signing in would
+// give it over plain HTTP.
+func (e *pageEnv) signedIn(t *testing.T, u *crm.User) *http.Cookie {
+	t.Helper()
+	id, err := auth.NewSecret("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.CreateSession(context.Background(), auth.Hash(id), u, e.h.Sessions); err != nil {
+		t.Fatal(err)
+	}
+	return &http.Cookie{Name: sessionCookie, Value: id}
 }
 
 // pageResult is a response as a test reads it.
@@ -54,6 +93,9 @@ type pageResult struct {
 
 func (e *pageEnv) do(t *testing.T, req *http.Request) pageResult {
 	t.Helper()
+	if req.Header.Get("Cookie") == "" && req.Header.Get("Authorization") == "" {
+		req.AddCookie(e.admin)
+	}
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, req)
 	return pageResult{Status: rec.Code, Body: rec.Body.String(), Location: rec.Header().Get("Location")}

@@ -43,7 +43,7 @@ func (p *pages) importList(w http.ResponseWriter, r *http.Request) {
 			Resumable: imp.Status.Resumable(),
 		})
 	}
-	p.render(w, r, http.StatusOK, "imports.html", data)
+	p.render(w, r, http.StatusOK, "imports.html", &data)
 }
 
 // wizardPage is the import wizard's page; its script drives steps 1 to 3
@@ -118,7 +118,7 @@ func (p *pages) importWizard(w http.ResponseWriter, r *http.Request) {
 	for _, f := range sc.Fields {
 		data.Fields = append(data.Fields, wizardField{Key: f.Key, Label: f.Label, Type: f.Type, Required: f.Required, Standard: f.Standard})
 	}
-	p.render(w, r, http.StatusOK, "import_new.html", wizardPage{
+	p.render(w, r, http.StatusOK, "import_new.html", &wizardPage{
 		pageMeta: pageMeta{Title: "New import", Tab: tabImports},
 		Wizard:   data,
 	})
@@ -186,7 +186,7 @@ func (p *pages) importShow(w http.ResponseWriter, r *http.Request) {
 	case "cancel":
 		data.Flash = "The import was asked to stop: it ends after the batch in flight, and what was committed stays."
 	}
-	p.render(w, r, http.StatusOK, "import.html", data)
+	p.render(w, r, http.StatusOK, "import.html", &data)
 }
 
 func (p *pages) importView(r *http.Request, imp *crm.Import) (importPage, error) {
@@ -295,7 +295,7 @@ func (p *pages) importActionFailed(w http.ResponseWriter, r *http.Request, imp *
 		return
 	}
 	data.Alert = err.Error()
-	p.render(w, r, http.StatusConflict, "import.html", data)
+	p.render(w, r, http.StatusConflict, "import.html", &data)
 }
 
 func (p *pages) importCancel(w http.ResponseWriter, r *http.Request) {
@@ -319,7 +319,7 @@ func (p *pages) importResume(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if _, err := p.Runner.Resume(imp.ID); err != nil {
+	if _, err := p.Runner.Resume(r.Context(), imp.ID); err != nil {
 		if !pageUserError(err) {
 			p.pageError(w, r, tabImports, err)
 			return

@@ -40,7 +40,7 @@ func (e *pageEnv) pageImport(t *testing.T, content string) *crm.Import {
 // runImport starts a pending import in the background and waits for its end.
 func (e *pageEnv) runImport(t *testing.T, id int64) *crm.Import {
 	t.Helper()
-	if _, err := e.run.Start(id); err != nil {
+	if _, err := e.run.Start(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(30 * time.Second)

@@ -32,45 +32,6 @@ type pages struct {
 	tmpl map[string]*template.Template // page file name → layout plus that page
 }
 
-// pageRoutes declares every route of the HTML pages and static files.
-// State-changing forms are guarded against cross-site requests; each POST
-// redirects to a GET (Post/Redirect/Get) unless it re-renders a form with
-// its errors.
-func (h *Handler) pageRoutes(mux *http.ServeMux) {
-	p := &pages{Handler: h, tmpl: parsePageTemplates()}
-	csrf := http.NewCrossOriginProtection()
-	post := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, csrf.Handler(fn)) }
-
-	static, _ := fs.Sub(staticFiles, "static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/customers", http.StatusSeeOther)
-	})
-
-	mux.HandleFunc("GET /customers", p.customerList)           // page_customers.go
-	mux.HandleFunc("GET /customers/new", p.customerNew)        // page_customers.go
-	post("POST /customers", p.customerCreate)                  // page_customers.go
-	mux.HandleFunc("GET /customers/{account}", p.customerShow) // page_customers.go
-	post("POST /customers/{account}", p.customerUpdate)        // page_customers.go
-	mux.HandleFunc("GET /customers/{account}/delete", p.customerDeleteConfirm)
-	post("POST /customers/{account}/delete", p.customerDelete)
-
-	mux.HandleFunc("GET /fields", p.fieldList)        // page_fields.go
-	mux.HandleFunc("GET /fields/new", p.fieldNew)     // page_fields.go
-	post("POST /fields", p.fieldCreate)               // page_fields.go
-	mux.HandleFunc("GET /fields/{name}", p.fieldEdit) // page_fields.go
-	post("POST /fields/{name}", p.fieldUpdate)        // page_fields.go
-	post("POST /fields/{name}/values", p.fieldValues)
-	mux.HandleFunc("GET /fields/{name}/delete", p.fieldDeleteConfirm)
-	post("POST /fields/{name}/delete", p.fieldDelete)
-
-	mux.HandleFunc("GET /imports", p.importList)       // page_imports.go
-	mux.HandleFunc("GET /imports/new", p.importWizard) // page_imports.go
-	mux.HandleFunc("GET /imports/{id}", p.importShow)  // page_imports.go
-	post("POST /imports/{id}/cancel", p.importCancel)
-	post("POST /imports/{id}/resume", p.importResume)
-}
-
 // Tabs of the CRM page.
 const (
 	tabCustomers = "customers"
@@ -78,12 +39,21 @@ const (
 	tabImports   = "imports"
 )
 
-// pageMeta is what the layout needs from every page.
+// pageMeta is what the layout needs from every page. render fills in Me.
 type pageMeta struct {
 	Title string
 	Tab   string // the tab shown as current
 	Flash string // a one-line confirmation of what the last form did
 	Alert string // a one-line error not tied to a form field
+	Me    *crm.User
+}
+
+func (m *pageMeta) meta() *pageMeta { return m }
+
+// Can reports whether the signed-in user's role allows what needs role, so
+// that a page shows only the controls its reader may use.
+func (m *pageMeta) Can(role string) bool {
+	return m.Me != nil && m.Me.Role.Allows(crm.Role(role))
 }
 
 // pageFuncs are the few helpers templates use to format values.
@@ -117,11 +87,17 @@ func parsePageTemplates() map[string]*template.Template {
 
 // render writes a page with status, executing the template into a buffer
 // first so that a failing template never leaves half a page.
-func (p *pages) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+//
+// data is a pointer to a struct that embeds pageMeta; render sets its Me to
+// the signed-in user, for the layout and the page's controls.
+func (p *pages) render(w http.ResponseWriter, r *http.Request, status int, name string, data interface{ meta() *pageMeta }) {
 	t, ok := p.tmpl[name]
 	if !ok {
 		p.pageFail(w, r, fmt.Errorf("no template %s", name))
 		return
+	}
+	if c := callerFrom(r.Context()); c != nil {
+		data.meta().Me = c.user
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
@@ -146,18 +122,26 @@ type errorPage struct {
 func (p *pages) pageError(w http.ResponseWriter, r *http.Request, tab string, err error) {
 	switch {
 	case errors.Is(err, crm.ErrNotFound):
-		p.render(w, r, http.StatusNotFound, "error.html", errorPage{
+		p.render(w, r, http.StatusNotFound, "error.html", &errorPage{
 			pageMeta: pageMeta{Title: "Not found", Tab: tab},
 			Message:  pageSentence(err.Error()),
 		})
 	case errors.Is(err, crm.ErrInvalid), errors.Is(err, crm.ErrConflict):
-		p.render(w, r, http.StatusUnprocessableEntity, "error.html", errorPage{
+		p.render(w, r, http.StatusUnprocessableEntity, "error.html", &errorPage{
 			pageMeta: pageMeta{Title: "Cannot do that", Tab: tab},
 			Message:  err.Error(),
 		})
 	default:
 		p.pageFail(w, r, err)
 	}
+}
+
+// forbidden answers a signed-in user whose role may not open the page.
+func (p *pages) forbidden(w http.ResponseWriter, r *http.Request, msg string) {
+	p.render(w, r, http.StatusForbidden, "error.html", &errorPage{
+		pageMeta: pageMeta{Title: "Not allowed"},
+		Message:  msg,
+	})
 }
 
 // pageFail logs an unexpected error and shows a generic message: the
