@@ -2,35 +2,66 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"localcrm/internal/crm"
 	"localcrm/internal/importer"
+	"localcrm/internal/store"
 	"localcrm/internal/web"
 )
 
-const serveUsage = `Usage: localcrm serve [--addr HOST:PORT] [--max-upload MB] [--max-records N]
+const serveUsage = `Usage: localcrm serve [--addr HOST:PORT] [--host NAME]... [--tls-cert FILE --tls-key FILE]
+                      [--insecure-http] [--session-idle D] [--session-max D]
+                      [--max-upload MB] [--max-records N]
 
 Serves the web UI and the JSON API (under /api/v1) on the same database as
-the command line. It listens on loopback unless told otherwise. On SIGINT or
-SIGTERM it stops gracefully: an import in flight finishes its batch and is
-left interrupted, to be resumed.
+the command line. Everyone signs in: people on the sign-in page, scripts
+with an API token (localcrm tokens create). On a database with no user yet,
+it prints a one-time setup link that creates the first admin.
+
+It listens on loopback unless told otherwise. On any other address it
+serves HTTPS (--tls-cert and --tls-key), or plain HTTP only with
+--insecure-http, for a TLS-terminating proxy in front of it. Browsers must
+reach it by a loopback name or a name given with --host: any other Host is
+refused, so that no web site can point its own name at this server.
+
+On SIGINT or SIGTERM it stops gracefully: an import in flight finishes its
+batch and is left interrupted, to be resumed.
 
 Flags:
-  --addr HOST:PORT   where to listen (default 127.0.0.1:8080)
-  --max-upload MB    the largest file an upload may bring (default 100)
-  --max-records N    the record limit of new imports (default 50000)
+  --addr HOST:PORT     where to listen (default 127.0.0.1:8080)
+  --host NAME          a name or address people reach the server by, besides
+                       localhost and 127.0.0.1; repeat for several
+  --tls-cert FILE      the TLS certificate (PEM, with its chain), for HTTPS
+  --tls-key FILE       the certificate's private key (PEM)
+  --insecure-http      allow plain HTTP on a non-loopback address, behind a
+                       TLS proxy: cookies are Secure when the proxy says
+                       X-Forwarded-Proto: https, and the last address of its
+                       X-Forwarded-For is the client's
+  --session-idle D     sign a browser out after this long unused (default 1h)
+  --session-max D      and after this long whatever the use (default 12h)
+  --max-upload MB      the largest file an upload may bring (default 100)
+  --max-records N      the record limit of new imports (default 50000)
 `
 
 func runServe(ctx context.Context, a *app, args []string) error {
 	fs := newFlagSet("serve")
 	addr := fs.String("addr", "127.0.0.1:8080", "")
+	var hosts listFlag
+	fs.Var(&hosts, "host", "")
+	certFile := fs.String("tls-cert", "", "")
+	keyFile := fs.String("tls-key", "", "")
+	insecure := fs.Bool("insecure-http", false, "")
+	idle := fs.Duration("session-idle", web.DefaultSessionIdle, "")
+	maxAge := fs.Duration("session-max", web.DefaultSessionMax, "")
 	maxUpload := fs.Int64("max-upload", web.DefaultMaxUpload>>20, "")
 	maxRecords := fs.Int("max-records", crm.DefaultMaxRecords, "")
 	if _, err := a.parse(fs, args, serveUsage); err != nil {
@@ -38,6 +69,26 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	}
 	if *maxUpload < 1 || *maxRecords < 1 {
 		return &usageError{msg: "--max-upload and --max-records must be at least 1", usage: serveUsage}
+	}
+	if *idle < time.Minute || *maxAge < time.Minute {
+		return &usageError{msg: "--session-idle and --session-max must be at least 1m", usage: serveUsage}
+	}
+	if (*certFile == "") != (*keyFile == "") {
+		return &usageError{msg: "--tls-cert and --tls-key go together: give both for HTTPS, or neither", usage: serveUsage}
+	}
+	useTLS := *certFile != ""
+	var tlsConfig *tls.Config
+	if useTLS {
+		cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+		if err != nil {
+			return &messageError{msg: fmt.Sprintf("cannot use the TLS certificate %s with the key %s: %v", *certFile, *keyFile, err), err: crm.ErrInvalid}
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	loopback := isLoopback(*addr)
+	if !loopback && !useTLS && !*insecure {
+		return &usageError{msg: fmt.Sprintf("%s is not a loopback address, and passwords and customers' data would cross the network in clear: "+
+			"give --tls-cert and --tls-key for HTTPS, or --insecure-http when a TLS proxy stands in front", *addr), usage: serveUsage}
 	}
 	log := slog.New(slog.NewTextHandler(a.stderr, nil))
 	st, err := a.db(ctx)
@@ -51,11 +102,18 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	runner := importer.NewRunner(im, log)
-	handler := web.New(web.Deps{Store: st, Importer: im, Runner: runner, Log: log, MaxUpload: *maxUpload << 20})
+	deps := web.Deps{
+		Store: st, Importer: im, Runner: runner, Log: log, MaxUpload: *maxUpload << 20,
+		Hosts: hosts, Sessions: store.SessionLimits{Idle: *idle, Max: *maxAge}, BehindProxy: *insecure,
+	}
+	handler := web.New(deps)
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return &messageError{msg: fmt.Sprintf("cannot listen on %s: %v", *addr, err), err: crm.ErrInvalid}
+	}
+	if useTLS {
+		ln = tls.NewListener(ln, tlsConfig)
 	}
 	// Requests get a context that ends at shutdown, so that event streams,
 	// which never go idle, let the server stop.
@@ -65,10 +123,27 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return base },
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	log.Info("localcrm is serving", "url", "http://"+ln.Addr().String(), "db", st.Path())
+	url := siteURL(ln.Addr().String(), hosts, useTLS)
+	log.Info("localcrm is serving", "url", url, "db", st.Path())
+	if !loopback && len(hosts) == 0 {
+		log.Warn("no --host given: browsers on other machines will be refused; start with --host NAME for each name people use to reach this server")
+	}
+	if !loopback && !useTLS {
+		log.Warn("serving plain HTTP on a non-loopback address (--insecure-http): only safe behind a TLS proxy that alone can reach this port", "addr", ln.Addr().String())
+	}
+	if n, err := st.CountUsers(ctx); err != nil {
+		return err
+	} else if n == 0 {
+		link, err := web.NewSetupLink(ctx, deps)
+		if err != nil {
+			return err
+		}
+		log.Info("nobody can sign in yet: open this one-time link within an hour to create the first admin", "setup_link", url+link)
+	}
 
 	select {
 	case err := <-served:
@@ -85,4 +160,41 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// listFlag is a flag that may be given several times.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// isLoopback reports whether addr listens on loopback only. An empty host
+// (":8080") listens on every address, so it is not.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// siteURL is the address people open: the first --host name when one was
+// given, else the address it listens on.
+func siteURL(listen string, hosts []string, useTLS bool) string {
+	scheme := "http"
+	if useTLS {
+		scheme = "https"
+	}
+	host, port, _ := net.SplitHostPort(listen)
+	switch ip := net.ParseIP(host); {
+	case len(hosts) > 0:
+		host = hosts[0]
+	case ip != nil && ip.IsUnspecified():
+		host = "127.0.0.1" // every address: loopback is the one sure to work here
+	}
+	return scheme + "://" + net.JoinHostPort(strings.Trim(host, "[]"), port)
 }

@@ -118,7 +118,7 @@ func (h *Handler) apiImportUpload(w http.ResponseWriter, r *http.Request) error 
 				fileName = "upload.csv"
 			}
 			file := &apiUploadReader{r: part, limit: limit}
-			p, err = h.Importer.Create(ctx, importer.Upload{Name: fileName, Body: file, Format: format, CreatedBy: "web"})
+			p, err = h.Importer.Create(ctx, importer.Upload{Name: fileName, Body: file, Format: format, CreatedBy: crm.ActorFrom(ctx).Name})
 			if err != nil {
 				if file.over || body.over {
 					return tooLarge
