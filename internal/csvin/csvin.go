@@ -22,7 +22,6 @@ package csvin
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 )
 
 // Encoding names a text encoding the package can decode. The empty Encoding means "detect".
@@ -105,8 +104,8 @@ func ParseDelimiter(s string) (rune, error) {
 }
 
 // DelimiterName gives the name ParseDelimiter accepts for a delimiter: "comma",
-// "semicolon", "tab" or "pipe". Any other delimiter (one set by a file's "sep=" line) is
-// given as the character itself, and 0 as "auto".
+// "semicolon", "tab" or "pipe", and 0 as "auto". There are no others (see validDelim);
+// anything else is given as the character itself.
 func DelimiterName(r rune) string {
 	switch r {
 	case 0:
@@ -123,9 +122,12 @@ func DelimiterName(r rune) string {
 	return string(r)
 }
 
-// validDelim reports whether encoding/csv accepts r as a delimiter (the same test it makes).
+// validDelim reports whether r is one of the four delimiters localcrm reads and writes:
+// comma, semicolon, tab and pipe. Any other, even one a file's "sep=" line names, is
+// refused: a rejects file is written in its source's delimiter, and with "=" (or + - @)
+// as the delimiter, a row whose first cell is empty would begin with a formula.
 func validDelim(r rune) bool {
-	return r != 0 && r != '"' && r != '\r' && r != '\n' && utf8.ValidRune(r) && r != utf8.RuneError
+	return r == ',' || r == ';' || r == '\t' || r == '|'
 }
 
 // Format describes how a file is written. Zero fields mean "detect".

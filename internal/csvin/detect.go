@@ -221,7 +221,7 @@ func normalizeCR(text []byte) []byte {
 	return out
 }
 
-// sepLineDelim returns the delimiter named by Excel's "sep=X" hint when it is the first line
+// sepLineDelim returns the character named by Excel's "sep=X" hint when it is the first line
 // of text (optionally in quotes, as some tools write it), or 0. The line is not part of the
 // table: the header comes after it.
 func sepLineDelim(text []byte) rune {
@@ -238,7 +238,9 @@ func sepLineDelim(text []byte) rune {
 	}
 	rest := s[4:]
 	r, size := utf8.DecodeRuneInString(rest)
-	if !validDelim(r) {
+	// Any character counts here, so that a file naming one localcrm does
+	// not read is refused by NewReader with that reason, not misread.
+	if r == '"' || r == utf8.RuneError {
 		return 0
 	}
 	// Tools that pad every line to the table's width write "sep=;;;;": allow it.

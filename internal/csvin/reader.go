@@ -18,6 +18,10 @@ import (
 // ErrNoHeader is returned by NewReader for a file without a header row.
 var ErrNoHeader = errors.New("the file is empty: it has no header row")
 
+// ErrDelimiter is returned by NewReader for a delimiter other than comma,
+// semicolon, tab or pipe, such as one a file's "sep=" line names.
+var ErrDelimiter = errors.New("unsupported delimiter")
+
 // headerPastEnd is the error for a header row set after the last row of the file. It
 // wraps ErrNoHeader, with a message of its own: the file is not empty.
 type headerPastEnd int
@@ -118,7 +122,7 @@ func NewReader(r io.Reader, f Format) (*Reader, error) {
 		f.Delimiter = ','
 	}
 	if !validDelim(f.Delimiter) {
-		return nil, fmt.Errorf("%q cannot be used as a delimiter", f.Delimiter)
+		return nil, fmt.Errorf("%q: %w", f.Delimiter, ErrDelimiter)
 	}
 	if f.HeaderLine < 1 {
 		f.HeaderLine = 1

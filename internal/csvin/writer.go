@@ -83,13 +83,19 @@ func (w *Writer) Write(fields []string) error {
 	return w.err
 }
 
-// needsQuotes reports whether a cell must be quoted: it holds the delimiter, a quote or a
+// quoteChars are the characters that make a cell quoted: every delimiter a spreadsheet
+// may split on, not only the file's own. A spreadsheet whose list separator is ";" (most
+// of Europe's) splits an unquoted "x;=cmd|' /C calc'!A0" in a comma file into two cells,
+// the second a formula that the guard, which looks at a cell's start, never saw.
+const quoteChars = ",;\t|\"\r\n"
+
+// needsQuotes reports whether a cell must be quoted: it holds any delimiter, a quote or a
 // line break, or begins with white space (which some readers would trim).
 func (w *Writer) needsQuotes(f string) bool {
 	if f == "" {
 		return false
 	}
-	if strings.ContainsRune(f, w.delim) || strings.ContainsAny(f, "\"\r\n") {
+	if strings.ContainsAny(f, quoteChars) {
 		return true
 	}
 	r, _ := utf8.DecodeRuneInString(f)

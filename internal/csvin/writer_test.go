@@ -64,8 +64,8 @@ func TestWriterRoundTrip(t *testing.T) {
 			out := b.String()
 			if delim == ',' {
 				want := "name,formula,number,at,tab,quoted,multi,space,empty\r\n" +
-					"Zoë,'=SUM(A1),'-5,'@x,'\tx,\"say \"\"hi\"\", then\",\"two\nlines\",\" lead\",\r\n" +
-					"O'Brien,'+1,'=x,'plain,a\tb,\"\"\"\",\"cr\r\nlf\",trail ,\"'=1,2\"\r\n"
+					"Zoë,'=SUM(A1),'-5,'@x,\"'\tx\",\"say \"\"hi\"\", then\",\"two\nlines\",\" lead\",\r\n" +
+					"O'Brien,'+1,'=x,'plain,\"a\tb\",\"\"\"\",\"cr\r\nlf\",trail ,\"'=1,2\"\r\n"
 				if out != want {
 					t.Errorf("written\n%q\nwant\n%q", out, want)
 				}
@@ -96,6 +96,70 @@ func TestWriterRoundTrip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWriterQuotesEveryDelimiter: a cell holding any delimiter a spreadsheet
+// may split on is quoted, whatever the file's own, so that a spreadsheet
+// reading a comma file with ";" (or "|", or tab) as its separator cannot
+// split a formula out of the middle of a cell; and the cell reads back as
+// written.
+func TestWriterQuotesEveryDelimiter(t *testing.T) {
+	cells := []string{"x;=cmd|' /C calc'!A0;", "a,=1+1", "b|@SUM(1)", "c\t-2+3", "plain"}
+	for _, delim := range []rune{',', ';', '\t', '|'} {
+		t.Run(DelimiterName(delim), func(t *testing.T) {
+			var b bytes.Buffer
+			w := NewWriter(&b, delim)
+			header := []string{"h1", "h2", "h3", "h4", "h5"}
+			for _, r := range [][]string{header, cells} {
+				if err := w.Write(r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			line := strings.SplitN(b.String(), "\r\n", 3)[1]
+			for _, c := range cells[:4] {
+				if !strings.Contains(line, `"`+c+`"`) {
+					t.Errorf("%q is not quoted in %q", c, line)
+				}
+			}
+			// Split the line as a spreadsheet with each other separator
+			// would, honouring quotes: no piece begins a formula.
+			for _, sep := range []rune{',', ';', '\t', '|'} {
+				for _, piece := range splitQuoted(line, sep) {
+					if piece != "" && strings.ContainsRune("=+-@", rune(piece[0])) {
+						t.Errorf("split on %q, %q begins a formula", sep, piece)
+					}
+				}
+			}
+			res := readAll(t, b.Bytes(), Format{Delimiter: delim})
+			if len(res.recs) != 1 || !reflect.DeepEqual(res.recs[0].Fields, cells) {
+				t.Errorf("read back %+v, want %q", res.recs, cells)
+			}
+		})
+	}
+}
+
+// splitQuoted splits a CSV line on sep outside double quotes, as
+// spreadsheets do, keeping the quotes.
+func splitQuoted(line string, sep rune) []string {
+	var out []string
+	var cur strings.Builder
+	quoted := false
+	for _, r := range line {
+		switch {
+		case r == '"':
+			quoted = !quoted
+			cur.WriteRune(r)
+		case r == sep && !quoted:
+			out = append(out, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	return append(out, cur.String())
 }
 
 func slicesReplace(s []string, m map[string]string) []string {

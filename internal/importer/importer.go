@@ -183,6 +183,9 @@ func scan(r io.Reader, f csvin.Format, header func([]string), record func(int, *
 	switch {
 	case errors.Is(err, csvin.ErrNoHeader):
 		return 0, crm.Invalid("file", "", capitalize(err.Error())+".")
+	case errors.Is(err, csvin.ErrDelimiter):
+		return 0, crm.Invalid("delimiter", string(f.Delimiter), fmt.Sprintf("The file's cells are separated by %q (its first line, \"sep=%c\", says so), "+
+			"and localcrm reads only commas, semicolons, tabs or pipes. Save the file with one of those (in Excel: Save As, then CSV) and import it again.", f.Delimiter, f.Delimiter))
 	case errors.As(err, &re):
 		return 0, crm.Invalid("file", "", fmt.Sprintf("The header row (line %d) cannot be read: it %s.", re.Line, re.Msg))
 	case err != nil:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -195,16 +196,31 @@ func TestReportIsSafeForSpreadsheets(t *testing.T) {
 }
 
 // TestSepLine checks a file that names its delimiter on an Excel "sep="
-// line, with a delimiter other than the four usual ones.
+// line: one of the four is used (and the rejects file keeps it); any other
+// is refused before anything is stored, with the reason. A formula
+// character as the delimiter would make a rejects-file row with an empty
+// first cell begin with a formula.
 func TestSepLine(t *testing.T) {
 	e := newEnv(t)
-	imp := e.loadString("sep=:\nfirst_name:last_name:email\nA:B:a@example.com\nC::c@example.com\n", crm.ImportOptions{})
+	imp := e.loadString("sep=|\nfirst_name|last_name|email\nA|B|a@example.com\nC||c@example.com\n", crm.ImportOptions{})
 	if imp.HeaderLine != 2 {
 		t.Errorf("header on line %d, want 2", imp.HeaderLine)
 	}
 	wantCounts(t, imp, crm.ImportCounts{Records: 2, Created: 1, Rejected: 1, Batches: 1})
 	wantErrors(t, e.errors(imp), []crm.RowError{rowErr(4, "last_name", "", "Last Name must have a value.")})
-	if got := e.rejectsOf(imp.ID); got != "\ufefffirst_name:last_name:email:error\r\nC::c@example.com:Last Name must have a value.\r\n" {
+	if got := e.rejectsOf(imp.ID); got != "\ufefffirst_name|last_name|email|error\r\nC||c@example.com|Last Name must have a value.\r\n" {
 		t.Errorf("rejects file = %q", got)
+	}
+
+	for _, sep := range []string{":", "=", "+", "-", "@"} {
+		body := "sep=" + sep + "\nfirst_name" + sep + "last_name\n" + sep + "B\n"
+		_, err := e.im.Create(e.ctx, Upload{Name: "x.csv", Body: strings.NewReader(body)})
+		var ve *crm.ValidationError
+		if !errors.As(err, &ve) || ve.Problems[0].Field != "delimiter" || !strings.Contains(err.Error(), "reads only commas, semicolons, tabs or pipes") {
+			t.Errorf("sep=%s: error %v, want the delimiter refused", sep, err)
+		}
+	}
+	if imps, _ := e.st.ListImports(e.ctx); len(imps) != 1 {
+		t.Errorf("%d imports stored, want only the first", len(imps))
 	}
 }
