@@ -34,6 +34,10 @@ const (
 	MaxLabelLen        = 32
 	MaxDefaultLen      = 85
 	MaxPicklistLen     = 85
+	// MaxPicklistValues bounds a picklist: every customer form lists its
+	// values, and the values' total size is at most this many times
+	// MaxPicklistLen.
+	MaxPicklistValues = 1000
 	DefaultTextLen     = 255
 	MaxTextLen         = 4000
 	MaxURLLen          = 2048
@@ -203,7 +207,13 @@ func (f *Field) fixMaxLength(v *ValidationError, n int) {
 
 func (f *Field) checkPicklistValues(v *ValidationError) {
 	before := len(v.Problems)
+	if n := countNonBlank(f.Values); n > MaxPicklistValues {
+		v.Add("values", "", fmt.Sprintf("A picklist has at most %d values; this one has %d. For a list that long, use a text field.", MaxPicklistValues, n))
+		f.Values = nil
+		return
+	}
 	values := make([]string, 0, len(f.Values))
+	seen := make(map[string]string, len(f.Values)) // folded → as first written
 	for _, s := range f.Values {
 		s = strings.TrimSpace(s)
 		if s == "" {
@@ -213,10 +223,12 @@ func (f *Field) checkPicklistValues(v *ValidationError) {
 			v.Add("values", s, fmt.Sprintf("The picklist value %q is %d characters long; the limit is %d.", shorten(s, 40), n, MaxPicklistLen))
 			continue
 		}
-		if i := slices.IndexFunc(values, func(t string) bool { return strings.EqualFold(s, t) }); i >= 0 {
-			v.Add("values", s, fmt.Sprintf("The picklist value %q is there twice (as %q); values must differ by more than case.", s, values[i]))
+		key := foldCase(s)
+		if first, ok := seen[key]; ok {
+			v.Add("values", s, fmt.Sprintf("The picklist value %q is there twice (as %q); values must differ by more than case.", s, first))
 			continue
 		}
+		seen[key] = s
 		values = append(values, s)
 	}
 	if len(values) == 0 && len(v.Problems) == before {
@@ -224,6 +236,20 @@ func (f *Field) checkPicklistValues(v *ValidationError) {
 	}
 	f.Values = values
 }
+
+func countNonBlank(ss []string) int {
+	n := 0
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// foldCase maps strings that strings.EqualFold calls equal to one key, so
+// that duplicates are found with a map rather than by comparing every pair.
+func foldCase(s string) string { return strings.ToLower(strings.ToUpper(s)) }
 
 // ValidateChange checks that an edit of a saved custom field keeps what may
 // not change: its name and its type.

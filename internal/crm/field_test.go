@@ -1,6 +1,7 @@
 package crm_test
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -440,5 +441,34 @@ func TestValidateDefinitionRefusesValuesOfOtherTypes(t *testing.T) {
 	f = crm.Field{Key: "notes", Type: crm.TypeText, Values: []string{" "}}
 	if err := f.ValidateDefinition(); err != nil || f.Values != nil {
 		t.Errorf("blank values: %v, Values %q", err, f.Values)
+	}
+}
+
+// TestPicklistLimit: a picklist holds at most MaxPicklistValues values, and
+// a longer list is refused with one message, not one per value; duplicates
+// are still found among the most values a list may hold.
+func TestPicklistLimit(t *testing.T) {
+	values := func(n int) []string {
+		vs := make([]string, n)
+		for i := range vs {
+			vs[i] = fmt.Sprintf("Value %d", i)
+		}
+		return vs
+	}
+	f := crm.Field{Key: "tier", Label: "Tier", Type: crm.TypePicklist, Values: values(crm.MaxPicklistValues)}
+	if err := f.ValidateDefinition(); err != nil {
+		t.Fatalf("%d values: %v", crm.MaxPicklistValues, err)
+	}
+	for _, n := range []int{crm.MaxPicklistValues + 1, 20000} {
+		f := crm.Field{Key: "tier", Label: "Tier", Type: crm.TypePicklist, Values: values(n)}
+		ps := problems(t, f.ValidateDefinition())
+		if len(ps) != 1 || ps[0].Field != "values" || !strings.Contains(ps[0].Message, fmt.Sprintf("at most %d values; this one has %d", crm.MaxPicklistValues, n)) {
+			t.Errorf("%d values: %+v", n, ps)
+		}
+	}
+	vs := append(values(crm.MaxPicklistValues-1), "VALUE 7")
+	ps := problems(t, (&crm.Field{Key: "tier", Label: "Tier", Type: crm.TypePicklist, Values: vs}).ValidateDefinition())
+	if len(ps) != 1 || !strings.Contains(ps[0].Message, `"VALUE 7" is there twice (as "Value 7")`) {
+		t.Errorf("a duplicate among %d values: %+v", len(vs), ps)
 	}
 }

@@ -151,18 +151,40 @@ func Unmapped(columns []string, mapping map[string]string) []string {
 	return out
 }
 
+// columnHint names a file's columns for a message: all of a short header,
+// the first few of a long one.
+func columnHint(columns []string) string {
+	const shown = 10
+	if len(columns) <= shown {
+		return "its columns are: " + strings.Join(columns, ", ")
+	}
+	return fmt.Sprintf("its %d columns begin with: %s, …", len(columns), strings.Join(columns[:shown], ", "))
+}
+
 // CheckMapping refuses a mapping that names columns the file lacks or fields
 // the schema lacks, maps two columns to one field, or leaves First or Last
 // Name unmapped (allowed only when the import updates existing customers
 // found by email or account number). It removes empty entries.
+//
+// Its work and its messages are bounded by the file's columns, whatever a
+// request sends: a mapping with more entries than the file has columns is
+// refused at once, columns are looked up in a set, and a message about an
+// unknown column does not list the whole header.
 func CheckMapping(columns []string, mapping map[string]string, sc *crm.Schema, policy crm.DuplicatePolicy) error {
 	var v crm.ValidationError
+	if len(mapping) > len(columns) {
+		return crm.Invalid("mapping", "", fmt.Sprintf("The mapping has %d entries, but the file has only %d columns; map each column at most once.", len(mapping), len(columns)))
+	}
+	have := make(map[string]bool, len(columns))
+	for _, c := range columns {
+		have[c] = true
+	}
 	byField := map[string]string{}
 	for _, col := range slices.Sorted(maps.Keys(mapping)) {
 		if mapping[col] == "" {
 			delete(mapping, col)
-		} else if !slices.Contains(columns, col) {
-			v.Add("mapping", col, fmt.Sprintf("The mapping names the column %q, which the file does not have; its columns are: %s.", col, strings.Join(columns, ", ")))
+		} else if !have[col] {
+			v.Add("mapping", col, fmt.Sprintf("The mapping names the column %q, which the file does not have; %s.", crm.Shorten(col), columnHint(columns)))
 		}
 	}
 	for _, col := range columns {

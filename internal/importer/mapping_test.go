@@ -2,8 +2,10 @@ package importer
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"localcrm/internal/crm"
@@ -214,4 +216,50 @@ func TestConfigureRefusesBadMappings(t *testing.T) {
 	if _, err := e.im.Configure(e.ctx, p.Import.ID, crm.ImportOptions{Mapping: p.Suggestion.Mapping}); !errors.Is(err, crm.ErrInvalid) {
 		t.Errorf("Configure after Start: %v", err)
 	}
+}
+
+// TestCheckMappingBounded: what a mapping check costs and says is bounded by
+// the file's header, whatever a request sends. Before, 300 unknown columns
+// over a 20,000-column header made a 48 MB message (each problem listed the
+// whole header), and the check compared every entry with every column.
+func TestCheckMappingBounded(t *testing.T) {
+	sc := crm.NewSchema(nil, nil)
+	columns := make([]string, 20000)
+	for i := range columns {
+		columns[i] = fmt.Sprintf("column number %d", i)
+	}
+	mapping := map[string]string{"column number 0": "first_name", "column number 1": "last_name"}
+	for i := range 300 {
+		mapping[fmt.Sprintf("no such column %d", i)] = "email"
+	}
+	err := CheckMapping(columns, mapping, sc, crm.DuplicateReject)
+	var ve *crm.ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) != 300 {
+		t.Fatalf("300 unknown columns: %v", err)
+	}
+	if n := len(err.Error()); n > 300*400 {
+		t.Errorf("the message is %d bytes for 300 problems", n)
+	}
+	if !strings.Contains(ve.Problems[0].Message, "its 20000 columns begin with: column number 0, column number 1,") {
+		t.Errorf("message %q", ve.Problems[0].Message)
+	}
+
+	// More entries than the file has columns: one problem, at once.
+	big := map[string]string{}
+	for i := range 50 {
+		big[fmt.Sprint(i)] = "email"
+	}
+	ps := problemsOf(t, CheckMapping([]string{"a", "b"}, big, sc, crm.DuplicateReject))
+	if len(ps) != 1 || !strings.Contains(ps[0].Message, "The mapping has 50 entries, but the file has only 2 columns") {
+		t.Errorf("50 entries for 2 columns: %+v", ps)
+	}
+}
+
+func problemsOf(t *testing.T, err error) []crm.Problem {
+	t.Helper()
+	var ve *crm.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("error %v, want a *crm.ValidationError", err)
+	}
+	return ve.Problems
 }
