@@ -433,6 +433,12 @@ func (s *Store) ListCustomers(ctx context.Context, f CustomerFilter) ([]*crm.Cus
 		f.Limit = 50
 	}
 	q := strings.TrimSpace(f.Search)
+	if n := utf8.RuneCountInString(q); n > MaxSearchLength {
+		return nil, 0, crm.Invalid("search", crm.Shorten(q), fmt.Sprintf("A search has at most %d characters; this one has %d. Search for a name, an email or a number.", MaxSearchLength, n))
+	}
+	if f.Offset < 0 || f.Offset > maxOffset {
+		return nil, 0, crm.Invalid("offset", fmt.Sprint(f.Offset), fmt.Sprintf("The offset must be from 0 to %d.", maxOffset))
+	}
 	like, glob := searchPatterns(q)
 	args := []any{q, like, glob}
 	var total int
@@ -457,6 +463,15 @@ func (s *Store) ListCustomers(ctx context.Context, f CustomerFilter) ([]*crm.Cus
 	}
 	return cs, total, nil
 }
+
+// MaxSearchLength bounds a search. A GLOB pattern spells each letter as a
+// class of four bytes or more, and SQLite refuses patterns over 50,000
+// bytes; no name, email or phone number needs more than this.
+const MaxSearchLength = 200
+
+// maxOffset bounds paging far past any real customer file, so that an
+// offset computed from a huge page number never overflows in SQL.
+const maxOffset = 1 << 40
 
 // searchPatterns returns the LIKE and GLOB patterns that match text holding
 // q anywhere, ignoring case in every script. In the GLOB pattern each letter

@@ -1,10 +1,13 @@
 package store_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"localcrm/internal/crm"
@@ -279,5 +282,27 @@ func TestEachCustomerStreamsAllInOrder(t *testing.T) {
 	})
 	if !errors.Is(err, stop) || calls != 3 {
 		t.Errorf("EachCustomer with fn failing at 3: error = %v after %d calls, want stop after 3", err, calls)
+	}
+}
+
+// TestSearchBounds: a search longer than MaxSearchLength, or an offset past
+// any real file, is refused as invalid; before, 20,000 characters made
+// SQLite refuse its own pattern, which reached people as a server error.
+func TestSearchBounds(t *testing.T) {
+	st := openTestStore(t)
+	ctx := context.Background()
+	mustCreate(t, st, customer("first_name", "Zoë", "last_name", strings.Repeat("ë", 30)))
+	if _, n, err := st.ListCustomers(ctx, store.CustomerFilter{Search: strings.Repeat("Ë", store.MaxSearchLength)}); err != nil || n != 0 {
+		t.Errorf("a search of %d characters: %d found, %v", store.MaxSearchLength, n, err)
+	}
+	for _, f := range []store.CustomerFilter{
+		{Search: strings.Repeat("ë", 20000)},
+		{Search: strings.Repeat("a", store.MaxSearchLength+1)},
+		{Offset: -1},
+		{Offset: math.MaxInt64 - 10},
+	} {
+		if _, _, err := st.ListCustomers(ctx, f); !errors.Is(err, crm.ErrInvalid) {
+			t.Errorf("search of %d characters, offset %d: %v, want invalid", len([]rune(f.Search)), f.Offset, err)
+		}
 	}
 }
