@@ -56,33 +56,56 @@ func runExport(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	write := func(w io.Writer) error {
+	var n int // customers written
+	write := func(w io.Writer) (err error) {
 		if *format == "json" {
-			return exportJSON(ctx, st, sc, w)
+			n, err = exportJSON(ctx, st, sc, w)
+		} else {
+			n, err = exportCSV(ctx, st, sc, w)
 		}
-		return exportCSV(ctx, st, sc, w)
+		return err
 	}
+	to := "standard output"
 	if name == "-" {
 		w := bufio.NewWriter(a.stdout)
 		if err := write(w); err != nil {
 			return err
 		}
-		return w.Flush()
+		if err := w.Flush(); err != nil {
+			return err
+		}
+	} else {
+		if err := writeFileAtomic(name, write); err != nil {
+			return err
+		}
+		to = name
+		if abs, err := filepath.Abs(name); err == nil {
+			to = abs
+		}
 	}
-	return writeFileAtomic(name, write)
+	// The whole customer file has left the database: that is on record
+	// even when the user interrupts right after, hence WithoutCancel.
+	detail := fmt.Sprintf("format: %s; %d customers; to %s", *format, n, to)
+	if err := st.Audit(context.WithoutCancel(ctx), crm.AuditExport, "customers", detail); err != nil {
+		return fmt.Errorf("the export is written, but recording it in the audit log failed: %w", err)
+	}
+	return nil
 }
 
-// exportCSV writes the header of field keys and a record per customer.
-func exportCSV(ctx context.Context, st *store.Store, sc *crm.Schema, w io.Writer) error {
+// exportCSV writes the header of field keys and a record per customer, and
+// returns how many customers it wrote.
+func exportCSV(ctx context.Context, st *store.Store, sc *crm.Schema, w io.Writer) (int, error) {
 	cw := csv.NewWriter(w)
 	record := make([]string, len(sc.Fields))
 	for i, f := range sc.Fields {
 		record[i] = f.Key
 	}
 	if err := cw.Write(record); err != nil {
-		return err
+		return 0, err
 	}
+	n := 0
 	err := st.EachCustomer(ctx, func(c *crm.Customer) error {
+		n++
 		for i, f := range sc.Fields {
 			if f.Key == crm.KeyAccountNumber {
 				record[i] = strconv.FormatInt(c.AccountNumber, 10)
@@ -93,19 +116,22 @@ func exportCSV(ctx context.Context, st *store.Store, sc *crm.Schema, w io.Writer
 		return cw.Write(record)
 	})
 	if err != nil {
-		return err
+		return n, err
 	}
 	cw.Flush()
-	return cw.Error()
+	return n, cw.Error()
 }
 
 // exportJSON writes an array with one object per line, so that the file
-// streams out in little memory and reads well in a diff.
-func exportJSON(ctx context.Context, st *store.Store, sc *crm.Schema, w io.Writer) error {
+// streams out in little memory and reads well in a diff, and returns how
+// many customers it wrote.
+func exportJSON(ctx context.Context, st *store.Store, sc *crm.Schema, w io.Writer) (int, error) {
 	j := crm.NewCustomerJSON(sc, true)
 	sep := "[\n  "
 	var b []byte
+	n := 0
 	err := st.EachCustomer(ctx, func(c *crm.Customer) error {
+		n++
 		b = append(b[:0], sep...)
 		b = j.Append(b, c)
 		sep = ",\n  "
@@ -113,20 +139,21 @@ func exportJSON(ctx context.Context, st *store.Store, sc *crm.Schema, w io.Write
 		return err
 	})
 	if err != nil {
-		return err
+		return n, err
 	}
 	end := "\n]\n"
-	if sep == "[\n  " { // no customers
+	if n == 0 {
 		end = "[]\n"
 	}
 	_, err = io.WriteString(w, end)
-	return err
+	return n, err
 }
 
 // writeFileAtomic writes name through write into a temporary file in the
 // same directory and renames it into place only when all went well, so a
 // failed or interrupted export never leaves half a file, nor replaces a
-// good one. An existing file keeps its permissions; a new one gets 0644.
+// good one. An existing file keeps its permissions; a new one gets 0600,
+// since exports and reports hold customers' personal data.
 func writeFileAtomic(name string, write func(io.Writer) error) (err error) {
 	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*.tmp")
 	if err != nil {
@@ -145,7 +172,7 @@ func writeFileAtomic(name string, write func(io.Writer) error) (err error) {
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("write %s: %w", name, pathErr(err))
 	}
-	mode := fs.FileMode(0o644)
+	mode := fs.FileMode(0o600)
 	if fi, err := os.Stat(name); err == nil && fi.Mode().IsRegular() {
 		mode = fi.Mode().Perm()
 	}

@@ -131,7 +131,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	im := a.importer(st)
 	im.MaxRecords = maxRecords // whoever runs the CLI is the admin of its database
 	bar := a.progressBar(out.progress)
-	p, err := im.Create(ctx, importer.Upload{Name: name, Body: body, Format: format, CreatedBy: currentUser(), Reading: bar.reading})
+	p, err := im.Create(ctx, importer.Upload{Name: name, Body: body, Format: format, CreatedBy: crm.ActorFrom(ctx).Name, Reading: bar.reading})
 	if err != nil {
 		return err
 	}
@@ -293,16 +293,6 @@ func (a *app) writeOut(path string, write func(io.Writer) error) error {
 		return write(a.stdout)
 	}
 	return writeFileAtomic(path, write)
-}
-
-// currentUser names who runs an import, for its report.
-func currentUser() string {
-	for _, k := range []string{"LOCALCRM_USER", "USER", "LOGNAME"} {
-		if u := os.Getenv(k); u != "" {
-			return u
-		}
-	}
-	return ""
 }
 
 // exitError ends the program with a given status and, if msg is not empty,

@@ -1,6 +1,7 @@
-// Command localcrm is the customer file's command line: it manages fields
-// and customers, exports the customers, and serves the web UI, all on the
-// same database the server uses.
+// Command localcrm is the customer file's command line: it manages fields,
+// customers, imports, users and API tokens, exports the customers, reads
+// the audit log, and serves the web UI, all on the same database the server
+// uses.
 //
 // main.go holds what every command shares: the global flags, the dispatch
 // table, flag parsing that lets flags follow positional arguments, and the
@@ -18,6 +19,7 @@ import (
 	"maps"
 	"os"
 	"os/signal"
+	"os/user"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -65,6 +67,9 @@ var commands = map[string]func(context.Context, *app, []string) error{
 	"serve":     runServe,
 	"import":    runImport,
 	"imports":   runImports,
+	"users":     runUsers,
+	"tokens":    runTokens,
+	"audit":     runAudit,
 }
 
 // usage lists every command; keep it in step with commands.
@@ -84,14 +89,27 @@ Commands:
   customers delete ACCOUNT                delete a customer
   customers list [--search Q] [--limit N] [--offset N] [--json]
                                           list customers, 50 at a time by default
+  import FILE|- [FLAGS]                   load customers from a CSV file
+  imports list|show|resume|cancel|report|delete ...
+                                          follow, resume and report on imports
   export FILE|- [--format csv|json]       write every customer to FILE (- for standard output)
-  serve                                   run the web UI (coming in a later release)
+  users add|list|set-role|reset-password|disable|enable ...
+                                          manage the people who sign in to the web UI
+  tokens create|list|revoke ...           manage API tokens for scripts
+  audit [--since T] [--user U] [--action A] [--limit N] [--json]
+                                          show who changed what, newest first
+  serve [FLAGS]                           run the web UI and the JSON API
   help [COMMAND]                          show this help, or a command's
 
 Global flags, given before the command:
   --db DSN    the database file (default: $LOCALCRM_DB, else localcrm.db)
 
-Exit status: 0 on success, 2 for bad usage or input, 1 for anything else.
+The command line needs no sign-in: it works on the database file directly,
+which only its owner can read, and the audit log records its changes under
+the name of the operating-system user who ran it.
+
+Exit status: 0 on success, 2 for bad usage or input, 3 when an import
+finished with rejected records, 1 for anything else.
 `
 
 // defaultDB is the database used when neither --db nor LOCALCRM_DB names one.
@@ -174,6 +192,9 @@ func (a *app) run(ctx context.Context, args []string, getenv func(string) string
 		return &usageError{showUsage: true}
 	}
 	name, rest := global.Arg(0), global.Args()[1:]
+	// Whoever can run the command line on the database file owns it, so
+	// there is no sign-in; the audit log names the operating-system user.
+	ctx = crm.WithActor(ctx, crm.Actor{Name: currentUser(), Kind: crm.ActorCLI})
 	if name == "help" {
 		return a.help(ctx, rest)
 	}
@@ -185,6 +206,16 @@ func (a *app) run(ctx context.Context, args []string, getenv func(string) string
 		return &commandError{name: name, err: err}
 	}
 	return nil
+}
+
+// currentUser names the operating-system user running the command, for the
+// audit log and an import's report. It asks the system, not $USER, which
+// anyone can set to any name; a uid without a name is shown as the number.
+func currentUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "uid " + strconv.Itoa(os.Getuid())
 }
 
 // help prints the usage, or with a command name that command's usage, which

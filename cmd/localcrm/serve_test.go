@@ -53,12 +53,23 @@ func startServer(t *testing.T, c *cli) (string, *exec.Cmd) {
 // TestServeStopsGracefully uploads and starts an import through the real
 // server's API, stops the server with SIGTERM mid-import, and checks that
 // the import is left interrupted at a batch boundary, then resumes it to
-// the end with the CLI.
+// the end with the CLI. The API calls sign in with a manager's token made
+// by the CLI, as a script would.
 func TestServeStopsGracefully(t *testing.T) {
 	c := newCLI(t)
 	const n = 30000
 	file := writePeople(t, c.dir, "people.csv", 0, n, nil)
+	token := strings.TrimSpace(c.ok("tokens", "create", "--role", "manager"))
 	base, cmd := startServer(t, c)
+	do := func(method, url, contentType string, body io.Reader) (*http.Response, error) {
+		req, err := http.NewRequest(method, url, body)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", contentType)
+		req.Header.Set("Authorization", "Bearer "+token)
+		return http.DefaultClient.Do(req)
+	}
 
 	body := &bytes.Buffer{}
 	mw := multipart.NewWriter(body)
@@ -70,7 +81,7 @@ func TestServeStopsGracefully(t *testing.T) {
 	io.Copy(part, f)
 	f.Close()
 	mw.Close()
-	res, err := http.Post(base+"/api/v1/imports", mw.FormDataContentType(), body)
+	res, err := do(http.MethodPost, base+"/api/v1/imports", mw.FormDataContentType(), body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,12 +94,10 @@ func TestServeStopsGracefully(t *testing.T) {
 	if res.StatusCode != http.StatusCreated || up.Records != n {
 		t.Fatalf("upload: %s, %+v", res.Status, up)
 	}
-	req, _ := http.NewRequest(http.MethodPut, fmt.Sprintf("%s/api/v1/imports/%d/mapping", base, up.ID), strings.NewReader(`{"batch_size": 2}`))
-	req.Header.Set("Content-Type", "application/json")
-	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != http.StatusOK {
+	if res, err := do(http.MethodPut, fmt.Sprintf("%s/api/v1/imports/%d/mapping", base, up.ID), "application/json", strings.NewReader(`{"batch_size": 2}`)); err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("mapping: %v %v", res.Status, err)
 	}
-	if res, err := http.Post(fmt.Sprintf("%s/api/v1/imports/%d/start", base, up.ID), "application/json", nil); err != nil || res.StatusCode != http.StatusAccepted {
+	if res, err := do(http.MethodPost, fmt.Sprintf("%s/api/v1/imports/%d/start", base, up.ID), "application/json", nil); err != nil || res.StatusCode != http.StatusAccepted {
 		t.Fatalf("start: %v %v", res.Status, err)
 	}
 	deadline := time.Now().Add(30 * time.Second)

@@ -67,6 +67,11 @@ func CheckPassword(hash, password string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("check password: bad key: %w", err)
 	}
+	// A hash cut short or with zero parameters would make argon2 panic, or
+	// compare an empty key, which every password matches.
+	if len(salt) < 8 || len(want) < 16 || time == 0 || threads == 0 || memory < 8*uint32(threads) {
+		return false, errors.New("check password: the hash is damaged (salt, key or parameters too small)")
+	}
 	got := argon2.IDKey([]byte(password), salt, time, memory, threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }

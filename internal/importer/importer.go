@@ -96,7 +96,7 @@ const sampleSize = 64 << 10
 // Create keeps the uploaded file, detects how it is written, counts its
 // records and records a pending import job. Nothing is imported yet.
 func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
-	if err := os.MkdirAll(im.dir, 0o755); err != nil {
+	if err := os.MkdirAll(im.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("keep uploaded file: %w", err)
 	}
 	tmp, err := os.CreateTemp(im.dir, "upload-*")
@@ -164,7 +164,7 @@ func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
 	if err := im.store.CreateImport(ctx, imp); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(im.jobDir(imp.ID), 0o755); err == nil {
+	if err := os.MkdirAll(im.jobDir(imp.ID), 0o700); err == nil {
 		err = os.Rename(tmp.Name(), im.sourcePath(imp.ID))
 	}
 	if err != nil {

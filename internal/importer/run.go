@@ -586,7 +586,7 @@ type reportWriter struct {
 var reportHeader = []string{"line", "outcome", "account_number", "message"}
 
 func openReport(path string, size int64) (*reportWriter, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open report: %w", err)
 	}

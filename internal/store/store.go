@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -51,6 +52,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if err := ownerOnly(abs); err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	dsn := func(extra string) string {
@@ -91,6 +95,39 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	read.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	s.read = read
 	return s, nil
+}
+
+// ownerOnly makes the database file readable and writable by its owner
+// only: it holds customers' personal data and the hashes of passwords and
+// tokens. A new file is created so before SQLite opens it, and an existing
+// one, with its -wal and -shm files, is tightened; SQLite gives the -wal
+// and -shm files the database file's mode when it creates them.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		return f.Close()
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	for _, name := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		perm := fi.Mode().Perm()
+		if !fi.Mode().IsRegular() || perm&0o077 == 0 {
+			continue // already private; a directory fails later, in SQLite's words
+		}
+		// 0o600 of what the owner had: a read-only file stays read-only.
+		if err := os.Chmod(name, perm&0o600); err != nil {
+			return fmt.Errorf("make %s readable by its owner only (it is %#o): %w", name, perm, err)
+		}
+	}
+	return nil
 }
 
 // Path is the database file's absolute path.

@@ -48,7 +48,7 @@ func (s *Store) CreateToken(ctx context.Context, t *crm.Token, secretHash []byte
 		if !t.ExpiresAt.IsZero() {
 			detail += "; expires " + formatTime(t.ExpiresAt)
 		}
-		return s.audit(ctx, tx, crm.AuditTokenCreated, fmt.Sprintf("token %d (%s)", t.ID, t.Name), detail)
+		return s.audit(ctx, tx, crm.AuditTokenCreated, tokenTarget(t.ID, t.Name), detail)
 	})
 }
 
@@ -113,6 +113,14 @@ func (s *Store) RevokeToken(ctx context.Context, id int64) error {
 		if err != nil {
 			return fmt.Errorf("revoke token %d: %w", id, err)
 		}
-		return s.audit(ctx, tx, crm.AuditTokenRevoked, fmt.Sprintf("token %d (%s)", id, name), "")
+		return s.audit(ctx, tx, crm.AuditTokenRevoked, tokenTarget(id, name), "")
 	})
+}
+
+// tokenTarget names a token in the audit log.
+func tokenTarget(id int64, name string) string {
+	if name == "" {
+		return fmt.Sprintf("token %d", id)
+	}
+	return fmt.Sprintf("token %d (%s)", id, name)
 }

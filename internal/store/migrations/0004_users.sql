@@ -43,7 +43,8 @@ CREATE TABLE setup_links (
 );
 
 -- Who did what, when and from where. Rows are only ever added: the
--- triggers refuse to change or delete one, whoever asks.
+-- triggers refuse to change or delete one, whoever asks, or to replace one
+-- with INSERT OR REPLACE (which deletes without firing a DELETE trigger).
 CREATE TABLE audit_log (
 	id         INTEGER PRIMARY KEY AUTOINCREMENT,
 	at         TEXT NOT NULL,
@@ -58,4 +59,7 @@ CREATE INDEX audit_log_actor ON audit_log (actor, id);
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log cannot be changed'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log cannot be changed'); END;
+CREATE TRIGGER audit_log_no_replace BEFORE INSERT ON audit_log
+WHEN EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id)
 BEGIN SELECT RAISE(ABORT, 'the audit log cannot be changed'); END;
