@@ -164,7 +164,8 @@ func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
 	if err := im.store.CreateImport(ctx, imp); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(im.jobDir(imp.ID), 0o700); err == nil {
+	err = os.MkdirAll(im.jobDir(imp.ID), 0o700)
+	if err == nil {
 		err = os.Rename(tmp.Name(), im.sourcePath(imp.ID))
 	}
 	if err != nil {

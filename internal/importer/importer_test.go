@@ -1,12 +1,14 @@
 package importer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -587,5 +589,28 @@ func TestConfigureKeepsTheAdminsLimit(t *testing.T) {
 	_, err := e.im.Configure(e.ctx, imp.ID, o)
 	if !errors.Is(err, crm.ErrInvalid) || err.Error() != "The record limit is 10; an administrator can raise it." {
 		t.Errorf("Configure over the limit: %v", err)
+	}
+}
+
+// TestUploadKeptOrNothing: when the uploaded file cannot be put in its
+// import's folder, the upload fails and leaves no import behind. Before,
+// the error was dropped, and the import failed later, at its start, with
+// "open …/imports/1/source: no such file".
+func TestUploadKeptOrNothing(t *testing.T) {
+	e := newEnv(t)
+	dir := filepath.Join(filepath.Dir(e.db), "imports")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// A file where the first import's folder must go.
+	if err := os.WriteFile(filepath.Join(dir, "1"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.im.Create(e.ctx, Upload{Name: "people.csv", Body: bytes.NewReader(people(3))})
+	if err == nil || !strings.Contains(err.Error(), "keep uploaded file") {
+		t.Fatalf("upload into a blocked folder: %v, want it refused", err)
+	}
+	if imps, _ := e.st.ListImports(e.ctx); len(imps) != 0 {
+		t.Errorf("%d imports left behind", len(imps))
 	}
 }
