@@ -217,9 +217,6 @@ func checkEmail(v string) error {
 	return nil
 }
 
-// EmailKey is the form of an email address that uniqueness compares:
-// addresses differing only in case belong to the same person.
-func EmailKey(email string) string { return strings.ToLower(email) }
 
 // controlChar finds a control character other than tab and line breaks.
 func controlChar(s string) (rune, bool) {

@@ -33,7 +33,7 @@ type record struct {
 	raw      string   // the row's text, when it could not be parsed into cells
 	customer *crm.Customer
 	account  int64  // the account number the row names, when that column is mapped
-	emailKey string // crm.EmailKey of its email, if any
+	emailKey string // store.EmailKey of its email, if any
 	errs     []crm.RowError
 	outcome  string // created, updated, skipped or rejected
 }
@@ -302,7 +302,7 @@ func (p *pass) prepare(rec *csvin.Record) *record {
 	}
 	r.customer = c
 	if e := c.Get(crm.KeyEmail); e != "" {
-		r.emailKey = crm.EmailKey(e)
+		r.emailKey = store.EmailKey(e)
 	}
 	return r
 }

@@ -106,7 +106,7 @@ func (l *benchLoad) batch(ctx context.Context) {
 		email := "Jose.Muller" + strconv.Itoa(l.line) + "@Example.com"
 		c.AccountNumber = 0
 		c.Values[crm.KeyEmail] = email
-		l.keys[i], l.lines[i] = crm.EmailKey(email), l.line
+		l.keys[i], l.lines[i] = store.EmailKey(email), l.line
 	}
 	batch, err := l.st.BeginBatch(ctx, l.imp, l.sc)
 	if err != nil {

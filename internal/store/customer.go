@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"localcrm/internal/crm"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // valueColumns are the customers table's columns for standard fields, named
@@ -82,13 +84,47 @@ func emailHash(key string) int64 {
 	return int64(int32(h.Sum32()))
 }
 
+// EmailKey is the form of an email address that uniqueness compares: in
+// Unicode's composed form (NFC) and lower case, so that addresses differing
+// only in case, or in how an accent is encoded ("é" as one code point or as
+// "e" and a combining accent), belong to one person.
+func EmailKey(email string) string { return strings.ToLower(norm.NFC.String(email)) }
+
 // emailArgs are the email_key and email_hash arguments of c.
 func emailArgs(c *crm.Customer) (key, hash any) {
 	if e := c.Values[crm.KeyEmail]; e != "" {
-		k := crm.EmailKey(e)
+		k := EmailKey(e)
 		return k, emailHash(k)
 	}
 	return nil, nil
+}
+
+// refillEmailKeys recomputes email_key and email_hash for the customers
+// whose email is not plain ASCII, whose key EmailKey now composes.
+func refillEmailKeys(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT account_number, email FROM customers WHERE email IS NOT NULL AND email GLOB '*[^ -~]*'`)
+	if err != nil {
+		return err
+	}
+	keys := map[int64]string{}
+	for rows.Next() {
+		var account int64
+		var email string
+		if err := rows.Scan(&account, &email); err != nil {
+			rows.Close()
+			return err
+		}
+		keys[account] = EmailKey(email)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	for account, key := range keys {
+		if _, err := tx.ExecContext(ctx, `UPDATE customers SET email_key = ?, email_hash = ? WHERE account_number = ?`, key, emailHash(key), account); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // fillEmailHash gives email_hash to the customers that existed before it did.

@@ -392,7 +392,7 @@ func findExisting(ctx context.Context, query func(string, ...any) (*sql.Rows, er
 			}
 			byAccount[e.Customer.AccountNumber] = e
 			if em := e.Customer.Get(crm.KeyEmail); em != "" {
-				byEmail[crm.EmailKey(em)] = e
+				byEmail[EmailKey(em)] = e
 			}
 		}
 		return rows.Err()

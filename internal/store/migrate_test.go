@@ -33,6 +33,9 @@ func TestOldDatabaseMigrates(t *testing.T) {
 		`INSERT INTO schema_migrations (version) VALUES ('0001_init.sql')`,
 		`INSERT INTO customers (first_name, last_name, email, email_key, created_at, updated_at)
 		 VALUES ('Ann', 'Lee', 'Ann@Example.com', 'ann@example.com', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
+		// Keyed before 0005, in its decomposed form.
+		`INSERT INTO customers (first_name, last_name, email, email_key, created_at, updated_at)
+		 VALUES ('José', 'Ruiz', 'Jose` + "\u0301" + `@Example.com', 'jose` + "\u0301" + `@example.com', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
 		`INSERT INTO imports (status, file_name, file_size, encoding, delimiter, header_line, columns, options, created_at, started_at, finished_at)
 		 VALUES ('completed', 'a.csv', 1, 'utf-8', 'comma', 1, '[]', '{}', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z', '2026-01-01T00:01:03.250Z')`,
 	} {
@@ -47,8 +50,18 @@ func TestOldDatabaseMigrates(t *testing.T) {
 		t.Fatalf("open the old database: %v", err)
 	}
 	defer st.Close()
+	// 0005 composes the key of an email with a decomposed accent, so that
+	// the same address with a composed accent is taken.
+	jose := &crm.Customer{}
+	jose.Set("first_name", "Other")
+	jose.Set("last_name", "José")
+	jose.Set("email", "JOSÉ@example.com")
+	var conflict *crm.ConflictError
+	if err := st.CreateCustomer(ctx, jose); !errors.As(err, &conflict) {
+		t.Errorf("a composed JOSÉ@example.com beside a decomposed one from before 0005: %v, want a conflict", err)
+	}
 	var hash sql.NullInt64
-	if err := st.read.QueryRowContext(ctx, `SELECT email_hash FROM customers`).Scan(&hash); err != nil {
+	if err := st.read.QueryRowContext(ctx, `SELECT email_hash FROM customers WHERE first_name = 'Ann'`).Scan(&hash); err != nil {
 		t.Fatal(err)
 	}
 	if want := emailHash("ann@example.com"); !hash.Valid || hash.Int64 != want {

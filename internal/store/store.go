@@ -242,6 +242,7 @@ func (s *Store) migrate(ctx context.Context) error {
 // migration's SQL in its transaction.
 var migrationData = map[string]func(context.Context, *sql.Tx) error{
 	"0002_email_hash.sql": fillEmailHash,
+	"0005_email_nfc.sql":  refillEmailKeys,
 }
 
 // isUnique reports whether err is a unique-constraint violation, by the

@@ -324,3 +324,18 @@ func TestDeleteFieldRemovesItsValues(t *testing.T) {
 		t.Errorf("DeleteField(email) error = %v, want ErrInvalid", err)
 	}
 }
+
+// TestEmailIsUniqueWhateverTheAccentsEncoding: "é" written as one code
+// point or as "e" and a combining accent is one address.
+func TestEmailIsUniqueWhateverTheAccentsEncoding(t *testing.T) {
+	st := openTestStore(t)
+	mustCreate(t, st, customer("first_name", "José", "last_name", "Ruiz", "email", "jos\u00e9@example.com"))
+	err := st.CreateCustomer(context.Background(), customer("first_name", "Jose", "last_name", "Other", "email", "JOSE\u0301@example.com"))
+	var conflict *crm.ConflictError
+	if !errors.As(err, &conflict) {
+		t.Errorf("the decomposed JOSÉ beside a composed josé: %v, want a conflict", err)
+	}
+	if got := store.EmailKey("Jose\u0301@Example.COM"); got != "jos\u00e9@example.com" {
+		t.Errorf("EmailKey = %q", got)
+	}
+}
