@@ -177,11 +177,11 @@ func customJSON(c *crm.Customer, sc *crm.Schema) string {
 // blank and an account number, and saves it. An email held by another
 // customer is a *crm.ConflictError.
 func (s *Store) CreateCustomer(ctx context.Context, c *crm.Customer) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+	tx, end, err := s.beginDurable(ctx)
 	if err != nil {
 		return fmt.Errorf("create customer: %w", err)
 	}
-	defer rollback(tx)
+	defer end()
 	sc, err := schema(ctx, tx)
 	if err != nil {
 		return err
@@ -362,11 +362,11 @@ var updateCustomerSQL = `UPDATE customers SET ` + strings.Join(valueColumns, " =
 // saves the result after validating what changed, all in one transaction.
 // change may set a value to "" to clear it.
 func (s *Store) UpdateCustomer(ctx context.Context, account int64, change func(*crm.Customer) error) (*crm.Customer, error) {
-	tx, err := s.write.BeginTx(ctx, nil)
+	tx, end, err := s.beginDurable(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("update customer: %w", err)
 	}
-	defer rollback(tx)
+	defer end()
 	sc, err := schema(ctx, tx)
 	if err != nil {
 		return nil, err

@@ -95,11 +95,11 @@ const updateFieldSQL = `
 // or picklist values. Its type is fixed once saved. The customer types are
 // edited here too, as the values of the standard field customer_type.
 func (s *Store) UpdateField(ctx context.Context, f *crm.Field) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+	tx, end, err := s.beginDurable(ctx)
 	if err != nil {
 		return fmt.Errorf("update field %s: %w", f.Key, err)
 	}
-	defer rollback(tx)
+	defer end()
 	sc, err := schema(ctx, tx)
 	if err != nil {
 		return err
@@ -149,11 +149,11 @@ func (s *Store) DeleteField(ctx context.Context, name string) error {
 	if crm.IsStandardKey(name) {
 		return crm.Invalid("name", name, fmt.Sprintf("%q is a standard field and cannot be deleted.", name))
 	}
-	tx, err := s.write.BeginTx(ctx, nil)
+	tx, end, err := s.beginDurable(ctx)
 	if err != nil {
 		return fmt.Errorf("delete field %s: %w", name, err)
 	}
-	defer rollback(tx)
+	defer end()
 	res, err := tx.ExecContext(ctx, `DELETE FROM fields WHERE name = ?`, name)
 	if err != nil {
 		return fmt.Errorf("delete field %s: %w", name, err)

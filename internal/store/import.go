@@ -200,11 +200,11 @@ func (s *Store) CancelImport(ctx context.Context, imp *crm.Import) error {
 // DeleteImport deletes an import job and its errors. The customers it
 // loaded stay, no longer linked to it.
 func (s *Store) DeleteImport(ctx context.Context, id int64) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+	tx, end, err := s.beginDurable(ctx)
 	if err != nil {
 		return fmt.Errorf("delete import %d: %w", id, err)
 	}
-	defer rollback(tx)
+	defer end()
 	res, err := tx.ExecContext(ctx, `DELETE FROM imports WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("delete import %d: %w", id, err)

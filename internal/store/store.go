@@ -11,6 +11,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -273,6 +274,56 @@ func redact(dsn string) string {
 		return "the database URL"
 	}
 	return u.Redacted()
+}
+
+// inTx runs fn in a durable write transaction (see beginDurable),
+// committing when fn returns nil.
+func (s *Store) inTx(ctx context.Context, what string, fn func(tx *sql.Tx) error) error {
+	tx, end, err := s.beginDurable(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer end()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// beginDurable begins a write transaction that is on disk when its commit
+// returns, for what a person saves (a customer, a field, a user): the
+// database runs with synchronous=NORMAL, under which a power cut may take
+// back the last commits, which is right for import batches (their
+// checkpoint commits with them, so resume repeats exactly what was lost)
+// but not for a customer an agent was told was saved. The writer
+// connection is pinned for the transaction, switched to FULL, and given
+// back at NORMAL. end must be deferred: it rolls back a transaction that
+// did not commit.
+func (s *Store) beginDurable(ctx context.Context) (tx *sql.Tx, end func(), err error) {
+	conn, err := s.write.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	release := func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA synchronous = NORMAL`); err != nil {
+			// A connection left at FULL would slow every batch after it:
+			// have database/sql drop it and open a fresh one.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		conn.Close()
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = FULL`); err != nil {
+		release()
+		return nil, nil, err
+	}
+	if tx, err = conn.BeginTx(ctx, nil); err != nil {
+		release()
+		return nil, nil, err
+	}
+	return tx, func() { rollback(tx); release() }, nil
 }
 
 // rollback ends a transaction that did not commit; its error is of no use

@@ -11,22 +11,6 @@ import (
 	"localcrm/internal/crm"
 )
 
-// inTx runs fn in a write transaction, committing when it returns nil.
-func (s *Store) inTx(ctx context.Context, what string, fn func(tx *sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	defer rollback(tx)
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	return nil
-}
-
 const userColumns = `id, name, role, disabled, created_at, updated_at`
 
 func scanUser(r rowScanner, extra ...any) (*crm.User, error) {
