@@ -30,14 +30,14 @@ var CustomTypes = []FieldType{TypeText, TypeURL, TypeNumber, TypeDate, TypePickl
 
 // Limits of field definitions (DESIGN.md §1).
 const (
-	MaxNameLen         = 32
-	MaxLabelLen        = 32
-	MaxDefaultLen      = 85
-	MaxPicklistLen     = 85
+	MaxNameLen     = 32
+	MaxLabelLen    = 32
+	MaxDefaultLen  = 85
+	MaxPicklistLen = 85
 	// MaxPicklistValues bounds a picklist: every customer form lists its
 	// values, and the values' total size is at most this many times
 	// MaxPicklistLen.
-	MaxPicklistValues = 1000
+	MaxPicklistValues  = 1000
 	DefaultTextLen     = 255
 	MaxTextLen         = 4000
 	MaxURLLen          = 2048

@@ -217,7 +217,6 @@ func checkEmail(v string) error {
 	return nil
 }
 
-
 // controlChar finds a control character other than tab and line breaks.
 func controlChar(s string) (rune, bool) {
 	for _, r := range s {
