@@ -57,6 +57,7 @@ func (h *Handler) apiImportUpload(w http.ResponseWriter, r *http.Request) error 
 	if r.ContentLength > limit+apiFormSlack {
 		return tooLarge
 	}
+	longRead(w)
 	body := &apiUploadReader{r: http.MaxBytesReader(w, r.Body, limit+apiFormSlack), limit: -1}
 	r.Body = struct {
 		io.Reader
@@ -353,6 +354,7 @@ func (h *Handler) apiImportDownload(w http.ResponseWriter, r *http.Request, name
 	if err != nil {
 		return err
 	}
+	longWrite(w)
 	ctx := r.Context()
 	if _, err := h.Importer.Get(ctx, id); err != nil {
 		return apiNoImport(err, id)

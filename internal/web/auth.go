@@ -234,13 +234,17 @@ func (h *Handler) cookieName(r *http.Request) string {
 
 // setSessionCookie hands the browser its session id: HttpOnly so no script
 // reads it, SameSite=Lax so other sites' forms do not carry it, and Secure
-// over HTTPS.
+// over HTTPS. A negative maxAge deletes the cookie.
 func (h *Handler) setSessionCookie(w http.ResponseWriter, r *http.Request, id string, maxAge time.Duration) {
+	age := int(maxAge / time.Second)
+	if maxAge < 0 {
+		age = -1 // "Max-Age=0": a duration above -1s would round to 0, which sends no Max-Age at all
+	}
 	http.SetCookie(w, &http.Cookie{
 		Name:     h.cookieName(r),
 		Value:    id,
 		Path:     "/",
-		MaxAge:   int(maxAge / time.Second),
+		MaxAge:   age,
 		HttpOnly: true,
 		Secure:   h.secure(r),
 		SameSite: http.SameSiteLaxMode,

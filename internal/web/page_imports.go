@@ -64,6 +64,10 @@ type wizardData struct {
 	BatchSize   int           `json:"batch_size"`
 	MaxBatch    int           `json:"max_batch"`
 	MaxUpload   int64         `json:"max_upload"`
+	// CanCreateFields says whether the reader may create a custom field
+	// for an unmatched column: only admins may, so the wizard hides the
+	// offer from managers rather than let it fail.
+	CanCreateFields bool `json:"can_create_fields"`
 }
 
 // wizardField is a field a column can be mapped to.
@@ -111,6 +115,9 @@ func (p *pages) importWizard(w http.ResponseWriter, r *http.Request) {
 		BatchSize: crm.DefaultBatchSize,
 		MaxBatch:  crm.MaxBatchSize,
 		MaxUpload: p.MaxUpload,
+	}
+	if c := callerFrom(r.Context()); c != nil {
+		data.CanCreateFields = c.role().Allows(crm.RoleAdmin)
 	}
 	for _, f := range crm.DateFormats {
 		data.DateFormats = append(data.DateFormats, pageChoice{Value: string(f), Label: string(f)})

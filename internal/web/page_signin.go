@@ -95,7 +95,7 @@ var dummyHash = sync.OnceValues(func() (string, error) {
 })
 
 // checkPassword reports whether name and password belong to an enabled
-// user. Hashing is bounded to a few at once: each takes 19 MiB.
+// user.
 func (p *pages) checkPassword(ctx context.Context, name, password string) (*crm.User, bool, error) {
 	u, hash, err := p.Store.UserByName(ctx, name)
 	switch {
@@ -107,17 +107,36 @@ func (p *pages) checkPassword(ctx context.Context, name, password string) (*crm.
 	case err != nil:
 		return nil, false, err
 	}
-	select {
-	case p.hashes <- struct{}{}:
-		defer func() { <-p.hashes }()
-	case <-ctx.Done():
-		return nil, false, ctx.Err()
+	if err := p.hashSlot(ctx); err != nil {
+		return nil, false, err
 	}
+	defer func() { <-p.hashes }()
 	match, err := auth.CheckPassword(hash, password)
 	if err != nil {
 		return nil, false, err
 	}
 	return u, match && u != nil && !u.Disabled, nil
+}
+
+// hashPassword hashes a new password within the bound on hashes at once.
+func (p *pages) hashPassword(ctx context.Context, password string) (string, error) {
+	if err := p.hashSlot(ctx); err != nil {
+		return "", err
+	}
+	defer func() { <-p.hashes }()
+	return auth.HashPassword(password)
+}
+
+// hashSlot waits for one of the few slots for password hashing, which the
+// caller gives back with <-p.hashes: each hash takes 19 MiB, the server is
+// sized to run in 64 MB, and a burst of sign-ins must not exhaust it.
+func (p *pages) hashSlot(ctx context.Context) error {
+	select {
+	case p.hashes <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // startSession signs u in on this browser with a new random session id,
@@ -229,7 +248,7 @@ func (p *pages) setup(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, http.StatusUnprocessableEntity, "setup.html", &data)
 		return
 	}
-	hash, err := auth.HashPassword(password)
+	hash, err := p.hashPassword(r.Context(), password)
 	if err != nil {
 		p.pageFail(w, r, err)
 		return

@@ -88,6 +88,52 @@ func New(d Deps) *Handler {
 	return h
 }
 
+// Timeouts bound how long a client may hold the server's time: a slow or
+// silent client is cut off instead of holding a connection and its memory
+// for ever. Uploads, downloads and event streams, which may rightly take
+// long, lift the read or write limit for themselves (see longRead and
+// longWrite).
+type Timeouts struct {
+	Header         time.Duration // to send the request's headers
+	Read           time.Duration // to send the whole request, body included
+	Write          time.Duration // to take the whole response
+	Idle           time.Duration // a kept-alive connection between requests
+	MaxHeaderBytes int
+}
+
+// DefaultTimeouts are generous for people on a slow office network and
+// short for a client that trickles bytes to keep connections open.
+var DefaultTimeouts = Timeouts{Header: 10 * time.Second, Read: time.Minute, Write: 2 * time.Minute, Idle: time.Minute, MaxHeaderBytes: 64 << 10}
+
+// Long-running requests get these instead: a 100 MB upload at 2 Mbit/s
+// takes about 7 minutes.
+const (
+	uploadReadTimeout  = 15 * time.Minute
+	downloadWriteLimit = 15 * time.Minute
+)
+
+// NewServer returns an http.Server for h with the timeouts t.
+func NewServer(h http.Handler, t Timeouts) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: t.Header,
+		ReadTimeout:       t.Read,
+		WriteTimeout:      t.Write,
+		IdleTimeout:       t.Idle,
+		MaxHeaderBytes:    t.MaxHeaderBytes,
+	}
+}
+
+// longRead lets the request's body take up to uploadReadTimeout.
+func longRead(w http.ResponseWriter) {
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTimeout)) // not every writer can; then the server's limit stands
+}
+
+// longWrite lets the response take up to downloadWriteLimit.
+func longWrite(w http.ResponseWriter) {
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(downloadWriteLimit))
+}
+
 // ServeHTTP puts the security headers on every response and refuses a
 // request for a host the server does not answer to, before any route.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -394,9 +394,9 @@
     Array.prototype.slice.call(list.children).forEach(function (li) {
       if (columns().indexOf(li.getAttribute('data-column')) < 0) list.removeChild(li);
     });
-    $('unmatched-hint').textContent = any
-      ? 'These columns are not imported. Map them above, or create a custom field for one.'
-      : 'Every column of the file is mapped to a field.';
+    $('unmatched-hint').textContent = !any ? 'Every column of the file is mapped to a field.'
+      : data.can_create_fields ? 'These columns are not imported. Map them above, or create a custom field for one.'
+      : 'These columns are not imported. Map them above, or ask an admin to create a custom field for one.';
     var cols = state.upload.columns;
     if (cols.length && cols[cols.length - 1] === ERROR_COLUMN) {
       $('unmatched-hint').textContent += ' The last column, “error”, is the message of a rejects file and is ignored.';
@@ -438,9 +438,12 @@
     }, ['Create a custom field for this column']);
     li.appendChild(el('div', { class: 'unmatched-head' }, [
       el('span', { class: 'col', text: col }),
-      el('span', { class: 'sample', text: samples.length ? 'e.g. ' + samples.slice(0, 4).join(', ') : 'empty in the preview' }),
-      toggle
+      el('span', { class: 'sample', text: samples.length ? 'e.g. ' + samples.slice(0, 4).join(', ') : 'empty in the preview' })
     ]));
+    // Only admins create fields; the server refuses anyone else, so the
+    // offer is not made to them.
+    if (!data.can_create_fields) return li;
+    li.firstChild.appendChild(toggle);
 
     var label = el('input', { id: id + '-label', maxlength: '32', value: col.slice(0, 32) });
     var name = el('input', { id: id + '-name', maxlength: '32', value: fieldName(col), autocapitalize: 'none', spellcheck: 'false', 'aria-describedby': id + '-name-hint' });
