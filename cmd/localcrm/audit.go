@@ -40,7 +40,13 @@ func runAudit(ctx context.Context, a *app, args []string) error {
 	if f.Limit < 1 {
 		return &usageError{msg: fmt.Sprintf("--limit must be at least 1, not %d", f.Limit), usage: auditUsage}
 	}
-	f.Action = crm.AuditAction(strings.TrimSpace(*action))
+	if *action != "" {
+		a, err := crm.ParseAuditAction(*action)
+		if err != nil {
+			return err
+		}
+		f.Action = a
+	}
 	if *since != "" {
 		t, err := parseSince(*since, time.Now())
 		if err != nil {

@@ -335,7 +335,7 @@ func TestAuditFilters(t *testing.T) {
 	if cells := columnsRE.Split(lines[1], -1); len(cells) < 5 || cells[1] != me || cells[2] != "cli" || cells[3] != "user-created" || cells[4] != "user ann" {
 		t.Errorf("audit table row %q", lines[1])
 	}
-	for _, args := range [][]string{{"--since", "yesterday"}, {"--since", "-1h"}, {"--limit", "0"}} {
+	for _, args := range [][]string{{"--since", "yesterday"}, {"--since", "-1h"}, {"--limit", "0"}, {"--action", "user-deleted"}} {
 		if r := c.do(append([]string{"audit"}, args...)...); r.code != 2 || !strings.HasPrefix(r.stderr, "localcrm: audit: ") {
 			t.Errorf("audit %q: exit %d, stderr %q; want exit 2", args, r.code, r.stderr)
 		}

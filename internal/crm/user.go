@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -186,6 +187,31 @@ const (
 	AuditImportDelete   AuditAction = "import-deleted"
 	AuditExport         AuditAction = "export"
 )
+
+// AuditActions lists every action the audit log records, in the order a
+// filter offers them.
+var AuditActions = []AuditAction{
+	AuditSignIn, AuditSignInFailed, AuditSignOut,
+	AuditUserCreated, AuditUserChanged,
+	AuditTokenCreated, AuditTokenRevoked,
+	AuditFieldCreated, AuditFieldChanged, AuditFieldDeleted,
+	AuditCustomerAdded, AuditCustomerEdited, AuditCustomerDelete,
+	AuditImportUpload, AuditImportStart, AuditImportCancel, AuditImportResume, AuditImportDelete,
+	AuditExport,
+}
+
+// ParseAuditAction accepts the name of an action the audit log records.
+func ParseAuditAction(s string) (AuditAction, error) {
+	a := AuditAction(strings.TrimSpace(s))
+	if !slices.Contains(AuditActions, a) {
+		names := make([]string, len(AuditActions))
+		for i, x := range AuditActions {
+			names[i] = string(x)
+		}
+		return "", Invalid("action", s, "The action must be one of "+strings.Join(names, ", ")+".")
+	}
+	return a, nil
+}
 
 // AuditEntry is one line of the audit log: who did what, when, from where.
 // Detail says what changed (the names of changed fields, never their

@@ -1,8 +1,8 @@
 package web
 
 import (
+	"errors"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -28,13 +28,11 @@ func (h *Handler) apiAuditList(w http.ResponseWriter, r *http.Request) error {
 		Limit:  apiIntParam(&v, q.Get("limit"), "limit", apiDefaultLimit, 1, apiMaxLimit),
 		Offset: apiIntParam(&v, q.Get("offset"), "offset", 0, 0, -1),
 	}
-	if a := crm.AuditAction(strings.TrimSpace(q.Get("action"))); a != "" {
-		if !slices.Contains(auditActions, a) {
-			names := make([]string, len(auditActions))
-			for i, x := range auditActions {
-				names[i] = string(x)
-			}
-			v.Add("action", string(a), "action must be one of "+strings.Join(names, ", ")+".")
+	if s := q.Get("action"); s != "" {
+		a, err := crm.ParseAuditAction(s)
+		var ve *crm.ValidationError
+		if errors.As(err, &ve) {
+			v.Problems = append(v.Problems, ve.Problems...)
 		}
 		f.Action = a
 	}

@@ -14,18 +14,6 @@ import (
 // auditPerPage is how many entries one page of the audit log shows.
 const auditPerPage = 50
 
-// auditActions are the actions the audit log records, in the order the
-// filter offers them.
-var auditActions = []crm.AuditAction{
-	crm.AuditSignIn, crm.AuditSignInFailed, crm.AuditSignOut,
-	crm.AuditUserCreated, crm.AuditUserChanged,
-	crm.AuditTokenCreated, crm.AuditTokenRevoked,
-	crm.AuditFieldCreated, crm.AuditFieldChanged, crm.AuditFieldDeleted,
-	crm.AuditCustomerAdded, crm.AuditCustomerEdited, crm.AuditCustomerDelete,
-	crm.AuditImportUpload, crm.AuditImportStart, crm.AuditImportCancel, crm.AuditImportResume, crm.AuditImportDelete,
-	crm.AuditExport,
-}
-
 // auditDate reads a "since" day, YYYY-MM-DD, as its start in the server's
 // zone: the zone the pages show times in.
 func auditDate(s string) (time.Time, bool) {
@@ -62,12 +50,12 @@ func (p *pages) auditList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	data := auditListPage{
 		pageMeta: pageMeta{Title: "Audit log", Tab: tabAudit},
-		Actions:  auditActions,
+		Actions:  crm.AuditActions,
 		Actor:    strings.TrimSpace(q.Get("actor")),
 	}
 	var alerts []string
 	if a := crm.AuditAction(q.Get("action")); a != "" {
-		if slices.Contains(auditActions, a) {
+		if slices.Contains(crm.AuditActions, a) {
 			data.Action = a
 		} else {
 			alerts = append(alerts, "There is no action “"+truncate(string(a), 40)+"”; the log is shown for every action.")
