@@ -319,13 +319,12 @@ Updated                   T
 	c.fail(2, "localcrm: customers get: there is no customer with account number 10000003\n", "customers", "get", "10000003")
 
 	// Export: the header is the keys in schema order; formula-like cells
-	// get a ' (=, +, -, @), others are as stored.
-	const wantCSV = `account_number,first_name,last_name,email,company,voice,alternative,fax,comments,customer_type,addr1_street1,addr1_street2,addr1_city,addr1_state,addr1_zip,addr1_country,addr2_street1,addr2_street2,addr2_city,addr2_state,addr2_zip,addr2_country,tier,since,vip
-10000000,Zoë,Lee,zoe+crm@example.com,,,,,,VIP,,,,,,,,,,,,,Gold,2024-02-29,false
-10000001,Ann,Lee,Ann.Lee@Example.com,,'+1 555 0100,,,,Default,,,,,,,,,,,,,Silver,,false
-10000002,Bob,O'Brien,,'=SUM(A1:A2),,,,"line one
-line ""two"" <&>",Default,'-1 Side Street,,'@home,,,,,,,,,,,,false
-`
+	// get a ' (=, +, -, @), others are as stored. Records end in CRLF, as
+	// spreadsheets write them; a line break inside a cell is kept as it is.
+	const wantCSV = "account_number,first_name,last_name,email,company,voice,alternative,fax,comments,customer_type,addr1_street1,addr1_street2,addr1_city,addr1_state,addr1_zip,addr1_country,addr2_street1,addr2_street2,addr2_city,addr2_state,addr2_zip,addr2_country,tier,since,vip\r\n" +
+		"10000000,Zoë,Lee,zoe+crm@example.com,,,,,,VIP,,,,,,,,,,,,,Gold,2024-02-29,false\r\n" +
+		"10000001,Ann,Lee,Ann.Lee@Example.com,,'+1 555 0100,,,,Default,,,,,,,,,,,,,Silver,,false\r\n" +
+		"10000002,Bob,O'Brien,,'=SUM(A1:A2),,,,\"line one\nline \"\"two\"\" <&>\",Default,'-1 Side Street,,'@home,,,,,,,,,,,,false\r\n"
 	const wantJSON = `[
   {"account_number":10000000,"first_name":"Zoë","last_name":"Lee","email":"zoe+crm@example.com","company":"","voice":"","alternative":"","fax":"","comments":"","customer_type":"VIP","addr1_street1":"","addr1_street2":"","addr1_city":"","addr1_state":"","addr1_zip":"","addr1_country":"","addr2_street1":"","addr2_street2":"","addr2_city":"","addr2_state":"","addr2_zip":"","addr2_country":"","tier":"Gold","since":"2024-02-29","vip":"false"},
   {"account_number":10000001,"first_name":"Ann","last_name":"Lee","email":"Ann.Lee@Example.com","company":"","voice":"+1 555 0100","alternative":"","fax":"","comments":"","customer_type":"Default","addr1_street1":"","addr1_street2":"","addr1_city":"","addr1_state":"","addr1_zip":"","addr1_country":"","addr2_street1":"","addr2_street2":"","addr2_city":"","addr2_state":"","addr2_zip":"","addr2_country":"","tier":"Silver","since":"","vip":"false"},
@@ -364,7 +363,7 @@ line ""two"" <&>",Default,'-1 Side Street,,'@home,,,,,,,,,,,,false
 
 func TestExportOfNoCustomers(t *testing.T) {
 	c := newCLI(t)
-	equal(t, "export - (csv)", c.ok("export", "-"), "account_number,first_name,last_name,email,company,voice,alternative,fax,comments,customer_type,addr1_street1,addr1_street2,addr1_city,addr1_state,addr1_zip,addr1_country,addr2_street1,addr2_street2,addr2_city,addr2_state,addr2_zip,addr2_country\n")
+	equal(t, "export - (csv)", c.ok("export", "-"), "account_number,first_name,last_name,email,company,voice,alternative,fax,comments,customer_type,addr1_street1,addr1_street2,addr1_city,addr1_state,addr1_zip,addr1_country,addr2_street1,addr2_street2,addr2_city,addr2_state,addr2_zip,addr2_country\r\n")
 	equal(t, "export - (json)", c.ok("export", "-", "--format", "json"), "[]\n")
 }
 

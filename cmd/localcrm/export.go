@@ -3,19 +3,16 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"localcrm/internal/crm"
-	"localcrm/internal/csvin"
-	"localcrm/internal/store"
+	"localcrm/internal/importer"
 )
 
 const exportUsage = `Usage: localcrm export FILE|- [--format csv|json]
@@ -24,7 +21,10 @@ Writes every customer to FILE, or to standard output for -. The CSV header
 is the fields' keys, account_number first; a JSON export is an array of
 objects with the same keys. A cell that a spreadsheet would take for a
 formula (it begins with = + - @, a tab or a carriage return) is written
-with a ' before it, which 'localcrm import' removes again.
+with a ' before it, which 'localcrm import' removes again, and a cell
+holding a comma, semicolon, tab or pipe is quoted, so that no spreadsheet
+splits it whatever its list separator. The export is in the audit log.
+Managers download the same file from the Customers page.
 
   --format csv|json   the format (default: json for a FILE ending in .json, else csv)
 `
@@ -52,17 +52,9 @@ func runExport(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	sc, err := st.Schema(ctx)
-	if err != nil {
-		return err
-	}
 	var n int // customers written
 	write := func(w io.Writer) (err error) {
-		if *format == "json" {
-			n, err = exportJSON(ctx, st, sc, w)
-		} else {
-			n, err = exportCSV(ctx, st, sc, w)
-		}
+		n, err = importer.Export(ctx, st, *format, w)
 		return err
 	}
 	to := "standard output"
@@ -90,63 +82,6 @@ func runExport(ctx context.Context, a *app, args []string) error {
 		return fmt.Errorf("the export is written, but recording it in the audit log failed: %w", err)
 	}
 	return nil
-}
-
-// exportCSV writes the header of field keys and a record per customer, and
-// returns how many customers it wrote.
-func exportCSV(ctx context.Context, st *store.Store, sc *crm.Schema, w io.Writer) (int, error) {
-	cw := csv.NewWriter(w)
-	record := make([]string, len(sc.Fields))
-	for i, f := range sc.Fields {
-		record[i] = f.Key
-	}
-	if err := cw.Write(record); err != nil {
-		return 0, err
-	}
-	n := 0
-	err := st.EachCustomer(ctx, func(c *crm.Customer) error {
-		n++
-		for i, f := range sc.Fields {
-			if f.Key == crm.KeyAccountNumber {
-				record[i] = strconv.FormatInt(c.AccountNumber, 10)
-			} else {
-				record[i] = csvin.Neutralize(c.Get(f.Key))
-			}
-		}
-		return cw.Write(record)
-	})
-	if err != nil {
-		return n, err
-	}
-	cw.Flush()
-	return n, cw.Error()
-}
-
-// exportJSON writes an array with one object per line, so that the file
-// streams out in little memory and reads well in a diff, and returns how
-// many customers it wrote.
-func exportJSON(ctx context.Context, st *store.Store, sc *crm.Schema, w io.Writer) (int, error) {
-	j := crm.NewCustomerJSON(sc, true)
-	sep := "[\n  "
-	var b []byte
-	n := 0
-	err := st.EachCustomer(ctx, func(c *crm.Customer) error {
-		n++
-		b = append(b[:0], sep...)
-		b = j.Append(b, c)
-		sep = ",\n  "
-		_, err := w.Write(b)
-		return err
-	})
-	if err != nil {
-		return n, err
-	}
-	end := "\n]\n"
-	if n == 0 {
-		end = "[]\n"
-	}
-	_, err = io.WriteString(w, end)
-	return n, err
 }
 
 // writeFileAtomic writes name through write into a temporary file in the

@@ -2,14 +2,17 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"localcrm/internal/crm"
+	"localcrm/internal/importer"
 	"localcrm/internal/store"
 )
 
@@ -130,6 +133,45 @@ func (h *Handler) apiCustomerDelete(w http.ResponseWriter, r *http.Request) erro
 		return apiNoCustomer(err, account)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// apiCustomerExport downloads the whole customer file, as
+// `localcrm export` writes it (?format=csv, the default, or json), and puts
+// the download on record once it is sent.
+func (h *Handler) apiCustomerExport(w http.ResponseWriter, r *http.Request) error {
+	format := r.URL.Query().Get("format")
+	switch format {
+	case "":
+		format = "csv"
+	case "csv", "json":
+	default:
+		msg := fmt.Sprintf("format must be csv or json, not %q.", format)
+		return apiFail(crm.ErrInvalid, map[string]string{"format": msg}, "%s", msg)
+	}
+	longWrite(w)
+	ctx := r.Context()
+	hdr := w.Header()
+	hdr.Set("Content-Type", map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}[format])
+	hdr.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="customers-%s.%s"`, time.Now().Format("2006-01-02"), format))
+	hdr.Set("Cache-Control", "no-store")
+	out := &apiStartedWriter{w: w}
+	n, err := importer.Export(ctx, h.Store, format, out)
+	if err != nil {
+		if !out.started {
+			hdr.Del("Content-Disposition")
+			return err
+		}
+		if ctx.Err() == nil {
+			h.Log.Error("export failed", "path", r.URL.Path, "err", err)
+		}
+		return nil
+	}
+	// The file has left the database: on record even if the client is gone.
+	detail := fmt.Sprintf("format: %s; %d customers; download", format, n)
+	if err := h.Store.Audit(context.WithoutCancel(ctx), crm.AuditExport, "customers", detail); err != nil {
+		h.Log.Error("record export", "err", err)
+	}
 	return nil
 }
 

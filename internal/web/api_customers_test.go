@@ -1,12 +1,17 @@
 package web
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+
+	"localcrm/internal/crm"
+	"localcrm/internal/importer"
 )
 
 func TestAPICustomerCRUD(t *testing.T) {
@@ -167,4 +172,49 @@ func TestAPICustomerList(t *testing.T) {
 		t.Errorf("bad paging: fields %v", e.Fields)
 	}
 	s.fail(t, http.MethodGet, "/api/v1/customers?limit=100000", nil, http.StatusBadRequest, "invalid")
+}
+
+// TestAPICustomerExport: a manager downloads the whole file, the same bytes
+// `localcrm export` writes, and the download is on record; a viewer, who
+// may read customers a page at a time, may not take the file whole.
+func TestAPICustomerExport(t *testing.T) {
+	s := newTestServer(t)
+	ctx := context.Background()
+	for _, name := range []string{"Ada", "Grace"} {
+		c := &crm.Customer{}
+		c.Set("first_name", name)
+		c.Set("last_name", "x;=cmd|' /C calc'!A0")
+		if err := s.Store.CreateCustomer(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var want bytes.Buffer
+	if _, err := importer.Export(ctx, s.Store, "csv", &want); err != nil {
+		t.Fatal(err)
+	}
+	manager := mustToken(t, s.Store, crm.RoleManager)
+	get := func(token, query string) (*http.Response, []byte) {
+		req, _ := http.NewRequest(http.MethodGet, s.Raw+"/api/v1/customers/export"+query, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		return apiSend(t, req)
+	}
+	resp, b := get(manager, "")
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(b, want.Bytes()) {
+		t.Fatalf("export: %d\n%s\nwant\n%s", resp.StatusCode, b, want.Bytes())
+	}
+	if cd := resp.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, `attachment; filename="customers-`) || !strings.HasSuffix(cd, `.csv"`) {
+		t.Errorf("Content-Disposition %q", cd)
+	}
+	if resp, b := get(manager, "?format=json"); resp.StatusCode != http.StatusOK || !bytes.HasPrefix(b, []byte("[\n  {\"account_number\":")) {
+		t.Errorf("JSON export: %d %s", resp.StatusCode, b)
+	}
+	resp, b = get(manager, "?format=xml")
+	apiCheckError(t, "format=xml", resp, b, http.StatusBadRequest, "invalid")
+	resp, b = get(mustToken(t, s.Store, crm.RoleViewer), "")
+	apiCheckError(t, "export as a viewer", resp, b, http.StatusForbidden, "forbidden")
+
+	entries, _, err := s.Store.ListAudit(ctx, crm.AuditFilter{Action: crm.AuditExport})
+	if err != nil || len(entries) != 2 || entries[1].Detail != "format: csv; 2 customers; download" || !strings.HasPrefix(entries[1].Actor, "token ") {
+		t.Errorf("export entries: %+v, %v", entries, err)
+	}
 }

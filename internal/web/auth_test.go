@@ -358,6 +358,7 @@ var wantNeeds = map[string]crm.Role{
 	"GET /api/v1/customers/{account_number}":    crm.RoleViewer,
 	"PUT /api/v1/customers/{account_number}":    crm.RoleAgent,
 	"DELETE /api/v1/customers/{account_number}": crm.RoleManager,
+	"GET /api/v1/customers/export":              crm.RoleManager,
 	"GET /api/v1/fields":                        crm.RoleViewer,
 	"POST /api/v1/fields":                       crm.RoleAdmin,
 	"PUT /api/v1/fields/{name}":                 crm.RoleAdmin,

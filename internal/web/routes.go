@@ -46,6 +46,7 @@ func (h *Handler) routeTable(p *pages) []route {
 		{"GET /api/v1/customers/{account_number}", viewer, api(h.apiCustomerGet)},
 		{"PUT /api/v1/customers/{account_number}", agent, api(h.apiCustomerUpdate)},
 		{"DELETE /api/v1/customers/{account_number}", manager, api(h.apiCustomerDelete)},
+		{"GET /api/v1/customers/export", manager, api(h.apiCustomerExport)},
 
 		// api_fields.go
 		{"GET /api/v1/fields", viewer, api(h.apiFieldList)},
