@@ -75,7 +75,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			q.Add("_pragma", p)
 		}
 		q.Set("_txlock", "immediate") // take the write lock at BEGIN, not midway
-		return "file:" + abs + "?" + q.Encode() + extra
+		// The path is escaped as a URI's: SQLite reads "file:" names as
+		// URIs, so a "#" or "?" in a folder's name would cut the path short
+		// and open another file.
+		return "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + q.Encode() + extra
 	}
 	write, err := sql.Open("sqlite", dsn("&_pragma=cache_size(-16000)&_pragma=wal_autocheckpoint(40000)"))
 	if err != nil {

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -337,5 +338,28 @@ func TestEmailIsUniqueWhateverTheAccentsEncoding(t *testing.T) {
 	}
 	if got := store.EmailKey("Jose\u0301@Example.COM"); got != "jos\u00e9@example.com" {
 		t.Errorf("EmailKey = %q", got)
+	}
+}
+
+// TestOddPaths: a database whose path holds "#", "?", "%" or a space is
+// that file, not another one its name was cut down to.
+func TestOddPaths(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a#b?c %41 d")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "crm#1?.db")
+	st := openStoreAt(t, path)
+	mustCreate(t, st, customer("first_name", "Ann", "last_name", "Lee"))
+	st = reopen(t, st)
+	if n, err := st.CountCustomers(context.Background()); err != nil || n != 1 {
+		t.Fatalf("after reopening %s: %d customers, %v", path, n, err)
+	}
+	entries, err := os.ReadDir(filepath.Dir(dir))
+	if err != nil || len(entries) != 1 {
+		t.Errorf("files beside the database's folder: %v, %v; want only the folder", entries, err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		t.Errorf("the database file %s: %v, %v", path, fi, err)
 	}
 }
