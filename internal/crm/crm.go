@@ -19,6 +19,11 @@ var (
 	ErrConflict = errors.New("already exists")
 	ErrInvalid  = errors.New("invalid")
 	ErrTooLarge = errors.New("too large")
+	// ErrUnavailable is a fault of the moment outside the request: the
+	// database is locked by another process past every retry, or cannot
+	// be reached. Trying again later may work; an import it stops is left
+	// interrupted, to be resumed.
+	ErrUnavailable = errors.New("temporarily unavailable")
 )
 
 // Problem is one thing wrong with one field's value, told so that a person
