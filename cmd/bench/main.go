@@ -15,10 +15,16 @@
 // database, and prints wall time, records/s, peak RSS and the time to the
 // first progress line beside the anchor's, against the targets:
 //
-//	go run ./cmd/bench [-sizes 50000,1000000] [-runs 3] [-dir DIR] [-keep]
+//	go run ./cmd/bench [-sizes 50000,1000000] [-runs 3] [-load 2m] [-dir DIR] [-keep]
 //
 // Each load runs -runs times, the anchor and localcrm taking turns, and the
 // table shows median times and the median of each round's ratio.
+//
+// Then the load test (load.go): the real server on loopback runs four
+// imports of 50,000 records at once while 20 clients list, search and read
+// customers through the API for -load, and the table shows the reads'
+// latency, failed requests and the server's memory over time. -sizes ''
+// runs the load test alone.
 //
 // scripts/bench does the same after installing sqlite3 when it is missing.
 // The exit status is 1 when a run did not load every record; a missed
@@ -81,20 +87,38 @@ func main() {
 	dirFlag := flag.String("dir", "", "where to put the binary, files and databases (default: a new temporary directory)")
 	keep := flag.Bool("keep", false, "keep the generated files and databases")
 	runs := flag.Int("runs", 3, "how many times to time each load; the table shows the median")
+	load := flag.Duration("load", 2*time.Minute, "how long the load test reads while four imports run; 0 skips it")
 	flag.Parse()
 	sizes, err := parseSizes(*sizesFlag)
-	if err != nil || flag.NArg() > 0 || *runs < 1 {
-		fmt.Fprintln(os.Stderr, "usage: go run ./cmd/bench [-sizes 50000,1000000] [-runs 3] [-dir DIR] [-keep]")
+	if err != nil || flag.NArg() > 0 || *runs < 1 || *load < 0 {
+		fmt.Fprintln(os.Stderr, "usage: go run ./cmd/bench [-sizes 50000,1000000] [-runs 3] [-load 2m] [-dir DIR] [-keep]")
 		os.Exit(2)
 	}
-	if err := run(sizes, *runs, *dirFlag, *keep); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+	if len(sizes) > 0 {
+		if err := run(sizes, *runs, *dirFlag, *keep); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+	}
+	if *load > 0 {
+		dir, err := os.MkdirTemp("", "localcrm-load-")
+		if err == nil {
+			err = runLoad(dir, *load)
+			os.RemoveAll(dir)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: load:", err)
+			os.Exit(1)
+		}
 	}
 }
 
+// parseSizes reads -sizes; an empty list runs no import benchmark.
 func parseSizes(s string) ([]int, error) {
 	var sizes []int
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
 	for f := range strings.SplitSeq(s, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(strings.ReplaceAll(f, "_", "")))
 		if err != nil || n < 1 {
