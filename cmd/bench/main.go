@@ -23,8 +23,8 @@
 // Then the load test (load.go): the real server on loopback runs four
 // imports of 50,000 records at once while 20 clients list, search and read
 // customers through the API for -load, and the table shows the reads'
-// latency, failed requests and the server's memory over time. -sizes ”
-// runs the load test alone.
+// latency, failed requests and the server's memory over time. An empty
+// -sizes= runs the load test alone.
 //
 // scripts/bench does the same after installing sqlite3 when it is missing.
 // The exit status is 1 when a run did not load every record; a missed
