@@ -16,6 +16,9 @@ const (
 	ImportFailed              ImportStatus = "failed"
 	ImportCancelled           ImportStatus = "cancelled"
 	ImportInterrupted         ImportStatus = "interrupted"
+	// ImportQueued waits for one of the runner's slots: a server runs a
+	// bounded number of imports and dry runs at once.
+	ImportQueued ImportStatus = "queued"
 )
 
 // Finished reports whether the import has ended for good.

@@ -285,21 +285,11 @@ func (im *Importer) Start(ctx context.Context, id int64, progress func(Progress)
 	if err != nil {
 		return nil, err
 	}
-	if imp.Status != crm.ImportPending {
-		return nil, crm.Invalid("status", string(imp.Status), fmt.Sprintf("Import %d is %s, so it cannot be started; %s", id, imp.Status, nextStep(imp)))
-	}
-	if imp.Total > imp.Options.MaxRecords {
-		return nil, fmt.Errorf("the file holds %s records; one import may load at most %s: %w",
-			thousands(imp.Total), thousands(imp.Options.MaxRecords), crm.ErrTooLarge)
-	}
-	sc, err := im.store.Schema(ctx)
+	sc, err := im.startable(ctx, imp)
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckMapping(imp.Columns, imp.Options.Mapping, sc, imp.Options.OnDuplicate); err != nil {
-		return nil, err
-	}
-	if err := im.store.ClaimImport(ctx, id, crm.ImportPending, im.worker); err != nil {
+	if err := im.store.ClaimImport(ctx, id, imp.Status, im.worker); err != nil {
 		return nil, err
 	}
 	imp.Status, imp.Worker = crm.ImportRunning, im.worker
@@ -314,16 +304,8 @@ func (im *Importer) Resume(ctx context.Context, id int64, progress func(Progress
 	if err != nil {
 		return nil, err
 	}
-	if !imp.Status.Resumable() {
-		return nil, crm.Invalid("status", string(imp.Status), fmt.Sprintf("Import %d is %s, so there is nothing to resume; %s", id, imp.Status, nextStep(imp)))
-	}
-	sc, err := im.store.Schema(ctx)
+	sc, err := im.resumable(ctx, imp)
 	if err != nil {
-		return nil, err
-	}
-	// A mapped field may have been deleted since the start; resuming would
-	// reject every record that is left.
-	if err := CheckMapping(imp.Columns, imp.Options.Mapping, sc, imp.Options.OnDuplicate); err != nil {
 		return nil, err
 	}
 	if err := im.store.ClaimImport(ctx, id, imp.Status, im.worker); err != nil {
@@ -357,7 +339,7 @@ func (im *Importer) Get(ctx context.Context, id int64) (*crm.Import, error) {
 	if err != nil {
 		return nil, err
 	}
-	if imp.Status == crm.ImportRunning && !im.alive(imp) {
+	if (imp.Status == crm.ImportRunning || imp.Status == crm.ImportQueued) && !im.alive(imp) {
 		if err := im.store.MarkInterrupted(ctx, id, imp.Worker); err != nil {
 			return nil, err
 		}
@@ -374,7 +356,7 @@ func (im *Importer) List(ctx context.Context) ([]*crm.Import, error) {
 		return nil, err
 	}
 	for i, imp := range imps {
-		if imp.Status == crm.ImportRunning && !im.alive(imp) {
+		if (imp.Status == crm.ImportRunning || imp.Status == crm.ImportQueued) && !im.alive(imp) {
 			if imps[i], err = im.Get(ctx, imp.ID); err != nil {
 				return nil, err
 			}

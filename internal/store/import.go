@@ -134,32 +134,40 @@ func (s *Store) UpdateImport(ctx context.Context, imp *crm.Import) error {
 
 const claimImportSQL = `
 	UPDATE imports SET status = 'running', worker = ?, heartbeat_at = ?, error = '', cancel_requested = 0
-	WHERE id = ? AND status = ?`
+	WHERE id = ? AND status = ?
+	RETURNING started_at`
 
 // ClaimImport makes worker the runner of the import if it still has the
 // status from, so that two processes never run one import at once. It
 // returns crm.ErrConflict when another process got there first.
 //
-// Claiming a pending import starts it and claiming any other resumes it;
-// either is recorded in the audit log as the actor of ctx.
+// Claiming an import that never started starts it, and claiming any other
+// resumes it; either is recorded in the audit log as the actor of ctx.
 func (s *Store) ClaimImport(ctx context.Context, id int64, from crm.ImportStatus, worker string) error {
 	return s.inTx(ctx, "claim import", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, claimImportSQL, worker, formatTime(s.now()), id, from)
+		var started string
+		err := tx.QueryRowContext(ctx, claimImportSQL, worker, formatTime(s.now()), id, from).Scan(&started)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("import %d is no longer %s: %w", id, from, crm.ErrConflict)
+		}
 		if err != nil {
 			return fmt.Errorf("claim import %d: %w", id, err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("import %d is no longer %s: %w", id, from, crm.ErrConflict)
-		}
 		action := crm.AuditImportResume
-		if from == crm.ImportPending {
+		if started == "" {
 			action = crm.AuditImportStart
 		}
 		return s.audit(ctx, tx, action, fmt.Sprintf("import %d", id), "")
 	})
 }
 
-const interruptSQL = `UPDATE imports SET status = 'interrupted', worker = '' WHERE id = ? AND status = 'running' AND worker = ?`
+// interruptSQL gives up on an import whose worker is gone: a running one is
+// interrupted; a queued one goes back to where it was, pending when it never
+// started, else interrupted.
+const interruptSQL = `
+	UPDATE imports
+	SET status = CASE WHEN status = 'queued' AND started_at = '' THEN 'pending' ELSE 'interrupted' END, worker = ''
+	WHERE id = ? AND status IN ('running', 'queued') AND worker = ?`
 
 // MarkInterrupted sets a running import whose worker is gone to interrupted,
 // unless another worker has claimed it meanwhile.
