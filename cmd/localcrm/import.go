@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -39,6 +40,7 @@ Flags:
   --delimiter D            auto (default), comma, semicolon, tab, pipe
   --batch-size N           records per commit, 1-10000 (default 100)
   --max-records N          refuse files with more records (default 50000)
+  --max-columns N          refuse files with more columns (default 1000)
   --dry-run                check everything, write nothing
   --report FILE.csv        write the report: every record's outcome
   --rejects FILE.csv       write the rejected rows with an error column, to fix and import again
@@ -88,11 +90,15 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	fs.StringVar(&delim, "delimiter", "auto", "")
 	fs.IntVar(&batchSize, "batch-size", crm.DefaultBatchSize, "")
 	fs.IntVar(&maxRecords, "max-records", crm.DefaultMaxRecords, "")
+	maxColumns := fs.Int("max-columns", importer.DefaultMaxColumns, "")
 	fs.BoolVar(&dry, "dry-run", false, "")
 	out.register(fs)
 	pos, err := a.parse(fs, args, importHelp, "FILE")
 	if err != nil {
 		return err
+	}
+	if *maxColumns < 1 {
+		return &usageError{msg: "--max-columns must be at least 1", usage: importHelp}
 	}
 	var format csvin.Format
 	if format.Encoding, err = csvin.ParseEncoding(enc); err != nil {
@@ -130,6 +136,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	}
 	im := a.importer(st)
 	im.MaxRecords = maxRecords // whoever runs the CLI is the admin of its database
+	im.MaxColumns = *maxColumns
 	bar := a.progressBar(out.progress)
 	p, err := im.Create(ctx, importer.Upload{Name: name, Body: body, Format: format, CreatedBy: crm.ActorFrom(ctx).Name, Reading: bar.reading})
 	if err != nil {
@@ -284,7 +291,11 @@ func readMapping(file string, entries []string) (map[string]string, error) {
 // importer returns the import engine over st, keeping import files beside
 // the database file.
 func (a *app) importer(st *store.Store) *importer.Importer {
-	return importer.New(st, filepath.Dir(st.Path()))
+	im := importer.New(st, filepath.Dir(st.Path()))
+	// Whoever runs the CLI is the operator: the cause behind an import's
+	// message for people (and its ref) is theirs to see.
+	im.Log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return im
 }
 
 // writeOut writes a report to path, or to standard output for "-".

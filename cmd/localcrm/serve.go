@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -49,6 +50,14 @@ Flags:
   --session-max D      and after this long whatever the use (default 12h)
   --max-upload MB      the largest file an upload may bring (default 100)
   --max-records N      the record limit of new imports (default 50000)
+  --max-columns N      the most columns a file may have (default 1000)
+  --max-jobs N         imports and dry runs run at once; more wait in line,
+                       shown as queued (default: the machine's cores)
+  --keep-uploads D     remove the files of imports not started, or cancelled,
+                       after this long (default 168h, 7 days)
+  --imports-quota MB   refuse uploads while the kept files use more than this
+                       (default 0: no quota; uploads are refused anyway when
+                       the disk has less free than --max-upload and 100 MB)
 `
 
 func runServe(ctx context.Context, a *app, args []string) error {
@@ -63,8 +72,15 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	maxAge := fs.Duration("session-max", web.DefaultSessionMax, "")
 	maxUpload := fs.Int64("max-upload", web.DefaultMaxUpload>>20, "")
 	maxRecords := fs.Int("max-records", crm.DefaultMaxRecords, "")
+	maxColumns := fs.Int("max-columns", importer.DefaultMaxColumns, "")
+	keepUploads := fs.Duration("keep-uploads", importer.DefaultKeepUploads, "")
+	quota := fs.Int64("imports-quota", 0, "")
+	maxJobs := fs.Int("max-jobs", runtime.NumCPU(), "")
 	if _, err := a.parse(fs, args, serveUsage); err != nil {
 		return err
+	}
+	if *maxColumns < 1 || *maxJobs < 1 || *keepUploads < time.Hour || *quota < 0 {
+		return &usageError{msg: "--max-columns and --max-jobs must be at least 1, --keep-uploads at least 1h, and --imports-quota 0 (none) or more", usage: serveUsage}
 	}
 	if *maxUpload < 1 || *maxRecords < 1 {
 		return &usageError{msg: "--max-upload and --max-records must be at least 1", usage: serveUsage}
@@ -96,11 +112,36 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	}
 	im := importer.New(st, filepath.Dir(st.Path()))
 	im.MaxRecords = *maxRecords
+	im.MaxColumns, im.KeepUploads, im.Quota = *maxColumns, *keepUploads, *quota<<20
+	im.MinFree = *maxUpload<<20 + 100<<20 // room for one upload, and for the database to grow
+	im.Log = log
 	// Imports left running by a process that died are shown as interrupted.
 	if _, err := im.List(ctx); err != nil {
 		return err
 	}
 	runner := importer.NewRunner(im, log)
+	runner.SetLimit(*maxJobs)
+	// Uploads nobody will import are removed at start and every hour.
+	sweep := func(now time.Time) {
+		if n, err := im.Sweep(ctx, now); err != nil {
+			log.Error("remove unused uploads", "err", err)
+		} else if n > 0 {
+			log.Info("removed unused uploads", "count", n, "older_than", *keepUploads)
+		}
+	}
+	sweep(time.Now())
+	go func() {
+		tick := time.NewTicker(time.Hour)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-tick.C:
+				sweep(now)
+			}
+		}
+	}()
 	deps := web.Deps{
 		Store: st, Importer: im, Runner: runner, Log: log, MaxUpload: *maxUpload << 20,
 		Hosts: hosts, Sessions: store.SessionLimits{Idle: *idle, Max: *maxAge}, BehindProxy: *insecure,

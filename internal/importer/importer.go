@@ -8,11 +8,14 @@ package importer
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -34,27 +37,91 @@ type Importer struct {
 	// MaxRecords is the record limit of new imports, an admin's setting;
 	// 0 means crm.DefaultMaxRecords.
 	MaxRecords int
+	// MaxColumns is the most columns a file's header may have; a wider file
+	// is refused at upload. 0 means DefaultMaxColumns.
+	MaxColumns int
+	// KeepUploads is how long the uploaded file of an import that was never
+	// started, or was cancelled, is kept before Sweep removes it; 0 means
+	// DefaultKeepUploads.
+	KeepUploads time.Duration
+	// Quota is how many bytes the imports folder may hold before uploads
+	// are refused; 0 means no quota.
+	Quota int64
+	// MinFree is how much free space the imports folder's file system must
+	// have for an upload to be accepted; 0 means DefaultMinFree.
+	MinFree int64
+	// Log receives what people are not shown: the full cause of an import
+	// that stopped on an unexpected error, under the ref its message quotes.
+	// nil discards it.
+	Log *slog.Logger
 
 	store  *store.Store
 	dir    string
 	host   string
 	boot   string // this boot of the machine; "" where the system does not say
-	worker string // this process, as recorded on the jobs it runs: host:pid:boot
+	worker string // this process, as recorded on the jobs it runs: host:pid:boot:start
 	now    func() time.Time
+	// freeSpace returns the bytes free for an unprivileged user on the file
+	// system of dir; a field so that tests can fill the disk.
+	freeSpace func(dir string) (uint64, error)
 }
+
+// Defaults of the Importer's settings.
+const (
+	DefaultMaxColumns  = 1000
+	DefaultKeepUploads = 7 * 24 * time.Hour
+	// DefaultMinFree is room for one upload at the server's default limit
+	// (100 MB), with as much again for the database to grow as it loads.
+	DefaultMinFree = 200 << 20
+)
 
 // New returns an Importer that keeps import files under dataDir/imports.
 func New(st *store.Store, dataDir string) *Importer {
 	host, _ := os.Hostname()
 	boot := bootID()
-	return &Importer{
-		store:  st,
-		dir:    filepath.Join(dataDir, "imports"),
-		host:   host,
-		boot:   boot,
-		worker: fmt.Sprintf("%s:%d:%s", host, os.Getpid(), boot),
-		now:    time.Now,
+	worker := fmt.Sprintf("%s:%d:%s", host, os.Getpid(), boot)
+	if start, err := processStart(os.Getpid()); err == nil {
+		worker += ":" + start
 	}
+	return &Importer{
+		store:     st,
+		dir:       filepath.Join(dataDir, "imports"),
+		host:      host,
+		boot:      boot,
+		worker:    worker,
+		now:       time.Now,
+		freeSpace: freeSpace,
+	}
+}
+
+// log returns the Importer's logger, or one that discards.
+func (im *Importer) log() *slog.Logger {
+	if im.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return im.Log
+}
+
+// processStart returns when the process pid started, as Linux gives it:
+// field 22 of /proc/PID/stat, in clock ticks since boot. With the pid and the
+// boot, it names one process for good, where a pid alone is reused. Where
+// there is no /proc, it fails.
+func processStart(pid int) (string, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return "", err
+	}
+	// Field 2, the command name in parentheses, may hold spaces and
+	// parentheses itself: the fields after it follow the last ")".
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return "", fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	fields := strings.Fields(string(b[i+1:])) // fields 3 onward
+	if len(fields) < 20 {
+		return "", fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	return fields[22-3], nil
 }
 
 // bootID returns the id Linux gives each boot of the machine, "" elsewhere.
@@ -99,6 +166,9 @@ func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
 	if err := os.MkdirAll(im.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("keep uploaded file: %w", err)
 	}
+	if err := im.checkRoom(); err != nil {
+		return nil, err
+	}
 	tmp, err := os.CreateTemp(im.dir, "upload-*")
 	if err != nil {
 		return nil, fmt.Errorf("keep uploaded file: %w", err)
@@ -112,6 +182,12 @@ func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
 		return nil, fmt.Errorf("read %s: %w", up.Name, err)
 	}
 	format := csvin.Detect(sample, up.Format)
+	if msg := csvin.Sniff(sample); msg != "" && up.Format.Encoding != csvin.UTF16LE && up.Format.Encoding != csvin.UTF16BE {
+		// Read as text, a workbook, an archive or an image would be refused
+		// for a reason that misleads (unmapped columns, a Chinese encoding).
+		// UTF-16 chosen by the user is text whatever its NUL bytes.
+		return nil, fmt.Errorf("%s: %w", up.Name, crm.Invalid("file", "", msg))
+	}
 	if up.Format.Encoding == "" && format.Encoding == csvin.Windows1252 && csvin.LooksDoubleByte(sample) {
 		// Read as Windows-1252, every name would load as gibberish.
 		return nil, fmt.Errorf("%s: %w", up.Name, crm.Invalid("encoding", "",
@@ -122,20 +198,35 @@ func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
 	counter := &countingWriter{w: tmp}
 	p := &Preview{Format: format}
 	// Copy while counting, so the file is read once however large it is.
-	total, err := scan(io.TeeReader(br, counter), format, func(header []string) {
+	maxColumns := cmp.Or(im.MaxColumns, DefaultMaxColumns)
+	total, err := scan(io.TeeReader(br, counter), format, func(header []string) error {
+		if len(header) > maxColumns {
+			return crm.Invalid("file", "", fmt.Sprintf("The file's header row has %s columns; localcrm reads at most %s. "+
+				"Remove the columns you do not need (or split the file into narrower files) and upload it again; "+
+				"an administrator can raise the limit with --max-columns.", thousands(len(header)), thousands(maxColumns)))
+		}
 		p.Columns = ColumnNames(header)
+		return nil
 	}, func(n int, r *csvin.Record) {
 		if len(p.Rows) < previewRows {
-			p.Rows = append(p.Rows, slices.Clone(r.Fields))
+			// A row wider than the header shows only the header's columns:
+			// the preview's table has no more.
+			p.Rows = append(p.Rows, slices.Clone(r.Fields[:min(len(r.Fields), len(p.Columns))]))
 		}
 		if up.Reading != nil && (n == 1 || n%4096 == 0) {
 			up.Reading(counter.n)
 		}
 	})
 	if err != nil {
+		if diskFull(err) {
+			return nil, im.noRoom(err)
+		}
 		return nil, fmt.Errorf("%s: %w", up.Name, err)
 	}
 	if err := tmp.Sync(); err != nil {
+		if diskFull(err) {
+			return nil, im.noRoom(err)
+		}
 		return nil, fmt.Errorf("keep uploaded file: %w", err)
 	}
 	sc, err := im.store.Schema(ctx)
@@ -168,6 +259,11 @@ func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
 	if err == nil {
 		err = os.Rename(tmp.Name(), im.sourcePath(imp.ID))
 	}
+	if err == nil {
+		// The rename and the job's new folder are durable only once the
+		// folders that hold them are synced.
+		err = errors.Join(syncDir(im.jobDir(imp.ID)), syncDir(im.dir))
+	}
 	if err != nil {
 		_ = im.store.DeleteImport(ctx, imp.ID)
 		return nil, fmt.Errorf("keep uploaded file: %w", err)
@@ -177,8 +273,9 @@ func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
 }
 
 // scan reads a whole file, calling header once and record for every record
-// that is not blank, and returns how many records there were.
-func scan(r io.Reader, f csvin.Format, header func([]string), record func(int, *csvin.Record)) (int, error) {
+// that is not blank, and returns how many records there were. An error from
+// header ends the reading.
+func scan(r io.Reader, f csvin.Format, header func([]string) error, record func(int, *csvin.Record)) (int, error) {
 	cr, err := csvin.NewReader(r, f)
 	var re *csvin.RecordError
 	switch {
@@ -192,7 +289,9 @@ func scan(r io.Reader, f csvin.Format, header func([]string), record func(int, *
 	case err != nil:
 		return 0, err
 	}
-	header(cr.Header())
+	if err := header(cr.Header()); err != nil {
+		return 0, err
+	}
 	n := 0
 	for {
 		rec, err := cr.Read()
@@ -289,6 +388,9 @@ func (im *Importer) Start(ctx context.Context, id int64, progress func(Progress)
 	if err != nil {
 		return nil, err
 	}
+	if err := im.checkSource(imp); err != nil {
+		return nil, err
+	}
 	if err := im.store.ClaimImport(ctx, id, imp.Status, im.worker); err != nil {
 		return nil, err
 	}
@@ -306,6 +408,12 @@ func (im *Importer) Resume(ctx context.Context, id int64, progress func(Progress
 	}
 	sc, err := im.resumable(ctx, imp)
 	if err != nil {
+		return nil, err
+	}
+	if err := im.checkSource(imp); err != nil {
+		return nil, err
+	}
+	if err := im.checkReport(imp); err != nil {
 		return nil, err
 	}
 	if err := im.store.ClaimImport(ctx, id, imp.Status, im.worker); err != nil {
@@ -389,7 +497,8 @@ const staleAfter = 2 * time.Minute
 // checkpointed recently.
 //
 // A worker recorded in an earlier boot of this machine is gone, whatever
-// process has its pid now. Without that rule, a server that died with the
+// process has its pid now; so is one whose pid now belongs to a process
+// that started at another time. Without that rule, a server that died with the
 // machine and came back with the same pid (as a service started at boot
 // often does) took the import for its own, and the import stayed
 // "running" for ever, neither resumable nor deletable.
@@ -401,13 +510,28 @@ func (im *Importer) alive(imp *crm.Import) bool {
 	if imp.Worker == im.worker {
 		return true
 	}
-	pidText, boot, _ := strings.Cut(rest, ":") // an older localcrm recorded no boot
+	// An older localcrm recorded no boot, or no start time.
+	pidText, rest, _ := strings.Cut(rest, ":")
+	boot, start, _ := strings.Cut(rest, ":")
 	if boot != "" && boot != im.boot {
 		return false
 	}
 	pid, err := strconv.Atoi(pidText)
 	if err != nil || pid <= 0 {
 		return false
+	}
+	if start != "" {
+		// The pid is the worker's only while the process that has it
+		// started when the worker did: a pid freed by a dead server is
+		// soon given to another process.
+		got, err := processStart(pid)
+		switch {
+		case err == nil:
+			return got == start
+		case errors.Is(err, fs.ErrNotExist):
+			return false
+		}
+		// /proc cannot be read here: fall back on the pid alone.
 	}
 	err = syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -233,6 +234,8 @@ func TestRunTimeLeavesOutTheWait(t *testing.T) {
 // report line.
 func TestResumeAfterFailure(t *testing.T) {
 	e := newEnv(t)
+	var log bytes.Buffer
+	e.im.Log = slog.New(slog.NewTextHandler(&log, nil))
 	// Every tenth record is rejected, so that each batch saves a reject.
 	body := string(thousandRecords)
 	for i := 5; i <= 1000; i += 10 {
@@ -244,11 +247,20 @@ func TestResumeAfterFailure(t *testing.T) {
 			e.exec(`CREATE TRIGGER broken BEFORE INSERT ON import_rejects BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`)
 		}
 	})
-	if err == nil || !strings.Contains(err.Error(), "disk on fire") {
-		t.Fatalf("Start = %v, want the database's error", err)
+	// People are told what happened in their terms, with a ref; the cause
+	// is logged under that ref, and wrapped for the caller.
+	if err == nil || errors.Unwrap(err) == nil || !strings.Contains(errors.Unwrap(err).Error(), "disk on fire") {
+		t.Fatalf("Start = %v, want an error wrapping the database's error", err)
 	}
-	if imp.Status != crm.ImportFailed || !strings.Contains(imp.Error, "disk on fire") {
-		t.Fatalf("status = %s (%q), want failed with the cause", imp.Status, imp.Error)
+	ref := regexp.MustCompile(`unexpected error \(ref ([0-9a-f]{6})\)`).FindStringSubmatch(imp.Error)
+	if imp.Status != crm.ImportFailed || ref == nil || strings.Contains(imp.Error, "disk on fire") {
+		t.Fatalf("status = %s (%q), want failed with a message for people quoting a ref", imp.Status, imp.Error)
+	}
+	if !strings.Contains(err.Error(), imp.Error) {
+		t.Errorf("Start = %q, want it to say %q", err, imp.Error)
+	}
+	if l := log.String(); strings.Count(l, "ref="+ref[1]) != 1 || !strings.Contains(l, "disk on fire") {
+		t.Errorf("log = %q, want the cause once under ref %s", l, ref[1])
 	}
 	got, err := e.im.Get(e.ctx, imp.ID)
 	if err != nil {

@@ -2,12 +2,15 @@ package importer
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -156,19 +159,23 @@ func (im *Importer) run(ctx context.Context, imp *crm.Import, sc *crm.Schema, pr
 	return imp, nil
 }
 
-// fail records why an import stopped so that a person can see it and resume.
-func (im *Importer) fail(imp *crm.Import, cause error) (*crm.Import, error) {
-	imp.Status, imp.Worker, imp.Error = crm.ImportFailed, "", cause.Error()
-	if err := im.store.UpdateImport(context.Background(), imp); err != nil {
-		return nil, errors.Join(cause, err)
-	}
-	return imp, fmt.Errorf("import %d failed; resume it with `localcrm imports resume %d` once the cause is fixed: %w", imp.ID, imp.ID, cause)
-}
-
 // chunkSize is the most records the reader hands over at once. A batch
 // travels to the database in chunks, all in the batch's one transaction,
 // so that memory holds a chunk or two whatever the batch size.
 const chunkSize = 100
+
+// chunkBytes is about the most memory the records of one chunk may hold: a
+// chunk is handed over early when its records pass it, so that a chunk of
+// very wide rows (a row of 1 MB may hold 500,000 cells) is as bounded as
+// one of ordinary rows.
+const chunkBytes = 2 << 20
+
+// batchBytes is about the most memory the records of one batch may hold
+// until it commits: a batch keeps its rejected rows, cells and all, for its
+// transaction. A batch is ended early when its records pass it; this only
+// happens with huge rows, and each batch still commits with its checkpoint,
+// so a resume goes on after it as after any other.
+const batchBytes = 4 << 20
 
 // chunk is part of a batch, in file order; last marks the batch's end.
 type chunk struct {
@@ -212,6 +219,9 @@ func (p *pass) each(ctx context.Context, done int, flush func(records []*record,
 // when quit is closed.
 func (p *pass) read(ctx context.Context, done int, out chan<- chunk, quit <-chan struct{}) error {
 	f, err := os.Open(p.im.sourcePath(p.imp.ID))
+	if errors.Is(err, fs.ErrNotExist) {
+		return p.im.sourceGone(p.imp)
+	}
 	if err != nil {
 		return fmt.Errorf("open the import's file: %w", err)
 	}
@@ -228,10 +238,14 @@ func (p *pass) read(ctx context.Context, done int, out chan<- chunk, quit <-chan
 	}
 	size := p.imp.Options.BatchSize
 	c := chunk{records: make([]*record, 0, min(size, chunkSize))}
+	var cBytes, inBatch, bBytes int // the chunk's memory; the batch's records and memory
 	send := func() bool {
 		select {
 		case out <- c:
-			c = chunk{records: make([]*record, 0, min(size, chunkSize))}
+			if c.last {
+				inBatch, bBytes = 0, 0
+			}
+			c, cBytes = chunk{records: make([]*record, 0, min(size, chunkSize))}, 0
 			return true
 		case <-quit:
 			return false
@@ -239,12 +253,12 @@ func (p *pass) read(ctx context.Context, done int, out chan<- chunk, quit <-chan
 	}
 	n := 0 // records read, the first done included
 	for {
-		if (n-done)%size == 0 && n >= done && ctx.Err() != nil {
+		if inBatch == 0 && n >= done && ctx.Err() != nil {
 			return nil
 		}
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
-			if n > done && (n-done)%size != 0 { // the last batch is not full: end it
+			if inBatch > 0 { // the last batch is not full: end it
 				c.last = true
 				send()
 			}
@@ -259,12 +273,29 @@ func (p *pass) read(ctx context.Context, done int, out chan<- chunk, quit <-chan
 		if n++; n <= done {
 			continue
 		}
-		c.records = append(c.records, p.prepare(rec))
-		c.last = (n-done)%size == 0
-		if (c.last || len(c.records) == chunkSize) && !send() {
+		r := p.prepare(rec)
+		c.records = append(c.records, r)
+		inBatch++
+		cBytes += r.size()
+		bBytes += r.size()
+		c.last = inBatch == size || bBytes >= batchBytes
+		if (c.last || len(c.records) == chunkSize || cBytes >= chunkBytes) && !send() {
 			return nil
 		}
 	}
+}
+
+// size is about how much memory r holds: its cells and their headers, its
+// text and its messages.
+func (r *record) size() int {
+	n := 256 + len(r.raw) + 16*cap(r.cells)
+	for _, c := range r.cells {
+		n += len(c)
+	}
+	for _, e := range r.errs {
+		n += 64 + len(e.Value) + len(e.Message)
+	}
+	return n
 }
 
 // prepare turns a row into a validated customer, or a rejected record.
@@ -275,6 +306,12 @@ func (p *pass) prepare(rec *csvin.Record) *record {
 		var re *csvin.RecordError
 		if errors.As(rec.Err, &re) {
 			msg = "The row " + re.Msg + "."
+		}
+		if len(r.cells) > max(len(p.imp.Columns), cmp.Or(p.im.MaxColumns, DefaultMaxColumns)) {
+			// Wider than any file localcrm takes (and than a spreadsheet
+			// shows): kept as its text, which takes a sixth of the memory
+			// of its cells when they are short.
+			r.cells = nil
 		}
 		if r.cells == nil {
 			r.raw = rec.Raw
@@ -377,6 +414,11 @@ func (p *pass) decide(ctx context.Context, batch []*record, find func(context.Co
 		if r.emailKey != "" {
 			seen[r.emailKey] = r.line
 		}
+		if r.outcome == "updated" {
+			// Rows with different keys may find the same customer (one by
+			// account number, one by email): the customer is claimed too.
+			seen["@"+strconv.FormatInt(r.customer.AccountNumber, 10)] = r.line
+		}
 	}
 	policy := p.imp.Options.OnDuplicate
 	for _, r := range batch {
@@ -427,6 +469,10 @@ func (p *pass) decide(ctx context.Context, batch []*record, find func(context.Co
 			continue
 		}
 		acct := ex.Customer.AccountNumber
+		if line, ok := seen["@"+strconv.FormatInt(acct, 10)]; ok {
+			r.reject(matchField(r), matchValue(r, email), fmt.Sprintf("This row is for customer %d, which line %d of this file already updates; each customer may appear only once. Merge the two rows.", acct, line))
+			continue
+		}
 		if !p.dry && ex.ImportID == p.imp.ID { // claimed by a row of an earlier batch
 			if r.account != 0 {
 				r.reject(crm.KeyAccountNumber, strconv.FormatInt(r.account, 10), fmt.Sprintf("Account Number %d is also on line %d of this file; each customer may appear only once. Merge the two rows.", r.account, ex.ImportLine))
@@ -585,10 +631,35 @@ type reportWriter struct {
 
 var reportHeader = []string{"line", "outcome", "account_number", "message"}
 
+// errReportShort is the kind of error for a report file shorter than its
+// checkpoint says.
+var errReportShort = errors.New("report shorter than its checkpoint")
+
+// openReport opens the report at path to append to it after its first size
+// bytes, those of the last checkpoint, cutting off anything after them. A
+// file shorter than size lost lines the checkpoint counts; it is refused
+// rather than padded, which would leave zero bytes in the report.
 func openReport(path string, size int64) (*reportWriter, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open report: %w", err)
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open report: %w", err)
+	}
+	if info.Size() < size {
+		f.Close()
+		return nil, fmt.Errorf("%s holds %d bytes, its checkpoint %d: %w", path, info.Size(), size, errReportShort)
+	}
+	if info.Size() == 0 {
+		// A new file: its name in the folder must outlive a crash as its
+		// lines do.
+		if err := syncDir(filepath.Dir(path)); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("open report: %w", err)
+		}
 	}
 	if err := f.Truncate(size); err != nil {
 		f.Close()
@@ -618,12 +689,17 @@ func (rw *reportWriter) write(r *record) error {
 	return rw.w.Write([]string{strconv.Itoa(r.line), r.outcome, acct, r.message()})
 }
 
-// flush writes out what is buffered and returns the file's size.
+// flush writes out what is buffered, syncs the file and returns its size.
+// The checkpoint that counts the lines is committed after it, so a crash
+// never leaves a checkpoint with report lines missing.
 func (rw *reportWriter) flush() (int64, error) {
 	if err := rw.w.Flush(); err != nil {
 		return 0, fmt.Errorf("write report: %w", err)
 	}
 	if err := rw.bw.Flush(); err != nil {
+		return 0, fmt.Errorf("write report: %w", err)
+	}
+	if err := rw.f.Sync(); err != nil {
 		return 0, fmt.Errorf("write report: %w", err)
 	}
 	return rw.cw.n, nil

@@ -2,47 +2,147 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"runtime"
+	"slices"
 	"sync"
 
 	"localcrm/internal/crm"
 )
 
 // Runner runs imports in the background for a server, so that an import
-// goes on when the browser that started it closes. It keeps no import state
-// of its own: progress, cancel requests and outcomes are all in the
-// database, where any process can see them.
+// goes on when the browser that started it closes. It runs at most Limit
+// imports and dry runs at once: each takes a core and a few tens of MB, and
+// without a bound a burst of uploads would starve the requests of the
+// people using the CRM. An import that must wait is recorded as queued, and
+// its place in line is known (Place). Progress, cancel requests and
+// outcomes are all in the database, where any process can see them.
 type Runner struct {
 	im   *Importer
 	log  *slog.Logger
 	ctx  context.Context // ends at Shutdown
 	stop context.CancelFunc
 	wg   sync.WaitGroup
+
+	mu      sync.Mutex
+	limit   int
+	busy    int       // slots in use
+	waiting []*waiter // in order of arrival
 }
 
-// NewRunner returns a Runner for im's imports.
+// waiter is one import or dry run waiting for a slot; ready is closed when
+// it has one.
+type waiter struct {
+	id    int64 // the import; 0 for a dry run
+	ready chan struct{}
+}
+
+// NewRunner returns a Runner for im's imports that runs as many at once as
+// the machine has cores; SetLimit changes that.
 func NewRunner(im *Importer, log *slog.Logger) *Runner {
 	ctx, stop := context.WithCancel(context.Background())
-	return &Runner{im: im, log: log, ctx: ctx, stop: stop}
+	return &Runner{im: im, log: log, ctx: ctx, stop: stop, limit: runtime.NumCPU()}
 }
 
-// Start starts a pending import in the background. It returns once the
-// import runs, or with the reason it cannot (a refused mapping, a file over
-// the record limit), so that the caller can show that reason.
+// SetLimit sets how many imports and dry runs run at once (at least 1).
+func (r *Runner) SetLimit(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.limit = max(n, 1)
+	r.grant()
+}
+
+// Start starts a pending import in the background, or queues it when every
+// slot is taken. It returns once the import runs or is queued, or with the
+// reason it cannot (a refused mapping, a file over the record limit), so
+// that the caller can show that reason.
+//
 // The import runs with the runner's context, not ctx, which usually ends
 // with the request; only ctx's actor, who is on record as starting it, goes
 // along.
 func (r *Runner) Start(ctx context.Context, id int64) (*crm.Import, error) {
-	return r.launch(ctx, id, r.im.Start)
+	return r.launch(ctx, id, false)
 }
 
-// Resume resumes an interrupted or failed import in the background.
+// Resume resumes an interrupted or failed import in the background, or
+// queues it when every slot is taken.
 func (r *Runner) Resume(ctx context.Context, id int64) (*crm.Import, error) {
-	return r.launch(ctx, id, r.im.Resume)
+	return r.launch(ctx, id, true)
 }
 
-func (r *Runner) launch(ctx context.Context, id int64, run func(context.Context, int64, func(Progress)) (*crm.Import, error)) (*crm.Import, error) {
+// DryRun checks a pending import's whole file in one of the runner's
+// slots, waiting for one as long as ctx lasts.
+func (r *Runner) DryRun(ctx context.Context, id int64, maxErrors int) (*Summary, error) {
+	w, ok := r.take(0)
+	if !ok {
+		select {
+		case <-w.ready:
+		case <-ctx.Done():
+			r.leave(w)
+			return nil, ctx.Err()
+		}
+	}
+	defer r.release()
+	return r.im.DryRun(ctx, id, maxErrors)
+}
+
+// Place returns an import's place in this runner's line (1 is next), or 0
+// when it is not waiting here.
+func (r *Runner) Place(id int64) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	place := 0
+	for _, w := range r.waiting {
+		if w.id != 0 {
+			place++
+		}
+		if w.id == id && id != 0 {
+			return place
+		}
+	}
+	return 0
+}
+
+func (r *Runner) launch(ctx context.Context, id int64, resume bool) (*crm.Import, error) {
 	runCtx := crm.WithActor(r.ctx, crm.ActorFrom(ctx))
+	run := r.im.Start
+	if resume {
+		run = r.im.Resume
+	}
+	w, ok := r.take(id)
+	if ok {
+		return r.runNow(runCtx, id, run)
+	}
+	imp, err := r.im.Queue(ctx, id, resume)
+	if err != nil {
+		r.leave(w)
+		return nil, err
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		select {
+		case <-w.ready:
+		case <-r.ctx.Done():
+			// Shut down while waiting: the import goes back to where it
+			// was, for the next process to start or resume.
+			r.leave(w)
+			if err := r.im.store.MarkInterrupted(context.WithoutCancel(runCtx), id, r.im.worker); err != nil {
+				r.log.Error("give up queued import", "import", id, "err", err)
+			}
+			return
+		}
+		if _, err := r.runNow(runCtx, id, run); err != nil && !errors.Is(err, crm.ErrInvalid) {
+			r.log.Error("queued import could not start", "import", id, "err", err)
+		}
+	}()
+	return imp, nil
+}
+
+// runNow runs an import in a slot it holds, returning once it runs (its
+// first progress, published when it is claimed) or with why it cannot.
+func (r *Runner) runNow(ctx context.Context, id int64, run func(context.Context, int64, func(Progress)) (*crm.Import, error)) (*crm.Import, error) {
 	type start struct {
 		imp *crm.Import
 		err error
@@ -51,9 +151,9 @@ func (r *Runner) launch(ctx context.Context, id int64, run func(context.Context,
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
+		defer r.release()
 		first := true
-		// The first progress is published as soon as the job is claimed.
-		imp, err := run(runCtx, id, func(p Progress) {
+		imp, err := run(ctx, id, func(p Progress) {
 			if first {
 				first = false
 				started <- start{imp: &p.Import}
@@ -73,9 +173,59 @@ func (r *Runner) launch(ctx context.Context, id int64, run func(context.Context,
 	return s.imp, s.err
 }
 
+// take takes a free slot for id at once (ok), or puts id in line and
+// returns its waiter, whose ready closes when a slot is its.
+func (r *Runner) take(id int64) (w *waiter, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.busy < r.limit && len(r.waiting) == 0 {
+		r.busy++
+		return nil, true
+	}
+	w = &waiter{id: id, ready: make(chan struct{})}
+	r.waiting = append(r.waiting, w)
+	return w, false
+}
+
+// leave takes w out of line; if a slot was already its, the slot is given
+// back.
+func (r *Runner) leave(w *waiter) {
+	if w == nil {
+		r.release()
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if i := slices.Index(r.waiting, w); i >= 0 {
+		r.waiting = slices.Delete(r.waiting, i, i+1)
+		return
+	}
+	r.busy-- // ready was closed: the slot was granted
+	r.grant()
+}
+
+// release gives a slot back and hands it to the first in line.
+func (r *Runner) release() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.busy--
+	r.grant()
+}
+
+// grant hands free slots to those in line, first come first served. r.mu
+// is held.
+func (r *Runner) grant() {
+	for r.busy < r.limit && len(r.waiting) > 0 {
+		w := r.waiting[0]
+		r.waiting = r.waiting[1:]
+		r.busy++
+		close(w.ready)
+	}
+}
+
 // Shutdown stops every import this runner runs after its batch in flight,
 // leaving it interrupted so that it can be resumed, and waits for them, or
-// for ctx to end.
+// for ctx to end. Queued imports go back to where they were.
 func (r *Runner) Shutdown(ctx context.Context) error {
 	r.stop()
 	done := make(chan struct{})

@@ -1,0 +1,78 @@
+package importer
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"localcrm/internal/crm"
+)
+
+// This file turns the cause of an import that stopped into what its users
+// are shown. An import's Error is on its page, in the API and in the CLI,
+// for everyone who may see imports: it says what happened in their terms
+// and what to do. A cause that is not theirs to fix (a broken database, a
+// file the server cannot write) goes to the log in full, under a short ref
+// that the message quotes, so that an administrator can find it.
+
+// userError is an error whose text is written for people, wrapping the cause
+// it stands for so that errors.Is still sees the cause's kind.
+type userError struct {
+	msg   string
+	cause error
+}
+
+func (e *userError) Error() string { return e.msg }
+func (e *userError) Unwrap() error { return e.cause }
+
+// newRef returns a short random id that ties a message to a log entry.
+func newRef() string {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b) // never fails (crypto/rand's documentation)
+	return hex.EncodeToString(b)
+}
+
+// fail records why an import stopped so that a person can see it and
+// resume, logs what people are not shown, and returns an error that says
+// the same for the caller, wrapping cause.
+func (im *Importer) fail(imp *crm.Import, cause error) (*crm.Import, error) {
+	status, msg := im.explain(imp, cause)
+	imp.Status, imp.Worker, imp.Error = status, "", msg
+	if err := im.store.UpdateImport(context.Background(), imp); err != nil {
+		im.log().Error("import stopped, and its state could not be saved", "import", imp.ID, "err", err, "cause", cause)
+		return nil, errors.Join(cause, err)
+	}
+	return imp, &userError{msg: fmt.Sprintf("import %d %s: %s", imp.ID, status, msg), cause: cause}
+}
+
+// explain decides the status an import that stopped on cause is left in, and
+// the message its users see.
+func (im *Importer) explain(imp *crm.Import, cause error) (crm.ImportStatus, string) {
+	progress := fmt.Sprintf("after %s of %s records", thousands(imp.Counts.Records), thousands(imp.Total))
+	resume := fmt.Sprintf("resume it (Resume on the Imports page, or `localcrm imports resume %d`)", imp.ID)
+	switch {
+	case errors.Is(cause, crm.ErrUnavailable):
+		// Locked past every retry by another program: a fault of the
+		// moment, so the import waits to be resumed, as after a restart.
+		im.log().Warn("import interrupted: database unavailable", "import", imp.ID, "err", cause)
+		return crm.ImportInterrupted, fmt.Sprintf("The database was busy (another program kept it locked), so the import paused %s; "+
+			"every record before was saved. Try again in a minute: %s.", progress, resume)
+	case diskFull(cause):
+		ref := newRef()
+		im.log().Error("import stopped: disk full", "import", imp.ID, "ref", ref, "err", cause)
+		return crm.ImportFailed, fmt.Sprintf("The server's disk is full (ref %s), so the import stopped %s; every record before was saved. "+
+			"Delete imports you no longer need, or ask your administrator to free space on the server, then %s.", ref, progress, resume)
+	case errors.Is(cause, crm.ErrInvalid), errors.Is(cause, crm.ErrTooLarge):
+		// Written for people by whoever found it: the user can act on it.
+		im.log().Info("import stopped", "import", imp.ID, "err", cause)
+		return crm.ImportFailed, cause.Error()
+	}
+	ref := newRef()
+	im.log().LogAttrs(context.Background(), slog.LevelError, "import stopped on an unexpected error",
+		slog.Int64("import", imp.ID), slog.String("ref", ref), slog.Any("err", cause))
+	return crm.ImportFailed, fmt.Sprintf("The import stopped on an unexpected error (ref %s) %s; every record before was saved. "+
+		"Try to %s; if it happens again, tell your administrator and quote the ref.", ref, progress, resume)
+}

@@ -1,0 +1,94 @@
+package importer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+	"time"
+
+	"localcrm/internal/crm"
+)
+
+// TestRunnerQueues: with every slot taken, a started import is queued with
+// its place in line, refused at once if it cannot run, and runs when a slot
+// is free; a dry run waits for a slot too; and on shutdown a queued import
+// goes back to pending, for the next process. Issue 9, item 7: before,
+// imports started without limit and dry runs ran inside the request.
+func TestRunnerQueues(t *testing.T) {
+	e := newEnv(t)
+	r := NewRunner(e.im, slog.New(slog.DiscardHandler))
+	r.SetLimit(1)
+	if _, ok := r.take(0); !ok { // the one slot, taken as a busy import would
+		t.Fatal("the first slot was not free")
+	}
+
+	a := e.prepare("a.csv", people(20), crm.ImportOptions{})
+	b := e.prepare("b.csv", bytes.ReplaceAll(people(20), []byte("@example.com"), []byte("@example.org")), crm.ImportOptions{})
+	for i, imp := range []*crm.Import{a, b} {
+		got, err := r.Start(context.Background(), imp.ID)
+		if err != nil || got.Status != crm.ImportQueued {
+			t.Fatalf("Start with no free slot: %+v, %v; want queued", got, err)
+		}
+		if p := r.Place(imp.ID); p != i+1 {
+			t.Errorf("import %d is %d in line, want %d", imp.ID, p, i+1)
+		}
+		if stored, _ := e.im.Get(e.ctx, imp.ID); stored.Status != crm.ImportQueued {
+			t.Errorf("import %d is %s in the database, want queued", imp.ID, stored.Status)
+		}
+	}
+	big := e.prepare("six.csv", people(6), crm.ImportOptions{MaxRecords: 5})
+	if _, err := r.Start(context.Background(), big.ID); !errors.Is(err, crm.ErrTooLarge) {
+		t.Errorf("queueing an import over its limit: %v, want it refused at once", err)
+	}
+
+	// A dry run waits in line too, and gives up when its request ends.
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := r.DryRun(ctx, a.ID, 10); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("dry run with no free slot: %v, want it to wait until its request ends", err)
+	}
+
+	r.release() // the busy import ends: a, then b, run in turn
+	for _, imp := range []*crm.Import{a, b} {
+		waitStatus(t, e, imp.ID, crm.ImportCompleted)
+	}
+	if e.count() != 40 {
+		t.Errorf("%d customers, want 40", e.count())
+	}
+
+	// Shut down with an import in line: it goes back to pending.
+	if _, ok := r.take(0); !ok {
+		t.Fatal("no slot free after both imports ended")
+	}
+	c := e.prepare("c.csv", bytes.ReplaceAll(people(3), []byte("@example.com"), []byte("@example.net")), crm.ImportOptions{})
+	if got, err := r.Start(context.Background(), c.ID); err != nil || got.Status != crm.ImportQueued {
+		t.Fatalf("Start c: %+v, %v", got, err)
+	}
+	if err := r.Shutdown(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.im.Get(e.ctx, c.ID); got.Status != crm.ImportPending || got.Worker != "" {
+		t.Errorf("a queued import after shutdown: %s (worker %q), want pending", got.Status, got.Worker)
+	}
+}
+
+// waitStatus waits until the import has the status.
+func waitStatus(t *testing.T, e *env, id int64, want crm.ImportStatus) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		imp, err := e.im.Get(e.ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if imp.Status == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("import %d is %s after a minute, want %s", id, imp.Status, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
