@@ -231,7 +231,7 @@ func (a *app) printOutcome(s *importer.Summary, out importFlags) error {
 		if s.Status == importer.StatusDryRun {
 			verb = "Checked (dry run, nothing written)"
 		}
-		fmt.Fprintf(a.stdout, "%s %s: %s records in %.1fs (import %d, %s)\n", verb, s.File, thousands(s.Records), s.Seconds, s.ImportID, s.Status)
+		fmt.Fprintf(a.stdout, "%s %s: %s records in %.1fs (import %d, %s)\n", verb, oneLine(s.File), thousands(s.Records), s.Seconds, s.ImportID, s.Status)
 		fmt.Fprintf(a.stdout, "  created  %8s\n  updated  %8s\n  skipped  %8s\n  rejected %8s\n",
 			thousands(s.Created), thousands(s.Updated), thousands(s.Skipped), thousands(s.Rejected))
 		if len(s.Unmapped) > 0 {

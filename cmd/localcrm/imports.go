@@ -98,7 +98,7 @@ func importsList(ctx context.Context, a *app, args []string) error {
 		if !imp.StartedAt.IsZero() {
 			started = imp.StartedAt.Local().Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s/%s\t%d\t%d\t%d\t%d\t%s\n", imp.ID, imp.Status, imp.FileName,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s/%s\t%d\t%d\t%d\t%d\t%s\n", imp.ID, imp.Status, oneLine(imp.FileName),
 			thousands(c.Records), thousands(imp.Total), c.Created, c.Updated, c.Skipped, c.Rejected, started)
 	}
 	return tw.Flush()
@@ -124,7 +124,7 @@ func importsShow(ctx context.Context, a *app, args []string) error {
 	}
 	w := a.stdout
 	fmt.Fprintf(w, "Import %d: %s\n", s.ImportID, s.Status)
-	fmt.Fprintf(w, "  file       %s (%s bytes, %s, %s, header on line %d)\n", s.File, thousands(int(s.Size)), s.Encoding, s.Delimiter, s.HeaderLine)
+	fmt.Fprintf(w, "  file       %s (%s bytes, %s, %s, header on line %d)\n", oneLine(s.File), thousands(int(s.Size)), s.Encoding, s.Delimiter, s.HeaderLine)
 	fmt.Fprintf(w, "  records    %s of %s\n", thousands(s.Records), thousands(s.Total))
 	fmt.Fprintf(w, "  created    %s\n  updated    %s\n  skipped    %s\n  rejected   %s\n  batches    %s\n",
 		thousands(s.Created), thousands(s.Updated), thousands(s.Skipped), thousands(s.Rejected), thousands(s.Batches))

@@ -30,6 +30,12 @@ func (s ImportStatus) Finished() bool {
 	return false
 }
 
+// Active reports whether a process has the import in hand: running it, or
+// holding it in line for a free slot.
+func (s ImportStatus) Active() bool {
+	return s == ImportRunning || s == ImportQueued
+}
+
 // Resumable reports whether the import can be resumed from its checkpoint.
 func (s ImportStatus) Resumable() bool {
 	return s == ImportInterrupted || s == ImportFailed

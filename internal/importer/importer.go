@@ -447,7 +447,7 @@ func (im *Importer) Get(ctx context.Context, id int64) (*crm.Import, error) {
 	if err != nil {
 		return nil, err
 	}
-	if (imp.Status == crm.ImportRunning || imp.Status == crm.ImportQueued) && !im.alive(imp) {
+	if imp.Status.Active() && !im.alive(imp) {
 		if err := im.store.MarkInterrupted(ctx, id, imp.Worker); err != nil {
 			return nil, err
 		}
@@ -464,7 +464,7 @@ func (im *Importer) List(ctx context.Context) ([]*crm.Import, error) {
 		return nil, err
 	}
 	for i, imp := range imps {
-		if (imp.Status == crm.ImportRunning || imp.Status == crm.ImportQueued) && !im.alive(imp) {
+		if imp.Status.Active() && !im.alive(imp) {
 			if imps[i], err = im.Get(ctx, imp.ID); err != nil {
 				return nil, err
 			}
@@ -479,8 +479,8 @@ func (im *Importer) Delete(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	if imp.Status == crm.ImportRunning {
-		return crm.Invalid("status", string(imp.Status), fmt.Sprintf("Import %d is running; cancel it before deleting it.", id))
+	if imp.Status.Active() {
+		return crm.Invalid("status", string(imp.Status), fmt.Sprintf("Import %d is %s; cancel it before deleting it.", id, imp.Status))
 	}
 	if err := im.store.DeleteImport(ctx, id); err != nil {
 		return err
@@ -540,7 +540,7 @@ func (im *Importer) alive(imp *crm.Import) bool {
 // nextStep tells a person what can be done with an import in its state.
 func nextStep(imp *crm.Import) string {
 	switch {
-	case imp.Status == crm.ImportRunning:
+	case imp.Status.Active():
 		return "wait for it to finish, or cancel it."
 	case imp.Status.Resumable():
 		return fmt.Sprintf("resume it with `localcrm imports resume %d`.", imp.ID)

@@ -43,6 +43,7 @@ type Summary struct {
 	StartedAt   *time.Time        `json:"started_at"`
 	FinishedAt  *time.Time        `json:"finished_at"`
 	Seconds     float64           `json:"duration_seconds"` // running time: not the time it waited interrupted
+	Place       int               `json:"place,omitempty"`  // while queued: its place in its server's line, 1 next
 	Error       string            `json:"error,omitempty"`
 	Warnings    []string          `json:"warnings,omitempty"`
 	Errors      []crm.RowError    `json:"errors"`

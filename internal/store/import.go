@@ -322,7 +322,11 @@ func (s *Store) BeginBatch(ctx context.Context, imp *crm.Import, sc *crm.Schema)
 			return nil, fmt.Errorf("import %d: prepare batch: %w", imp.ID, err)
 		}
 	}
-	tx, err := s.write.BeginTx(ctx, nil)
+	var tx *sql.Tx
+	err := s.retryBusy(ctx, func() (err error) {
+		tx, err = s.write.BeginTx(ctx, nil)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("import %d: begin batch: %w", imp.ID, err)
 	}
@@ -497,6 +501,12 @@ func (b *Batch) Commit(ctx context.Context) (cancelRequested bool, err error) {
 		return false, fmt.Errorf("import %d: checkpoint: %w", b.imp.ID, err)
 	}
 	if err := b.tx.Commit(); err != nil {
+		if isBusy(err) {
+			// The driver has rolled the batch back (database/sql wants its
+			// connection out of the transaction), so there is no COMMIT to
+			// try again: the batch did not happen, and a resume redoes it.
+			err = fmt.Errorf("the database is busy: another process holds its lock: %w", crm.ErrUnavailable)
+		}
 		return false, fmt.Errorf("import %d: commit batch: %w", b.imp.ID, err)
 	}
 	return cancelRequested, nil

@@ -40,14 +40,39 @@ type Store struct {
 	read  *sql.DB
 	path  string
 	now   func() time.Time
+	busy  time.Duration // Options.BusyTimeout, defaulted
 
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt // prepared on the writer, by query text
 }
 
+// Options are the settings of a store; the zero value gives the defaults.
+type Options struct {
+	// BusyTimeout is how long a write waits for the database's write lock
+	// while another process holds it (0: DefaultBusyTimeout). An import's
+	// batch that cannot begin in that time gives up with
+	// crm.ErrUnavailable, so that the import stops cleanly, to be resumed.
+	BusyTimeout time.Duration
+}
+
+// DefaultBusyTimeout is Options.BusyTimeout's default: far longer than any
+// batch of another import holds the lock (a batch of 10,000 takes a
+// fraction of a second), short enough that a lock held by a stuck program
+// stops an import within seconds rather than leaving it hanging.
+const DefaultBusyTimeout = 10 * time.Second
+
 // Open opens the SQLite database file at path, creating and migrating it
-// on first use.
+// on first use, with the default Options.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return OpenOptions(ctx, path, Options{})
+}
+
+// OpenOptions is Open with settings.
+func OpenOptions(ctx context.Context, path string, o Options) (*Store, error) {
+	busy := o.BusyTimeout
+	if busy <= 0 {
+		busy = DefaultBusyTimeout
+	}
 	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
 		return nil, fmt.Errorf("open %s: PostgreSQL is not supported yet; use a SQLite file path: %w", redact(path), crm.ErrInvalid)
 	}
@@ -71,7 +96,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		// pages (160 MB) instead of SQLite's 1,000: a page that several
 		// batches change is copied over once, and a million customers in
 		// commits of 10,000 took 12% less time than at 10,000 pages.
-		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)", "temp_store(MEMORY)"} {
+		for _, p := range []string{fmt.Sprintf("busy_timeout(%d)", max(busy.Milliseconds(), 1)), "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)", "temp_store(MEMORY)"} {
 			q.Add("_pragma", p)
 		}
 		q.Set("_txlock", "immediate") // take the write lock at BEGIN, not midway
@@ -86,7 +111,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxIdleTime(0)
-	s := &Store{write: write, path: abs, now: func() time.Time { return time.Now().UTC() }, stmts: map[string]*sql.Stmt{}}
+	s := &Store{write: write, path: abs, now: func() time.Time { return time.Now().UTC() }, busy: busy, stmts: map[string]*sql.Stmt{}}
 	if err := s.migrate(ctx); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -192,17 +217,30 @@ func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt
 
 // migrate applies, in order, every embedded migration not applied yet. They
 // are forward-only: a released migration is never edited, only followed.
+//
+// It reads first and takes the write lock only for a migration to apply,
+// so that opening an up-to-date database (every CLI command does) works
+// while another process holds the lock for an import.
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY)`); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
 		return err
 	}
 	slices.Sort(names)
+	applied, err := s.appliedMigrations(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if len(applied) == 0 {
+		if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY)`); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	}
 	for _, name := range names {
 		version := filepath.Base(name)
+		if applied[version] {
+			continue
+		}
 		tx, err := s.write.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
@@ -242,6 +280,29 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
+// appliedMigrations returns the versions applied so far; none when the
+// database is new.
+func (s *Store) appliedMigrations(ctx context.Context) (map[string]bool, error) {
+	var n int
+	if err := s.write.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&n); err != nil || n == 0 {
+		return nil, err
+	}
+	rows, err := s.write.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	applied := map[string]bool{}
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		applied[v] = true
+	}
+	return applied, rows.Err()
+}
+
 // migrationData holds the steps of migrations that need Go, run after the
 // migration's SQL in its transaction.
 var migrationData = map[string]func(context.Context, *sql.Tx) error{
@@ -254,6 +315,52 @@ var migrationData = map[string]func(context.Context, *sql.Tx) error{
 func isUnique(err error) bool {
 	var e *sqlite.Error
 	return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+}
+
+// isBusy reports whether err is SQLITE_BUSY, in any of its extended forms
+// (a lock held by another connection, a WAL being recovered, a read
+// snapshot gone stale), by the driver's error code.
+func isBusy(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
+}
+
+// busyError is what a write that could not get the write lock returns: the
+// database is not broken, another process holds it, and trying again later
+// may work.
+func (s *Store) busyError(waited time.Duration) error {
+	return fmt.Errorf("the database is busy: another process has held its write lock for %s: %w",
+		waited.Round(100*time.Millisecond), crm.ErrUnavailable)
+}
+
+// retryBusy runs try until it succeeds, fails with another error than
+// SQLITE_BUSY, or s.busy has passed since the first try; then it returns
+// busyError. Each try already waits inside SQLite (busy_timeout, with
+// SQLite's own growing sleeps) while another connection holds the lock;
+// the pauses here, doubling from 50 ms to 1 s, are for the BUSY results
+// that SQLite returns at once, without waiting: a WAL being recovered by
+// another process, or a snapshot that went stale.
+func (s *Store) retryBusy(ctx context.Context, try func() error) error {
+	start := time.Now()
+	pause := 50 * time.Millisecond
+	for {
+		err := try()
+		if !isBusy(err) {
+			return err
+		}
+		waited := time.Since(start)
+		if waited >= s.busy {
+			return s.busyError(waited)
+		}
+		t := time.NewTimer(min(pause, s.busy-waited))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return s.busyError(time.Since(start))
+		case <-t.C:
+		}
+		pause = min(2*pause, time.Second)
+	}
 }
 
 // Times are stored as RFC 3339 text in UTC, readable in any SQL shell.

@@ -2,11 +2,13 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"localcrm/internal/crm"
 	"localcrm/internal/store"
@@ -361,5 +363,38 @@ func TestOddPaths(t *testing.T) {
 	}
 	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
 		t.Errorf("the database file %s: %v, %v", path, fi, err)
+	}
+}
+
+// TestOpenWhileLocked: opening an up-to-date database takes no write lock,
+// so the command line can read while another process holds the lock for
+// an import's batch.
+func TestOpenWhileLocked(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "locked.db")
+	st := openStoreAt(t, path)
+	mustCreate(t, st, customer("first_name", "Ann", "last_name", "Lee"))
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(ctx, `ROLLBACK`)
+
+	other, err := store.OpenOptions(ctx, path, store.Options{BusyTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("open while another process holds the write lock: %v", err)
+	}
+	defer other.Close()
+	if n, err := other.CountCustomers(ctx); err != nil || n != 1 {
+		t.Errorf("read while locked: %d, %v", n, err)
 	}
 }

@@ -82,7 +82,7 @@ type apiErrorBody struct {
 }
 
 type apiErrorDetail struct {
-	Code    string            `json:"code"`    // invalid, not_found, conflict, too_large, unauthenticated, forbidden, wrong_host or internal
+	Code    string            `json:"code"`    // invalid, not_found, conflict, too_large, too_many_requests, unauthenticated, forbidden, wrong_host, unavailable or internal
 	Message string            `json:"message"` // for people
 	Fields  map[string]string `json:"fields"`  // field key → message; empty when none
 }
@@ -111,8 +111,17 @@ func (h *Handler) apiError(w http.ResponseWriter, r *http.Request, err error) {
 		status, code, kind = http.StatusForbidden, "invalid", errAPIForbidden
 	case errors.Is(err, errAPIMethod):
 		status, code, kind = http.StatusMethodNotAllowed, "invalid", errAPIMethod
+	case errors.Is(err, errAPITooMany):
+		status, code, kind = http.StatusTooManyRequests, "too_many_requests", errAPITooMany
 	case errors.Is(err, crm.ErrInvalid):
 		status, code, kind = http.StatusBadRequest, "invalid", crm.ErrInvalid
+	case errors.Is(err, crm.ErrUnavailable):
+		h.Log.Warn("api request: database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "5")
+		apiWriteJSON(w, http.StatusServiceUnavailable, apiErrorBody{Error: apiErrorDetail{
+			Code: "unavailable", Message: unavailableMessage, Fields: map[string]string{},
+		}})
+		return
 	default:
 		if r.Context().Err() != nil {
 			return // the client went away; nobody is there to answer
@@ -131,6 +140,11 @@ func (h *Handler) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	apiWriteJSON(w, status, apiErrorBody{Error: apiErrorDetail{Code: code, Message: msg, Fields: fields}})
 }
+
+// unavailableMessage answers a request that met crm.ErrUnavailable: the
+// cause (a lock held by another program, a database restarting) is for the
+// log; the person only needs to know to try again.
+const unavailableMessage = "The database is busy or cannot be reached at the moment; nothing was changed. Try again in a few seconds; if it lasts, tell your administrator."
 
 // apiMessage words an error of a known kind for people: the handler's own
 // words, the domain's problems field by field, or the error's text without

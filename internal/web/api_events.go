@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,19 +47,25 @@ type apiProgress struct {
 //	event: progress   the state (counts, rate, time left) and the records
 //	                  rejected since the last event; sent when anything changed
 //	event: end        after the last progress, once the import is neither
-//	                  pending nor running; the stream then closes
+//	                  pending nor running, or once a pending import has waited
+//	                  for its start longer than the stream waits (the data's
+//	                  reason says so); the stream then closes
 //	: ping            a comment after 15 s of silence
 //
 // The import may run in another process (the CLI, another server), so the
-// stream reads the database every 300 ms instead of listening to this
-// process's runner. Each event's id is the file line of the last error
-// sent; a reconnecting EventSource sends it back as Last-Event-ID (or a
-// script as ?after=LINE) and gets only the errors after it. A page should
-// close its EventSource on end, or the browser reconnects.
+// stream follows the database, not this process's runner: every 300 ms
+// through the handler's eventHub, which reads each followed import once
+// per tick however many streams follow it, and bounds how many streams
+// are open (beyond, 429 with Retry-After). Each event's id is the file line of the last error sent; a
+// reconnecting EventSource sends it back as Last-Event-ID (or a script as
+// ?after=LINE) and gets only the errors after it. A page should close its
+// EventSource on end, or the browser reconnects.
 func (h *Handler) apiImportEvents(w http.ResponseWriter, r *http.Request) error {
 	return h.apiStreamImport(w, r, apiEventsDefaults)
 }
 
+// apiStreamImport serves one event stream. cfg sets the polling of the
+// import's poller when this stream is the one that starts it.
 func (h *Handler) apiStreamImport(w http.ResponseWriter, r *http.Request, cfg apiEventsConfig) error {
 	id, err := apiImportID(r)
 	if err != nil {
@@ -76,6 +83,11 @@ func (h *Handler) apiStreamImport(w http.ResponseWriter, r *http.Request, cfg ap
 		}
 		after = n
 	}
+	leave, err := h.events.admit(w, h.clientAddr(r))
+	if err != nil {
+		return err
+	}
+	defer leave()
 	ctx := r.Context()
 	imp, err := h.Importer.Get(ctx, id)
 	if err != nil {
@@ -89,56 +101,160 @@ func (h *Handler) apiStreamImport(w http.ResponseWriter, r *http.Request, cfg ap
 	hdr.Set("Cache-Control", "no-cache")
 	hdr.Set("X-Accel-Buffering", "no") // proxies such as nginx would hold events back
 	w.WriteHeader(http.StatusOK)
-	out := &apiEventWriter{w: w, rc: rc}
-	if err := out.flush(); err != nil {
+	s := &apiStream{h: h, cfg: cfg, id: id, after: after, out: &apiEventWriter{w: w, rc: rc}, rate: apiRate{window: cfg.window}}
+	if err := s.out.flush(); err != nil {
 		return nil // the client is gone already
 	}
+	if err := s.follow(ctx, imp); err != nil && !errors.Is(err, errAPIClientGone) {
+		return h.apiStreamFailed(r, err)
+	}
+	return nil
+}
 
-	poll := time.NewTicker(cfg.poll)
-	defer poll.Stop()
-	rate := apiRate{window: cfg.window}
-	var last *apiProgress
+// errAPIClientGone is a write to a stream whose client has left.
+var errAPIClientGone = errors.New("the client is gone")
+
+// apiStream is one client's event stream: what it has sent so far.
+type apiStream struct {
+	h     *Handler
+	cfg   apiEventsConfig
+	id    int64
+	after int // the line of the last error sent
+	out   *apiEventWriter
+	rate  apiRate
+	last  *apiProgress // the last progress sent
+	final bool         // the final state of an ended import was sent
+}
+
+// follow sends the import as it stands, with the errors after the
+// client's line, then each change the hub's poller publishes, until the
+// import ends, a pending import has waited too long, or the client leaves.
+func (s *apiStream) follow(ctx context.Context, imp *crm.Import) error {
+	if err := s.catchUp(ctx, imp); err != nil {
+		return err
+	}
+	if apiImportDone(imp) {
+		return s.end(imp.ID, string(imp.Status), "")
+	}
+	hub := s.h.events
+	sub := hub.subscribe(s.id, s.after, s.cfg)
+	defer hub.unsubscribe(sub)
+	ping := time.NewTimer(s.cfg.ping)
+	defer ping.Stop()
+	wait := time.NewTimer(hub.pendingWait)
+	defer wait.Stop()
 	for {
-		errs, next, more, err := h.apiNewErrors(r, id, after, cfg.maxErrors)
-		if err != nil {
-			return h.apiStreamFailed(r, err)
-		}
-		after = next
-		rate.add(time.Now(), imp.Counts.Records)
-		p := apiProgressOf(imp, &rate, errs)
-		done := imp.Status != crm.ImportRunning && imp.Status != crm.ImportPending
-		if last == nil || len(errs) > 0 || p.changed(last) || (done && !more) {
-			if err := out.event("progress", after, p); err != nil {
-				return nil // the client is gone
-			}
-			last = p
-		}
-		if more {
-			continue // more errors wait: send them at once
-		}
-		if done {
-			_ = out.event("end", after, map[string]any{"id": imp.ID, "status": imp.Status})
-			return nil
-		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-poll.C:
-		}
-		if time.Since(out.last) >= cfg.ping {
-			if err := out.comment("ping"); err != nil {
-				return nil
+		case <-sub.ready:
+			u := sub.take()
+			switch {
+			case u == nil:
+				continue
+			case u.err != nil:
+				return nil // the poller logged it; the client's EventSource reconnects
+			case u.imp == nil:
+				return s.end(s.id, "deleted", "The import was deleted.")
 			}
-		}
-		imp, err = h.Importer.Get(ctx, id)
-		if errors.Is(err, crm.ErrNotFound) {
-			_ = out.event("end", after, map[string]any{"id": id, "status": "deleted"})
-			return nil
-		}
-		if err != nil {
-			return h.apiStreamFailed(r, err)
+			if s.after < u.from {
+				// Updates were merged away while this stream was slow, or it
+				// joined a poller that was ahead: read what it missed.
+				if err := s.catchUp(ctx, u.imp); err != nil {
+					return err
+				}
+			}
+			var errs []crm.RowError
+			for _, e := range u.errs {
+				if e.Line > s.after {
+					errs = append(errs, e)
+				}
+			}
+			s.after = max(s.after, u.to)
+			if err := s.progress(u.imp, errs, !u.more); err != nil {
+				return err
+			}
+			if apiImportDone(u.imp) && !u.more {
+				return s.end(u.imp.ID, string(u.imp.Status), "")
+			}
+		case <-wait.C:
+			if s.last.Status == crm.ImportPending {
+				return s.end(s.id, string(crm.ImportPending), fmt.Sprintf(
+					"The import has not been started in the %s a stream waits for it; connect again to go on waiting.", apiWaitWords(hub.pendingWait)))
+			}
+		case <-ping.C:
+			idle := time.Since(s.out.last)
+			if idle >= s.cfg.ping {
+				if err := s.out.comment("ping"); err != nil {
+					return errAPIClientGone
+				}
+				idle = 0
+			}
+			ping.Reset(s.cfg.ping - idle)
 		}
 	}
+}
+
+// apiWaitWords says a wait as people do: "5 minutes", "90 s".
+func apiWaitWords(d time.Duration) string {
+	if m := d / time.Minute; d%time.Minute == 0 && m > 0 {
+		if m == 1 {
+			return "minute"
+		}
+		return fmt.Sprintf("%d minutes", m)
+	}
+	return pageDuration(d)
+}
+
+// catchUp sends the state imp with the errors stored after the stream's
+// line, a page at a time.
+func (s *apiStream) catchUp(ctx context.Context, imp *crm.Import) error {
+	for {
+		errs, next, more, err := apiErrorPage(ctx, s.h.Store.ImportErrorsAfter, s.id, s.after, s.cfg.maxErrors)
+		if err != nil {
+			return err
+		}
+		s.after = next
+		if err := s.progress(imp, errs, !more); err != nil {
+			return err
+		}
+		if !more {
+			return nil
+		}
+	}
+}
+
+// progress sends the state imp with errs when it says anything new: errors,
+// a change, or the final state of an ended import (last: no more errors
+// wait).
+func (s *apiStream) progress(imp *crm.Import, errs []crm.RowError, last bool) error {
+	s.rate.add(time.Now(), imp.Counts.Records)
+	p := apiProgressOf(imp, &s.rate, errs)
+	final := last && apiImportDone(imp)
+	if s.last == nil || len(errs) > 0 || p.changed(s.last) || (final && !s.final) {
+		if err := s.out.event("progress", s.after, p); err != nil {
+			return errAPIClientGone
+		}
+		s.last, s.final = p, final
+	}
+	return nil
+}
+
+// end sends the end event. reason, when not empty, says why a stream ends
+// although the import has not.
+func (s *apiStream) end(id int64, status, reason string) error {
+	data := map[string]any{"id": id, "status": status}
+	if reason != "" {
+		data["reason"] = reason
+	}
+	_ = s.out.event("end", s.after, data)
+	return nil
+}
+
+// apiImportDone reports whether an import will not change any more by
+// itself: it is neither pending, queued nor running.
+func apiImportDone(imp *crm.Import) bool {
+	return imp.Status != crm.ImportPending && !imp.Status.Active()
 }
 
 // apiStreamFailed ends a stream that failed after it began: the status is
@@ -151,12 +267,12 @@ func (h *Handler) apiStreamFailed(r *http.Request, err error) error {
 	return nil
 }
 
-// apiNewErrors returns up to limit errors on lines after the line after,
-// the line to continue after next time, and whether more are waiting. A
-// record's errors commit together, so a page never splits a line's errors:
-// a full page leaves its last line's errors for the next one.
-func (h *Handler) apiNewErrors(r *http.Request, id int64, after, limit int) (errs []crm.RowError, next int, more bool, err error) {
-	errs, err = h.Store.ImportErrorsAfter(r.Context(), id, after, limit)
+// apiErrorPage returns up to limit errors of import id on lines after the
+// line after, the line to continue after next time, and whether more are
+// waiting. A record's errors commit together, so a page never splits a
+// line's errors: a full page leaves its last line's errors for the next one.
+func apiErrorPage(ctx context.Context, read apiErrorReader, id int64, after, limit int) (errs []crm.RowError, next int, more bool, err error) {
+	errs, err = read(ctx, id, after, limit)
 	if err != nil || len(errs) == 0 {
 		return errs, after, false, err
 	}
@@ -173,6 +289,9 @@ func (h *Handler) apiNewErrors(r *http.Request, id int64, after, limit int) (err
 	}
 	return errs[:i], errs[i-1].Line, true, nil
 }
+
+// apiErrorReader reads an import's errors after a line, as the store does.
+type apiErrorReader func(ctx context.Context, id int64, after, limit int) ([]crm.RowError, error)
 
 func apiProgressOf(imp *crm.Import, rate *apiRate, errs []crm.RowError) *apiProgress {
 	c := imp.Counts

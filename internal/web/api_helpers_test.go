@@ -301,11 +301,12 @@ func (s *apiTestServer) waitImport(t *testing.T, id int64, what string, ok func(
 	}
 }
 
-// waitFinished polls the import until it is neither pending nor running.
+// waitFinished polls the import until it is neither pending, queued nor
+// running.
 func (s *apiTestServer) waitFinished(t *testing.T, id int64) importer.Summary {
 	t.Helper()
 	return s.waitImport(t, id, "finished", func(sum importer.Summary) bool {
-		return sum.Status != "running" && sum.Status != "pending"
+		return sum.Status != crm.ImportPending && !sum.Status.Active()
 	})
 }
 

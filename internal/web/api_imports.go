@@ -249,7 +249,7 @@ func (h *Handler) apiImportDryRun(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	s, err := h.Importer.DryRun(r.Context(), id, apiDryRunErrorsShown)
+	s, err := h.Runner.DryRun(r.Context(), id, apiDryRunErrorsShown)
 	if err != nil {
 		return apiNoImport(err, id)
 	}
@@ -300,7 +300,7 @@ func (h *Handler) apiImportList(w http.ResponseWriter, r *http.Request) error {
 	}
 	list := make([]*importer.Summary, 0, len(imps))
 	for _, imp := range imps {
-		s, err := h.Importer.Summarize(ctx, imp, 0) // as `imports list --json`: counts without errors
+		s, err := h.summarize(ctx, imp, 0) // as `imports list --json`: counts without errors
 		if err != nil {
 			return err
 		}
@@ -322,15 +322,40 @@ func (h *Handler) apiImportShow(w http.ResponseWriter, r *http.Request) error {
 	return h.apiWriteSummary(w, r, http.StatusOK, imp, apiImportErrorsShown)
 }
 
+// apiImportDelete deletes an import: its record, errors and files. The
+// customers it loaded stay. A running import is refused; cancel it first.
+// The store puts the deletion on the audit log.
+func (h *Handler) apiImportDelete(w http.ResponseWriter, r *http.Request) error {
+	id, err := apiImportID(r)
+	if err != nil {
+		return err
+	}
+	if err := h.Importer.Delete(r.Context(), id); err != nil {
+		return apiNoImport(err, id)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
 // apiWriteSummary writes an import as the CLI's --json does, with its
 // first errors.
 func (h *Handler) apiWriteSummary(w http.ResponseWriter, r *http.Request, status int, imp *crm.Import, errorsShown int) error {
-	s, err := h.Importer.Summarize(r.Context(), imp, errorsShown)
+	s, err := h.summarize(r.Context(), imp, errorsShown)
 	if err != nil {
 		return err
 	}
 	apiWriteJSON(w, status, s)
 	return nil
+}
+
+// summarize is the importer's summary of imp with, while it is queued
+// here, its place in line.
+func (h *Handler) summarize(ctx context.Context, imp *crm.Import, errorsShown int) (*importer.Summary, error) {
+	s, err := h.Importer.Summarize(ctx, imp, errorsShown)
+	if err == nil && imp.Status == crm.ImportQueued && h.Runner != nil {
+		s.Place = h.Runner.Place(imp.ID)
+	}
+	return s, err
 }
 
 func (h *Handler) apiImportReportCSV(w http.ResponseWriter, r *http.Request) error {

@@ -25,11 +25,11 @@ func auditActionsShown(body string) []string {
 func TestPageAudit(t *testing.T) {
 	e := newPageEnv(t)
 	// What an admin does on the Team pages is on the record.
-	e.post(t, "/users", url.Values{"name": {"bob"}, "role": {"agent"}, "password": {testPassword}, "confirm": {testPassword}}).redirect(t, "/users?")
-	e.post(t, "/users/bob", url.Values{"action": {"role"}, "role": {"viewer"}}).redirect(t, "/users?")
-	e.post(t, "/users/bob", url.Values{"action": {"disable"}}).redirect(t, "/users?")
+	e.post(t, "/users", url.Values{"name": {"bob"}, "role": {"agent"}, "password": {testPassword}, "confirm": {testPassword}}).redirect(t, "/users")
+	e.post(t, "/users/bob", url.Values{"action": {"role"}, "role": {"viewer"}}).redirect(t, "/users")
+	e.post(t, "/users/bob", url.Values{"action": {"disable"}}).redirect(t, "/users")
 	e.post(t, "/tokens", url.Values{"name": {"sync"}, "role": {"agent"}, "expiry": {"never"}}).want(t, http.StatusCreated)
-	e.post(t, "/tokens/1/revoke", nil).redirect(t, "/tokens?")
+	e.post(t, "/tokens/1/revoke", nil).redirect(t, "/tokens")
 
 	r := e.get(t, "/audit")
 	r.want(t, http.StatusOK, `aria-current="page">Audit log`, `<option value="user-changed">`, `type="date"`,

@@ -16,11 +16,18 @@ import (
 // customersPerPage is how many customers one page of the list shows.
 const customersPerPage = 25
 
+// customerMaxPage bounds the page number of the list, so that the offset
+// it makes stays far inside what the store accepts (2^40) whatever a link
+// says; a page past the last shows the last.
+const customerMaxPage = 1 << 30
+
 // customerListPage is the Customers tab: a page of customers and the search
 // that selected them.
 type customerListPage struct {
 	pageMeta
 	Search    string
+	MaxSearch int  // the longest search the store takes, in characters
+	Refused   bool // the search was refused; the alert says why
 	Customers []customerRow
 	Total     int
 	From, To  int // 1-based positions of the first and last row shown
@@ -40,22 +47,33 @@ type customerRow struct {
 
 func (p *pages) customerList(w http.ResponseWriter, r *http.Request) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	page = max(page, 1)
-	cs, total, err := p.Store.ListCustomers(r.Context(), store.CustomerFilter{
-		Search: q, Limit: customersPerPage, Offset: (page - 1) * customersPerPage,
-	})
-	if err != nil {
-		p.pageError(w, r, tabCustomers, err)
-		return
+	page := customerPageNumber(r.URL.Query().Get("page"))
+	list := func(page int) ([]*crm.Customer, int, error) {
+		return p.Store.ListCustomers(r.Context(), store.CustomerFilter{
+			Search: q, Limit: customersPerPage, Offset: (page - 1) * customersPerPage,
+		})
+	}
+	cs, total, err := list(page)
+	if err == nil && len(cs) == 0 && total > 0 && page > 1 {
+		page = (total + customersPerPage - 1) / customersPerPage
+		cs, total, err = list(page)
 	}
 	data := customerListPage{
-		pageMeta: pageMeta{Title: "Customers", Tab: tabCustomers},
-		Search:   q,
-		Total:    total,
+		pageMeta:  pageMeta{Title: "Customers", Tab: tabCustomers},
+		Search:    q,
+		MaxSearch: store.MaxSearchLength,
+		Total:     total,
 	}
-	if n, err := strconv.ParseInt(r.URL.Query().Get("deleted"), 10, 64); err == nil {
-		data.Flash = fmt.Sprintf("Customer %d was deleted.", n)
+	if err != nil {
+		if !errors.Is(err, crm.ErrInvalid) {
+			p.pageError(w, r, tabCustomers, err)
+			return
+		}
+		// A search the store refuses (too long) is the person's to fix:
+		// the list page says why, with the search box to fix it in.
+		data.Alert, data.Refused = err.Error(), true
+		p.render(w, r, http.StatusUnprocessableEntity, "customers.html", &data)
+		return
 	}
 	for _, c := range cs {
 		phone := c.Get("voice")
@@ -91,6 +109,19 @@ func (p *pages) customerList(w http.ResponseWriter, r *http.Request) {
 		data.NextURL = link(page + 1)
 	}
 	p.render(w, r, http.StatusOK, "customers.html", &data)
+}
+
+// customerPageNumber reads the list's page number: 1 unless it is a whole
+// number, at most customerMaxPage.
+func customerPageNumber(s string) int {
+	n, err := strconv.Atoi(s)
+	switch {
+	case errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(s, "-"):
+		return customerMaxPage
+	case err != nil:
+		return 1
+	}
+	return min(max(n, 1), customerMaxPage)
 }
 
 // customerPage is a customer's view and edit form, or the form for a new
@@ -262,7 +293,7 @@ func (p *pages) customerCreate(w http.ResponseWriter, r *http.Request) {
 		p.customerFormError(w, r, sc, nil, vals, err)
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("/customers/%d?done=created", c.AccountNumber), http.StatusSeeOther)
+	p.redirectFlash(w, r, fmt.Sprintf("/customers/%d", c.AccountNumber), fmt.Sprintf("Customer %d was created.", c.AccountNumber))
 }
 
 // customerFormError re-renders the customer form with the problems of a
@@ -347,12 +378,6 @@ func (p *pages) customerShow(w http.ResponseWriter, r *http.Request) {
 		Action:   fmt.Sprintf("/customers/%d", c.AccountNumber),
 		Groups:   customerFormGroups(sc, c.Values, nil, nil),
 	}
-	switch r.URL.Query().Get("done") {
-	case "created":
-		data.Flash = fmt.Sprintf("Customer %d was created.", c.AccountNumber)
-	case "saved":
-		data.Flash = "Your changes were saved."
-	}
 	p.render(w, r, http.StatusOK, "customer.html", &data)
 }
 
@@ -384,7 +409,7 @@ func (p *pages) customerUpdate(w http.ResponseWriter, r *http.Request) {
 		p.customerFormError(w, r, sc, c, vals, err)
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("/customers/%d?done=saved", account), http.StatusSeeOther)
+	p.redirectFlash(w, r, fmt.Sprintf("/customers/%d", account), "Your changes were saved.")
 }
 
 // confirmPage asks before deleting something for good.
@@ -427,5 +452,5 @@ func (p *pages) customerDelete(w http.ResponseWriter, r *http.Request) {
 		p.pageError(w, r, tabCustomers, err)
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("/customers?deleted=%d", account), http.StatusSeeOther)
+	p.redirectFlash(w, r, "/customers", fmt.Sprintf("Customer %d was deleted.", account))
 }

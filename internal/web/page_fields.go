@@ -31,16 +31,6 @@ func (p *pages) fieldList(w http.ResponseWriter, r *http.Request) {
 			data.Standard = append(data.Standard, f)
 		}
 	}
-	// The confirmation names the field only if it is real, so that a link
-	// cannot make the page say something untrue.
-	if f, ok := sc.Field(r.URL.Query().Get("created")); ok && !f.Standard {
-		data.Flash = fmt.Sprintf("The field %s was created.", f.Label)
-	}
-	if name := r.URL.Query().Get("deleted"); name != "" {
-		if _, ok := sc.Field(name); !ok && !crm.IsStandardKey(name) {
-			data.Flash = fmt.Sprintf("The field %s and its values were deleted.", name)
-		}
-	}
 	p.render(w, r, http.StatusOK, "fields.html", &data)
 }
 
@@ -163,7 +153,7 @@ func (p *pages) fieldCreate(w http.ResponseWriter, r *http.Request) {
 	if len(errs) == 0 {
 		err := p.Store.CreateField(r.Context(), &f)
 		if err == nil {
-			http.Redirect(w, r, "/fields?created="+f.Key, http.StatusSeeOther)
+			p.redirectFlash(w, r, "/fields", fmt.Sprintf("The field %s was created.", f.Label))
 			return
 		}
 		if !fieldErrors(err, errs) {
@@ -208,12 +198,6 @@ func (p *pages) fieldEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := p.fieldEditPage(f)
-	switch r.URL.Query().Get("done") {
-	case "saved":
-		data.Flash = "Your changes were saved."
-	case "values":
-		data.Flash = "The list of values was saved."
-	}
 	p.render(w, r, http.StatusOK, "field.html", &data)
 }
 
@@ -252,7 +236,7 @@ func (p *pages) fieldUpdate(w http.ResponseWriter, r *http.Request) {
 	if len(errs) == 0 {
 		err := p.Store.UpdateField(r.Context(), &f)
 		if err == nil {
-			http.Redirect(w, r, "/fields/"+old.Key+"?done=saved", http.StatusSeeOther)
+			p.redirectFlash(w, r, "/fields/"+old.Key, "Your changes were saved.")
 			return
 		}
 		if !fieldErrors(err, errs) {
@@ -320,7 +304,7 @@ func (p *pages) fieldValues(w http.ResponseWriter, r *http.Request) {
 		updated.Values = values
 		err := p.Store.UpdateField(r.Context(), &updated)
 		if err == nil {
-			http.Redirect(w, r, "/fields/"+f.Key+"?done=values#values", http.StatusSeeOther)
+			p.redirectFlash(w, r, "/fields/"+f.Key+"#values", "The list of values was saved.")
 			return
 		}
 		if !fieldErrors(err, errs) {
@@ -358,10 +342,13 @@ func (p *pages) fieldDeleteConfirm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *pages) fieldDelete(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
-	if err := p.Store.DeleteField(r.Context(), name); err != nil {
+	f, ok := p.pageField(w, r)
+	if !ok {
+		return
+	}
+	if err := p.Store.DeleteField(r.Context(), f.Key); err != nil {
 		p.pageError(w, r, tabFields, err)
 		return
 	}
-	http.Redirect(w, r, "/fields?deleted="+name, http.StatusSeeOther)
+	p.redirectFlash(w, r, "/fields", fmt.Sprintf("The field %s (%s) and its values were deleted.", f.Label, f.Key))
 }

@@ -51,7 +51,7 @@ func TestPageFieldCreate(t *testing.T) {
 	r.want(t, http.StatusUnprocessableEntity, `id="err-max_length">The maximum length must be a whole number`)
 	e.post(t, "/fields", url.Values{"name": {"email"}, "type": {"text"}}).want(t, http.StatusUnprocessableEntity, "is the name of a standard field")
 
-	loc := e.post(t, "/fields", url.Values{"name": {"tier"}, "label": {"Tier"}, "type": {"picklist"}, "values": {"Gold\nSilver\r\n\nBronze"}}).redirect(t, "/fields?created=tier")
+	loc := e.post(t, "/fields", url.Values{"name": {"tier"}, "label": {"Tier"}, "type": {"picklist"}, "values": {"Gold\nSilver\r\n\nBronze"}}).redirect(t, "/fields")
 	r = e.get(t, loc)
 	r.want(t, http.StatusOK, "The field Tier was created.", "<code>tier</code>", "Gold, Silver, Bronze", `aria-label="Delete Tier"`)
 	f, ok := e.field(t, "tier")
@@ -101,7 +101,7 @@ func TestPageFieldPicklistValues(t *testing.T) {
 	}
 	e.get(t, "/fields/tier").want(t, http.StatusOK, "Values of Tier", `aria-label="Move Gold up" disabled`, `aria-label="Move Silver down" disabled`, `aria-label="Remove Gold"`, "Add value")
 
-	e.post(t, "/fields/tier/values", url.Values{"op": {"add"}, "value": {"Bronze"}}).redirect(t, "/fields/tier?done=values")
+	e.post(t, "/fields/tier/values", url.Values{"op": {"add"}, "value": {"Bronze"}}).redirect(t, "/fields/tier#values")
 	e.post(t, "/fields/tier/values", url.Values{"op": {"up:2"}}).redirect(t, "/fields/tier")
 	if got := values(); !slices.Equal(got, []string{"Gold", "Bronze", "Silver"}) {
 		t.Fatalf("after add and up: %v", got)
@@ -134,8 +134,8 @@ func TestPageFieldDelete(t *testing.T) {
 	}
 	c := e.mustCustomer(t, map[string]string{"first_name": "Ada", "last_name": "Lovelace", "tier": "Gold"})
 	e.get(t, "/fields/tier/delete").want(t, http.StatusOK, "Delete the field Tier (tier)?", "Every customer&#39;s value for this field is deleted", "Delete the field Tier</button>")
-	loc := e.post(t, "/fields/tier/delete", nil).redirect(t, "/fields?deleted=tier")
-	e.get(t, loc).want(t, http.StatusOK, "The field tier and its values were deleted.", "No custom fields yet")
+	loc := e.post(t, "/fields/tier/delete", nil).redirect(t, "/fields")
+	e.get(t, loc).want(t, http.StatusOK, "The field Tier (tier) and its values were deleted.", "No custom fields yet")
 	if _, ok := e.field(t, "tier"); ok {
 		t.Error("the field is still there")
 	}

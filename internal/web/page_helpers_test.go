@@ -29,6 +29,9 @@ type pageEnv struct {
 	// testPassword), sent with every request that carries no cookie of its
 	// own, so that tests of other things need not sign in.
 	admin *http.Cookie
+	// flash is the flash cookie the last response set, sent with the next
+	// request as a browser would, until a response deletes it.
+	flash *http.Cookie
 }
 
 // testPassword is the password of the users the tests make.
@@ -96,8 +99,19 @@ func (e *pageEnv) do(t *testing.T, req *http.Request) pageResult {
 	if req.Header.Get("Cookie") == "" && req.Header.Get("Authorization") == "" {
 		req.AddCookie(e.admin)
 	}
+	if e.flash != nil {
+		req.AddCookie(e.flash)
+	}
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, req)
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == flashCookie {
+			e.flash = c
+			if c.MaxAge < 0 {
+				e.flash = nil
+			}
+		}
+	}
 	return pageResult{Status: rec.Code, Body: rec.Body.String(), Location: rec.Header().Get("Location")}
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -27,6 +28,8 @@ type importRow struct {
 	Counts    crm.ImportCounts
 	Started   bool // it has a report to download
 	Resumable bool
+	Deletable bool   // it is not running
+	Age       string // how long a pending import has waited: "3 days ago"
 }
 
 func (p *pages) importList(w http.ResponseWriter, r *http.Request) {
@@ -36,12 +39,18 @@ func (p *pages) importList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := importListPage{pageMeta: pageMeta{Title: "Imports", Tab: tabImports}}
+	now := time.Now()
 	for _, imp := range imps {
-		data.Imports = append(data.Imports, importRow{
+		row := importRow{
 			ID: imp.ID, File: imp.FileName, Status: imp.Status, CreatedAt: imp.CreatedAt,
 			Total: imp.Total, Counts: imp.Counts, Started: !imp.StartedAt.IsZero(),
-			Resumable: imp.Status.Resumable(),
-		})
+			Resumable: imp.Status.Resumable(), Deletable: !imp.Status.Active(),
+		}
+		if imp.Status == crm.ImportPending {
+			// A file set up and left: its age tells whether anyone still means to start it.
+			row.Age = pageAgo(now.Sub(imp.CreatedAt))
+		}
+		data.Imports = append(data.Imports, row)
 	}
 	p.render(w, r, http.StatusOK, "imports.html", &data)
 }
@@ -143,6 +152,7 @@ type importPage struct {
 	ErrorCap  bool // the list stops at its cap; the report has every error
 	Running   bool
 	Pending   bool
+	Deletable bool // not running: Delete is offered
 	Finished  bool
 	Resumable bool
 	Cancel    bool // a cancel was asked for and the batch in flight is ending
@@ -183,21 +193,11 @@ func (p *pages) importShow(w http.ResponseWriter, r *http.Request) {
 		p.pageError(w, r, tabImports, err)
 		return
 	}
-	switch r.URL.Query().Get("done") {
-	case "started":
-		if data.Running {
-			data.Flash = "The import has started. It goes on if you close this page; come back to the Imports tab to see it."
-		}
-	case "resumed":
-		data.Flash = "The import resumes from its last committed batch."
-	case "cancel":
-		data.Flash = "The import was asked to stop: it ends after the batch in flight, and what was committed stays."
-	}
 	p.render(w, r, http.StatusOK, "import.html", &data)
 }
 
 func (p *pages) importView(r *http.Request, imp *crm.Import) (importPage, error) {
-	s, err := p.Importer.Summarize(r.Context(), imp, importErrorCap)
+	s, err := p.summarize(r.Context(), imp, importErrorCap)
 	if err != nil {
 		return importPage{}, err
 	}
@@ -215,8 +215,9 @@ func (p *pages) importView(r *http.Request, imp *crm.Import) (importPage, error)
 		pageMeta:  pageMeta{Title: fmt.Sprintf("Import %d: %s", imp.ID, imp.FileName), Tab: tabImports},
 		Summary:   s,
 		Step:      4,
-		Running:   imp.Status == crm.ImportRunning,
+		Running:   imp.Status.Active(),
 		Pending:   imp.Status == crm.ImportPending,
+		Deletable: !imp.Status.Active(),
 		Finished:  imp.Status.Finished(),
 		Resumable: imp.Status.Resumable(),
 		Cancel:    imp.CancelRequested && imp.Status == crm.ImportRunning,
@@ -318,7 +319,11 @@ func (p *pages) importCancel(w http.ResponseWriter, r *http.Request) {
 		p.importActionFailed(w, r, imp, err)
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("/imports/%d?done=cancel", imp.ID), http.StatusSeeOther)
+	msg := "The import was asked to stop: it ends after the batch in flight, and what was committed stays."
+	if imp.Status == crm.ImportPending {
+		msg = "The import was discarded; it was never started."
+	}
+	p.redirectFlash(w, r, fmt.Sprintf("/imports/%d", imp.ID), msg)
 }
 
 func (p *pages) importResume(w http.ResponseWriter, r *http.Request) {
@@ -334,7 +339,75 @@ func (p *pages) importResume(w http.ResponseWriter, r *http.Request) {
 		p.importActionFailed(w, r, imp, err)
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("/imports/%d?done=resumed", imp.ID), http.StatusSeeOther)
+	p.redirectFlash(w, r, fmt.Sprintf("/imports/%d", imp.ID), "The import resumes from its last committed batch.")
+}
+
+// importDeleteConfirm asks before deleting an import. A running import
+// cannot be deleted: its page says so, next to its Cancel button.
+func (p *pages) importDeleteConfirm(w http.ResponseWriter, r *http.Request) {
+	imp, ok := p.pageImport(w, r)
+	if !ok {
+		return
+	}
+	if imp.Status.Active() {
+		p.importActionFailed(w, r, imp, importRunningError(imp.ID))
+		return
+	}
+	detail := "Its file, its report and its list of rejected records are deleted. The customers it created or updated stay as they are. This cannot be undone."
+	if imp.Status == crm.ImportPending {
+		detail = "It was never started, so no customer came from it; the uploaded file is deleted. This cannot be undone."
+	}
+	name := fmt.Sprintf("import #%d", imp.ID)
+	p.render(w, r, http.StatusOK, "confirm.html", &confirmPage{
+		pageMeta: pageMeta{Title: "Delete " + name + "?", Tab: tabImports},
+		Question: fmt.Sprintf("Delete %s (%s)?", name, imp.FileName),
+		Detail:   detail,
+		Action:   fmt.Sprintf("/imports/%d/delete", imp.ID),
+		Button:   "Delete " + name,
+		Back:     fmt.Sprintf("/imports/%d", imp.ID),
+	})
+}
+
+func (p *pages) importDelete(w http.ResponseWriter, r *http.Request) {
+	imp, ok := p.pageImport(w, r)
+	if !ok {
+		return
+	}
+	if err := p.Importer.Delete(r.Context(), imp.ID); err != nil {
+		if !pageUserError(err) || errors.Is(err, crm.ErrNotFound) {
+			p.pageError(w, r, tabImports, err)
+			return
+		}
+		p.importActionFailed(w, r, imp, err)
+		return
+	}
+	p.redirectFlash(w, r, "/imports", fmt.Sprintf("Import #%d (%s) was deleted. The customers it loaded stay.", imp.ID, imp.FileName))
+}
+
+// importRunningError is why a running import cannot be deleted, in the
+// importer's words.
+func importRunningError(id int64) error {
+	return crm.Invalid("status", string(crm.ImportRunning), fmt.Sprintf("Import %d is running; cancel it before deleting it.", id))
+}
+
+// pageAgo says how long ago something happened, as people say it: "just
+// now", "5 minutes ago", "3 days ago".
+func pageAgo(d time.Duration) string {
+	unit := func(n int64, name string) string {
+		if n == 1 {
+			return "1 " + name + " ago"
+		}
+		return fmt.Sprintf("%d %ss ago", n, name)
+	}
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return unit(int64(d/time.Minute), "minute")
+	case d < 24*time.Hour:
+		return unit(int64(d/time.Hour), "hour")
+	}
+	return unit(int64(d/(24*time.Hour)), "day")
 }
 
 // pageRate writes a rate of records per second.

@@ -122,8 +122,8 @@ func TestPageImportCancelAndResume(t *testing.T) {
 	e := newPageEnv(t)
 	imp := e.pageImport(t, pageImportCSV)
 	path := fmt.Sprintf("/imports/%d", imp.ID)
-	e.post(t, path+"/cancel", nil).redirect(t, path+"?done=cancel")
-	e.get(t, path).want(t, http.StatusOK, "cancelled")
+	e.post(t, path+"/cancel", nil).redirect(t, path)
+	e.get(t, path).want(t, http.StatusOK, "cancelled", "The import was discarded")
 	e.post(t, path+"/cancel", nil).want(t, http.StatusConflict, "is already cancelled")
 	e.post(t, path+"/resume", nil).want(t, http.StatusConflict, "nothing to resume")
 
@@ -136,7 +136,8 @@ func TestPageImportCancelAndResume(t *testing.T) {
 	e.store(t, imp.ID, func(i *crm.Import) { i.HeartbeatAt = time.Now().Add(-time.Hour) })
 	e.get(t, "/imports").want(t, http.StatusOK, "interrupted", fmt.Sprintf(`aria-label="Resume import %d"`, imp.ID))
 	e.get(t, path).want(t, http.StatusOK, "stopped before the end", "Resume import")
-	e.post(t, path+"/resume", nil).redirect(t, path+"?done=resumed")
+	e.post(t, path+"/resume", nil).redirect(t, path)
+	e.get(t, path).want(t, http.StatusOK, "The import resumes from its last committed batch.")
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		got, err := e.im.Get(context.Background(), imp.ID)

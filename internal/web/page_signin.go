@@ -35,9 +35,6 @@ func (p *pages) signinForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := signinPage{pageMeta: pageMeta{Title: "Sign in"}, Next: safeNext(r.URL.Query().Get("next"))}
-	if r.URL.Query().Has("out") {
-		data.Flash = "You are signed out."
-	}
 	if n, err := p.Store.CountUsers(r.Context()); err == nil && n == 0 {
 		data.NoUsers = true
 	}
@@ -167,7 +164,7 @@ func (p *pages) signout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p.setSessionCookie(w, r, "", -1)
-	http.Redirect(w, r, "/signin?out", http.StatusSeeOther)
+	p.redirectFlash(w, r, "/signin", "You are signed out.")
 }
 
 // safeNext keeps a post-sign-in destination on this site: a path, never

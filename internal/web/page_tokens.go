@@ -58,43 +58,26 @@ var tokenExpiries = []tokenExpiry{
 
 func (p *pages) tokenList(w http.ResponseWriter, r *http.Request) {
 	data := tokenListPage{New: tokenForm{Role: crm.RoleViewer, Expiry: "90d"}}
-	var revoked int64
-	if r.URL.Query().Get("done") == "revoked" {
-		if id, err := strconv.ParseInt(r.URL.Query().Get("token"), 10, 64); err == nil && id > 0 {
-			revoked = id
-			data.Flash = fmt.Sprintf("Token %d was revoked: scripts that use it are refused from now on.", id)
-		}
-	}
-	p.renderTokens(w, r, http.StatusOK, &data, revoked)
+	p.renderTokens(w, r, http.StatusOK, &data)
 }
 
-// renderTokens fills in the table and writes the page with status. revoked
-// is the id of a token the flash says was revoked; the flash goes unless
-// that token is revoked indeed, so that a link cannot make the page lie.
-func (p *pages) renderTokens(w http.ResponseWriter, r *http.Request, status int, data *tokenListPage, revoked int64) {
+// renderTokens fills in the table and writes the page with status.
+func (p *pages) renderTokens(w http.ResponseWriter, r *http.Request, status int, data *tokenListPage) {
 	tokens, err := p.Store.ListTokens(r.Context())
 	if err != nil {
 		p.pageError(w, r, tabUsers, err)
 		return
 	}
-	flash := data.Flash
-	data.Flash = ""
 	now := time.Now()
 	for _, t := range tokens {
 		row := tokenRow{Token: t, Status: "active"}
 		switch {
 		case !t.RevokedAt.IsZero():
 			row.Status = "revoked"
-			if t.ID == revoked {
-				data.Flash = flash
-			}
 		case !t.Active(now):
 			row.Status = "expired"
 		}
 		data.Tokens = append(data.Tokens, row)
-	}
-	if revoked == 0 {
-		data.Flash = flash
 	}
 	data.Title, data.Tab, data.Roles, data.Expiries = "API tokens", tabUsers, crm.Roles, tokenExpiries
 	p.render(w, r, status, "tokens.html", data)
@@ -138,7 +121,7 @@ func (p *pages) tokenCreate(w http.ResponseWriter, r *http.Request) {
 	if v.Err() != nil {
 		data.Errors = v.Fields()
 		data.Alert = "The token was not created: correct the entries marked below."
-		p.renderTokens(w, r, http.StatusUnprocessableEntity, &data, 0)
+		p.renderTokens(w, r, http.StatusUnprocessableEntity, &data)
 		return
 	}
 
@@ -155,7 +138,7 @@ func (p *pages) tokenCreate(w http.ResponseWriter, r *http.Request) {
 		if errors.As(err, &ve) {
 			data.Errors = ve.Fields()
 			data.Alert = "The token was not created: correct the entries marked below."
-			p.renderTokens(w, r, http.StatusUnprocessableEntity, &data, 0)
+			p.renderTokens(w, r, http.StatusUnprocessableEntity, &data)
 			return
 		}
 		p.pageError(w, r, tabUsers, err)
@@ -163,7 +146,7 @@ func (p *pages) tokenCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	data = tokenListPage{New: tokenForm{Role: crm.RoleViewer, Expiry: "90d"}, Secret: secret, Created: t}
 	data.Flash = fmt.Sprintf("Token %d (%s) was created with the role %s.", t.ID, t.Name, t.Role)
-	p.renderTokens(w, r, http.StatusCreated, &data, 0)
+	p.renderTokens(w, r, http.StatusCreated, &data)
 }
 
 func (p *pages) tokenRevoke(w http.ResponseWriter, r *http.Request) {
@@ -177,5 +160,5 @@ func (p *pages) tokenRevoke(w http.ResponseWriter, r *http.Request) {
 		p.pageError(w, r, tabUsers, err)
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("/tokens?done=revoked&token=%d", id), http.StatusSeeOther)
+	p.redirectFlash(w, r, "/tokens", fmt.Sprintf("Token %d was revoked: scripts that use it are refused from now on.", id))
 }

@@ -47,23 +47,12 @@ type userRow struct {
 
 func (p *pages) userList(w http.ResponseWriter, r *http.Request) {
 	data := userListPage{New: newUserForm{Role: crm.RoleAgent}}
-	data.Flash = p.userFlash(r)
 	p.renderUsers(w, r, http.StatusOK, &data)
 }
 
-// userFlash confirms what the last form did, naming a user only if they
-// exist, so that a link cannot make the page say something untrue.
-func (p *pages) userFlash(r *http.Request) string {
-	q := r.URL.Query()
-	name := q.Get("user")
-	if name == "" {
-		return ""
-	}
-	u, _, err := p.Store.UserByName(r.Context(), name)
-	if err != nil {
-		return ""
-	}
-	switch q.Get("done") {
+// userFlash confirms what a form did to u, as u now is.
+func userFlash(done string, u *crm.User) string {
+	switch done {
 	case "created":
 		return fmt.Sprintf("The user %s was added as %s. Give them their password by a safe route; they can sign in now.", u.Name, articleRole(u.Role))
 	case "role":
@@ -123,8 +112,8 @@ func checkNewPassword(v *crm.ValidationError, password, confirm string) {
 
 // userRedirect answers a change with Post/Redirect/Get, the flash saying
 // what was done to whom.
-func userRedirect(w http.ResponseWriter, r *http.Request, done, name string) {
-	http.Redirect(w, r, "/users?"+url.Values{"done": {done}, "user": {name}}.Encode(), http.StatusSeeOther)
+func (p *pages) userRedirect(w http.ResponseWriter, r *http.Request, done string, u *crm.User) {
+	p.redirectFlash(w, r, "/users", userFlash(done, u))
 }
 
 func (p *pages) userCreate(w http.ResponseWriter, r *http.Request) {
@@ -156,7 +145,7 @@ func (p *pages) userCreate(w http.ResponseWriter, r *http.Request) {
 		var ve *crm.ValidationError
 		switch {
 		case err == nil:
-			userRedirect(w, r, "created", u.Name)
+			p.userRedirect(w, r, "created", u)
 			return
 		case errors.Is(err, crm.ErrConflict):
 			v.Add("name", name, fmt.Sprintf("There is already a user named %s (names are compared ignoring case). Choose another name.", name))
@@ -229,7 +218,7 @@ func (p *pages) userChange(w http.ResponseWriter, r *http.Request) {
 		p.userRefused(w, r, err)
 		return
 	}
-	userRedirect(w, r, action, u.Name)
+	p.userRedirect(w, r, action, u)
 }
 
 // userRefused shows a change the store refused (the last admin, an unknown

@@ -43,7 +43,7 @@ const (
 type pageMeta struct {
 	Title string
 	Tab   string // the tab shown as current
-	Flash string // a one-line confirmation of what the last form did
+	Flash string // a one-line confirmation of what the last form did: see page_flash.go
 	Alert string // a one-line error not tied to a form field
 	Me    *crm.User
 }
@@ -99,6 +99,9 @@ func (p *pages) render(w http.ResponseWriter, r *http.Request, status int, name 
 	if c := callerFrom(r.Context()); c != nil {
 		data.meta().Me = c.user
 	}
+	if flash := p.takeFlash(w, r); flash != "" && data.meta().Flash == "" {
+		data.meta().Flash = flash
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
 		p.pageFail(w, r, fmt.Errorf("render %s: %w", name, err))
@@ -130,6 +133,13 @@ func (p *pages) pageError(w http.ResponseWriter, r *http.Request, tab string, er
 		p.render(w, r, http.StatusUnprocessableEntity, "error.html", &errorPage{
 			pageMeta: pageMeta{Title: "Cannot do that", Tab: tab},
 			Message:  err.Error(),
+		})
+	case errors.Is(err, crm.ErrUnavailable):
+		p.Log.Warn("page: database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "5")
+		p.render(w, r, http.StatusServiceUnavailable, "error.html", &errorPage{
+			pageMeta: pageMeta{Title: "Try again in a moment", Tab: tab},
+			Message:  unavailableMessage,
 		})
 	default:
 		p.pageFail(w, r, err)

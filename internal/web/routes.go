@@ -58,6 +58,7 @@ func (h *Handler) routeTable(p *pages) []route {
 		{"GET /api/v1/imports", manager, api(h.apiImportList)},
 		{"POST /api/v1/imports", manager, api(h.apiImportUpload)},
 		{"GET /api/v1/imports/{id}", manager, api(h.apiImportShow)},
+		{"DELETE /api/v1/imports/{id}", manager, api(h.apiImportDelete)},
 		{"PUT /api/v1/imports/{id}/mapping", manager, api(h.apiImportMapping)},
 		{"POST /api/v1/imports/{id}/dry-run", manager, api(h.apiImportDryRun)},
 		{"POST /api/v1/imports/{id}/start", manager, api(h.apiImportStart)},
@@ -108,6 +109,8 @@ func (h *Handler) routeTable(p *pages) []route {
 		{"GET /imports/{id}", manager, page(p.importShow)},
 		{"POST /imports/{id}/cancel", manager, form(p.importCancel)},
 		{"POST /imports/{id}/resume", manager, form(p.importResume)},
+		{"GET /imports/{id}/delete", manager, page(p.importDeleteConfirm)},
+		{"POST /imports/{id}/delete", manager, form(p.importDelete)},
 
 		// page_users.go
 		{"GET /users", admin, page(p.userList)},

@@ -60,6 +60,7 @@ type Handler struct {
 	pages  *pages
 	hosts  map[string]bool
 	hashes chan struct{} // bounds the password hashes computed at once
+	events *eventHub     // shares the polling behind import event streams
 }
 
 // New returns the handler for the whole site.
@@ -80,6 +81,7 @@ func New(d Deps) *Handler {
 		d.Throttle = auth.NewThrottle()
 	}
 	h := &Handler{Deps: d, mux: http.NewServeMux(), hosts: allowedHosts(d.Hosts), hashes: make(chan struct{}, 2)}
+	h.events = newEventHub(h)
 	h.pages = &pages{Handler: h, tmpl: parsePageTemplates()}
 	h.routes = h.routeTable(h.pages)
 	for _, rt := range h.routes {

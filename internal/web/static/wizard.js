@@ -656,7 +656,7 @@
     busy('start-busy', true);
     api('POST', '/api/v1/imports/' + id + '/start').then(function () {
       forget();
-      location.assign('/imports/' + id + '?done=started');
+      location.assign('/imports/' + id); // its page says the import runs on the server
     }, function (err) {
       showError(err.message);
       $('start').disabled = false;
