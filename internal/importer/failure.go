@@ -42,8 +42,12 @@ func (im *Importer) fail(imp *crm.Import, cause error) (*crm.Import, error) {
 	status, msg := im.explain(imp, cause)
 	imp.Status, imp.Worker, imp.Error = status, "", msg
 	if err := im.store.UpdateImport(context.Background(), imp); err != nil {
+		// Most often the cause itself (the lock still held, the disk still
+		// full). The import keeps this process as its worker, so it shows
+		// as interrupted, to be resumed, once this process has ended.
 		im.log().Error("import stopped, and its state could not be saved", "import", imp.ID, "err", err, "cause", cause)
-		return nil, errors.Join(cause, err)
+		return nil, &userError{msg: fmt.Sprintf("import %d stopped: %s Its state could not be saved just now either; "+
+			"it shows as interrupted once this program has ended, and can then be resumed.", imp.ID, msg), cause: errors.Join(cause, err)}
 	}
 	return imp, &userError{msg: fmt.Sprintf("import %d %s: %s", imp.ID, status, msg), cause: cause}
 }
