@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -52,7 +51,7 @@ Flags:
   --max-records N      the record limit of new imports (default 50000)
   --max-columns N      the most columns a file may have (default 1000)
   --max-jobs N         imports and dry runs run at once; more wait in line,
-                       shown as queued (default: the machine's cores)
+                       shown as queued (default: one for every two cores)
   --keep-uploads D     remove the files of imports not started, or cancelled,
                        after this long (default 168h, 7 days)
   --imports-quota MB   refuse uploads while the kept files use more than this
@@ -75,7 +74,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	maxColumns := fs.Int("max-columns", importer.DefaultMaxColumns, "")
 	keepUploads := fs.Duration("keep-uploads", importer.DefaultKeepUploads, "")
 	quota := fs.Int64("imports-quota", 0, "")
-	maxJobs := fs.Int("max-jobs", runtime.NumCPU(), "")
+	maxJobs := fs.Int("max-jobs", importer.DefaultJobs(), "")
 	if _, err := a.parse(fs, args, serveUsage); err != nil {
 		return err
 	}

@@ -38,11 +38,17 @@ type waiter struct {
 	ready chan struct{}
 }
 
-// NewRunner returns a Runner for im's imports that runs as many at once as
-// the machine has cores; SetLimit changes that.
+// DefaultJobs is how many imports and dry runs a runner runs at once
+// unless told otherwise: one for every two cores, since an import keeps two
+// busy (one reads and validates, one writes), and the people using the CRM
+// meanwhile need a core too.
+func DefaultJobs() int { return max(1, runtime.NumCPU()/2) }
+
+// NewRunner returns a Runner for im's imports that runs DefaultJobs at
+// once; SetLimit changes that.
 func NewRunner(im *Importer, log *slog.Logger) *Runner {
 	ctx, stop := context.WithCancel(context.Background())
-	return &Runner{im: im, log: log, ctx: ctx, stop: stop, limit: runtime.NumCPU()}
+	return &Runner{im: im, log: log, ctx: ctx, stop: stop, limit: DefaultJobs()}
 }
 
 // SetLimit sets how many imports and dry runs run at once (at least 1).
