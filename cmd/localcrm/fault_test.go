@@ -459,9 +459,9 @@ func TestFaultDiskFull(t *testing.T) {
 	}
 	// Everything happens inside the namespace, whose mount is gone when
 	// the script ends: it copies the folder out after each step, for the
-	// test to look at. It waits for the report to pass 20 KB (a few hundred
-	// records committed) before filling the disk; the whole import takes
-	// seconds at batches of 10.
+	// test to look at. It waits for the database's WAL to pass 400 KB (a
+	// few hundred records committed) before filling the disk; the whole
+	// import takes seconds at batches of 10.
 	const script = `
 set -u
 mount -t tmpfs -o size=208m,mode=0700 localcrm-fault "$SMALL" || { echo "mount_failed"; exit 0; }
@@ -469,7 +469,7 @@ mount -t tmpfs -o size=208m,mode=0700 localcrm-fault "$SMALL" || { echo "mount_f
 "$BIN" --db "$SMALL/crm.db" import "$SRC" --batch-size 10 --json >"$SNAPS/import.out" 2>"$SNAPS/import.err" &
 pid=$!
 i=0
-while [ "$(stat -c %s "$SMALL/imports/1/report.csv" 2>/dev/null || echo 0)" -lt 20000 ] && [ $i -lt 6000 ]; do
+while [ "$(stat -c %s "$SMALL/crm.db-wal" 2>/dev/null || echo 0)" -lt 400000 ] && [ $i -lt 6000 ]; do
 	sleep 0.01; i=$((i+1))
 done
 dd if=/dev/zero of="$SMALL/filler" bs=64k 2>/dev/null

@@ -132,8 +132,10 @@ type Import struct {
 	Options    ImportOptions
 	Total      int // data records in the file, counted before the start
 	Counts     ImportCounts
-	// ReportSize is the length of the report file at the last checkpoint;
-	// a resume cuts off anything written after it.
+	// ReportSize is, for an import begun by a version that kept its report
+	// in a file, that file's length at its last checkpoint there: the
+	// report's first lines. Reports are now kept in the database, and it
+	// is 0 for every import begun since.
 	ReportSize      int64
 	Error           string // why it failed, for people
 	CreatedBy       string

@@ -211,11 +211,13 @@ func days(d time.Duration) string {
 	return d.String()
 }
 
-// checkReport refuses to resume an import whose report file is shorter than
-// its last checkpoint says (removed, or cut by a crash of the machine):
-// the report would lack lines of records that were loaded. The report is
-// not rebuilt, since the outcome of a skipped record is recorded nowhere
-// else; nor padded, which would put zero bytes in it.
+// checkReport refuses to resume an import begun by a version that kept its
+// report in a file, when that file is shorter than its last checkpoint says
+// (removed, or cut by a crash of the machine): the report would lack lines
+// of records that were loaded. The report is not rebuilt, since the outcome
+// of a skipped record is recorded nowhere else; nor padded, which would put
+// zero bytes in it. Reports are now kept in the database, in the batches'
+// own transactions, so this cannot happen to an import begun since.
 func (im *Importer) checkReport(imp *crm.Import) error {
 	info, err := os.Stat(im.reportPath(imp.ID))
 	var size int64

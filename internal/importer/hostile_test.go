@@ -3,6 +3,7 @@ package importer
 import (
 	"bufio"
 	"bytes"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -216,22 +217,20 @@ func TestFailureMessages(t *testing.T) {
 		var log bytes.Buffer
 		e.im.Log = slog.New(slog.NewTextHandler(&log, nil))
 		imp := e.prepare("ten.csv", people(10), crm.ImportOptions{})
-		// The report cannot be opened: a folder has its name.
-		if err := os.MkdirAll(filepath.Join(e.im.reportPath(imp.ID), "x"), 0o700); err != nil {
-			t.Fatal(err)
-		}
+		// The report cannot be saved: its table is gone.
+		e.exec(`DROP TABLE import_report`)
 		imp, err := e.im.Start(e.ctx, imp.ID, nil)
 		if err == nil {
 			t.Fatal("Start succeeded without its report")
 		}
 		m := regexp.MustCompile(`^The import stopped on an unexpected error \(ref ([0-9a-f]{6})\) after 0 of 10 records; .*resume.*quote the ref\.$`).FindStringSubmatch(imp.Error)
-		if imp.Status != crm.ImportFailed || m == nil || strings.Contains(imp.Error, "report.csv") {
+		if imp.Status != crm.ImportFailed || m == nil || strings.Contains(imp.Error, "import_report") {
 			t.Fatalf("import %s: %q, want failed with a message for people and a ref", imp.Status, imp.Error)
 		}
 		if stored, _ := e.im.Get(e.ctx, imp.ID); stored.Error != imp.Error {
 			t.Errorf("stored error %q, want %q", stored.Error, imp.Error)
 		}
-		if l := log.String(); strings.Count(l, "ref="+m[1]) != 1 || !strings.Contains(l, "report.csv") {
+		if l := log.String(); strings.Count(l, "ref="+m[1]) != 1 || !strings.Contains(l, "import_report") {
 			t.Errorf("log = %q, want the cause once, under ref %s", l, m[1])
 		}
 	})
@@ -286,10 +285,12 @@ type sqliteError struct{ code int }
 func (e sqliteError) Error() string { return "sqlite error " + strconv.Itoa(e.code) }
 func (e sqliteError) Code() int     { return e.code }
 
-// TestReportShorterThanCheckpoint: a resume never pads a report that lost
-// lines with zero bytes; it refuses, saying what happened and what to do.
-// Issue 9, item 12.
-func TestReportShorterThanCheckpoint(t *testing.T) {
+// TestReportLegacyFile: an import begun by a version that kept its report
+// in a file, report_size bytes long at its last checkpoint, resumes with
+// its report whole: the file's lines, then the batches'. A file that lost
+// lines is refused, never padded with zero bytes, saying what happened and
+// what to do. Issue 9, item 12.
+func TestReportLegacyFile(t *testing.T) {
 	e := newEnv(t)
 	imp := e.prepare("people.csv", people(50), crm.ImportOptions{BatchSize: 10})
 	imp, err := e.im.Start(e.ctx, imp.ID, func(p Progress) {
@@ -300,29 +301,51 @@ func TestReportShorterThanCheckpoint(t *testing.T) {
 	if err != nil || imp.Status != crm.ImportCancelled {
 		t.Fatalf("Start = %s, %v", imp.Status, err)
 	}
-	// An interrupted import whose report lost its last lines in a crash.
-	e.exec(`UPDATE imports SET status = 'interrupted', finished_at = ''`)
-	path := e.im.reportPath(imp.ID)
-	if err := os.Truncate(path, imp.ReportSize-10); err != nil {
+	// Move the report of the batches committed to a file, as the old version
+	// kept it, and leave the import interrupted.
+	var first bytes.Buffer
+	if err := e.im.WriteReport(e.ctx, imp.ID, &first); err != nil {
 		t.Fatal(err)
 	}
+	if n := strings.Count(first.String(), "\n"); n != 1+imp.Counts.Records || n == 51 {
+		t.Fatalf("report has %d lines, want a header and one per record of the %d loaded", n, imp.Counts.Records)
+	}
+	path := e.im.reportPath(imp.ID)
+	if err := os.WriteFile(path, first.Bytes()[:first.Len()-10], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.exec(`DELETE FROM import_report`)
+	e.exec(fmt.Sprintf(`UPDATE imports SET status = 'interrupted', finished_at = '', report_size = %d`, first.Len()))
+
 	_, err = e.im.Resume(e.ctx, imp.ID, nil)
 	if !errors.Is(err, crm.ErrInvalid) || !strings.Contains(err.Error(), "cannot be resumed: its report on the server was lost or damaged") {
-		t.Errorf("Resume = %v, want it refused, saying the report was damaged", err)
+		t.Errorf("Resume with a short report file = %v, want it refused, saying the report was damaged", err)
 	}
-	if info, _ := os.Stat(path); info.Size() != imp.ReportSize-10 {
-		t.Errorf("report is %d bytes after the refusal, want %d as it was", info.Size(), imp.ReportSize-10)
+	if b, _ := os.ReadFile(path); len(b) != first.Len()-10 || bytes.IndexByte(b, 0) >= 0 {
+		t.Errorf("report file of %d bytes after the refusal (zero bytes: %v), want %d as it was", len(b), bytes.IndexByte(b, 0) >= 0, first.Len()-10)
 	}
 	if got, _ := e.im.Get(e.ctx, imp.ID); got.Status != crm.ImportInterrupted {
 		t.Errorf("import is %s after the refusal, want interrupted still", got.Status)
 	}
-	// Below Resume's check too: the report is refused, not padded.
-	if _, err := openReport(path, imp.ReportSize); !errors.Is(err, errReportShort) {
-		t.Errorf("openReport of a short file = %v, want errReportShort", err)
+
+	if err := os.WriteFile(path, first.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	b, _ := os.ReadFile(path)
-	if int64(len(b)) != imp.ReportSize-10 || bytes.IndexByte(b, 0) >= 0 {
-		t.Errorf("report of %d bytes (zero bytes: %v), want %d bytes as it was", len(b), bytes.IndexByte(b, 0) >= 0, imp.ReportSize-10)
+	if imp, err = e.im.Resume(e.ctx, imp.ID, nil); err != nil || imp.Status != crm.ImportCompleted {
+		t.Fatalf("Resume = %v, %v", imp, err)
+	}
+	var whole bytes.Buffer
+	if err := e.im.WriteReport(e.ctx, imp.ID, &whole); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(whole.Bytes())).ReadAll()
+	if err != nil || len(rows) != 51 || !strings.HasPrefix(whole.String(), first.String()) {
+		t.Fatalf("report after resume: %d rows, %v; want the file's lines, then the rest", len(rows), err)
+	}
+	for i, row := range rows[1:] {
+		if row[0] != strconv.Itoa(i+2) || row[1] != "created" {
+			t.Errorf("report row %d = %q, want line %d created", i+1, row, i+2)
+		}
 	}
 }
 

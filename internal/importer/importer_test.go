@@ -84,8 +84,8 @@ func TestRecordLimit(t *testing.T) {
 	if got.Status != crm.ImportPending || got.Counts != (crm.ImportCounts{}) {
 		t.Errorf("refused import is %s with %+v", got.Status, got.Counts)
 	}
-	if _, err := os.Stat(e.im.reportPath(imp.ID)); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("a refused import has a report file: %v", err)
+	if rows := e.report(imp.ID); len(rows) != 1 {
+		t.Errorf("a refused import has a report: %q", rows)
 	}
 	// Exactly at the limit is allowed.
 	imp = e.prepare("five.csv", people(5), crm.ImportOptions{MaxRecords: 5})
@@ -439,6 +439,10 @@ func TestListAndDelete(t *testing.T) {
 	}
 	if _, err := os.Stat(e.im.jobDir(a.ID)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the deleted import's files remain: %v", err)
+	}
+	var lines int
+	if err := e.sql().QueryRow(`SELECT count(*) FROM import_report WHERE import_id = ?`, a.ID).Scan(&lines); err != nil || lines != 0 {
+		t.Errorf("the deleted import's report remains: %d batches, %v", lines, err)
 	}
 	if n := e.count(); n != 2 {
 		t.Errorf("%d customers after deleting their import, want 2", n)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -111,20 +110,31 @@ func (im *Importer) WriteReport(ctx context.Context, id int64, w io.Writer) erro
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(im.reportPath(id))
-	if errors.Is(err, os.ErrNotExist) {
+	if err := im.writeReportStart(imp, w); err != nil {
+		return err
+	}
+	return im.store.EachReportBatch(ctx, id, func(lines string) error {
+		_, err := io.WriteString(w, lines)
+		return err
+	})
+}
+
+// writeReportStart writes the report's header. An import begun by a
+// version that kept its report in a file has its first lines there,
+// header included, as long as its last checkpoint in that version said.
+func (im *Importer) writeReportStart(imp *crm.Import, w io.Writer) error {
+	if imp.ReportSize == 0 {
 		cw := csvin.NewWriter(w, ',')
 		if err := cw.Write(reportHeader); err != nil {
 			return err
 		}
 		return cw.Flush()
 	}
+	f, err := os.Open(im.reportPath(imp.ID))
 	if err != nil {
 		return fmt.Errorf("open report: %w", err)
 	}
 	defer f.Close()
-	// Only what the last checkpoint covers: a batch that did not commit
-	// may have left lines after it.
 	_, err = io.Copy(w, io.LimitReader(f, imp.ReportSize))
 	return err
 }

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -10,7 +11,6 @@ import (
 	"io/fs"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,7 +56,7 @@ type pass struct {
 	validate crm.ValidateOptions
 	dry      bool
 	seen     map[string]int // dry run: email key or "#account" → line of the row that claimed it
-	report   *reportWriter  // nil in a dry run
+	report   *reportLines   // nil in a dry run
 	dateHint map[crm.DateFormat]int
 	began    time.Time     // when this run began
 	ranUntil time.Duration // imp.RunTime when it began: the runs before it
@@ -86,11 +86,7 @@ func (im *Importer) newPass(imp *crm.Import, sc *crm.Schema, dry bool) *pass {
 // can be resumed).
 func (im *Importer) run(ctx context.Context, imp *crm.Import, sc *crm.Schema, progress func(Progress)) (*crm.Import, error) {
 	p := im.newPass(imp, sc, false)
-	var err error
-	if p.report, err = openReport(im.reportPath(imp.ID), imp.ReportSize); err != nil {
-		return im.fail(imp, err)
-	}
-	defer p.report.close()
+	p.report = newReportLines()
 	p.began, p.ranUntil = im.now(), imp.RunTime
 	startCount := imp.Counts.Records
 	publish := func(errs []crm.RowError) {
@@ -570,17 +566,17 @@ func (p *pass) add(ctx context.Context, b *batch, records []*record) error {
 func (p *pass) commit(ctx context.Context, b *batch) (bool, error) {
 	defer b.tx.Rollback()
 	b.counts.Batches++
-	size, err := p.report.flush()
+	lines, err := p.report.take()
 	if err != nil {
 		return false, err
 	}
-	prev, prevSize, prevRun := p.imp.Counts, p.imp.ReportSize, p.imp.RunTime
-	p.imp.Counts, p.imp.ReportSize, p.imp.RunTime = b.counts, size, p.runTime()
+	b.tx.Report(lines)
+	prev, prevRun := p.imp.Counts, p.imp.RunTime
+	p.imp.Counts, p.imp.RunTime = b.counts, p.runTime()
 	cancel, err := b.tx.Commit(ctx)
 	if err != nil {
-		// The batch did not happen: the job keeps its last checkpoint, and
-		// the report is cut back to it on resume.
-		p.imp.Counts, p.imp.ReportSize, p.imp.RunTime = prev, prevSize, prevRun
+		// The batch did not happen: the job keeps its last checkpoint.
+		p.imp.Counts, p.imp.RunTime = prev, prevRun
 		return false, err
 	}
 	return cancel, nil
@@ -619,90 +615,35 @@ func (r *record) message() string {
 	return strings.Join(msgs, " ")
 }
 
-// reportWriter appends one line per record to an import's report file. Its
-// size is part of each checkpoint: a resume cuts the file back to the size
-// of the last committed batch, so no record is reported twice.
-type reportWriter struct {
-	f  *os.File
-	bw *bufio.Writer
-	cw *countingWriter
-	w  *csvin.Writer
+// reportLines holds a batch's lines of the import's report, one per
+// record, until the batch commits them with its checkpoint.
+type reportLines struct {
+	buf bytes.Buffer
+	w   *csvin.Writer
 }
 
 var reportHeader = []string{"line", "outcome", "account_number", "message"}
 
-// errReportShort is the kind of error for a report file shorter than its
-// checkpoint says.
-var errReportShort = errors.New("report shorter than its checkpoint")
-
-// openReport opens the report at path to append to it after its first size
-// bytes, those of the last checkpoint, cutting off anything after them. A
-// file shorter than size lost lines the checkpoint counts; it is refused
-// rather than padded, which would leave zero bytes in the report.
-func openReport(path string, size int64) (*reportWriter, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("open report: %w", err)
-	}
-	info, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("open report: %w", err)
-	}
-	if info.Size() < size {
-		f.Close()
-		return nil, fmt.Errorf("%s holds %d bytes, its checkpoint %d: %w", path, info.Size(), size, errReportShort)
-	}
-	if info.Size() == 0 {
-		// A new file: its name in the folder must outlive a crash as its
-		// lines do.
-		if err := syncDir(filepath.Dir(path)); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("open report: %w", err)
-		}
-	}
-	if err := f.Truncate(size); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("open report: %w", err)
-	}
-	if _, err := f.Seek(size, io.SeekStart); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("open report: %w", err)
-	}
-	cw := &countingWriter{w: f, n: size}
-	bw := bufio.NewWriterSize(cw, 64<<10)
-	rw := &reportWriter{f: f, bw: bw, cw: cw, w: csvin.NewWriter(bw, ',')}
-	if size == 0 {
-		if err := rw.w.Write(reportHeader); err != nil {
-			f.Close()
-			return nil, err
-		}
-	}
-	return rw, nil
+func newReportLines() *reportLines {
+	rl := &reportLines{}
+	rl.w = csvin.NewWriter(&rl.buf, ',')
+	return rl
 }
 
-func (rw *reportWriter) write(r *record) error {
+func (rl *reportLines) write(r *record) error {
 	acct := ""
 	if r.customer != nil && r.customer.AccountNumber != 0 {
 		acct = strconv.FormatInt(r.customer.AccountNumber, 10)
 	}
-	return rw.w.Write([]string{strconv.Itoa(r.line), r.outcome, acct, r.message()})
+	return rl.w.Write([]string{strconv.Itoa(r.line), r.outcome, acct, r.message()})
 }
 
-// flush writes out what is buffered, syncs the file and returns its size.
-// The checkpoint that counts the lines is committed after it, so a crash
-// never leaves a checkpoint with report lines missing.
-func (rw *reportWriter) flush() (int64, error) {
-	if err := rw.w.Flush(); err != nil {
-		return 0, fmt.Errorf("write report: %w", err)
+// take returns the lines written since the last take.
+func (rl *reportLines) take() (string, error) {
+	if err := rl.w.Flush(); err != nil {
+		return "", err
 	}
-	if err := rw.bw.Flush(); err != nil {
-		return 0, fmt.Errorf("write report: %w", err)
-	}
-	if err := rw.f.Sync(); err != nil {
-		return 0, fmt.Errorf("write report: %w", err)
-	}
-	return rw.cw.n, nil
+	lines := rl.buf.String()
+	rl.buf.Reset()
+	return lines, nil
 }
-
-func (rw *reportWriter) close() { rw.f.Close() }

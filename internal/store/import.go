@@ -296,6 +296,28 @@ func (s *Store) EachReject(ctx context.Context, id int64, fn func(Reject) error)
 	return rows.Err()
 }
 
+const importReportSQL = `SELECT lines FROM import_report WHERE import_id = ? ORDER BY batch`
+
+// EachReportBatch calls fn with the report lines of every committed batch of
+// an import, in order.
+func (s *Store) EachReportBatch(ctx context.Context, id int64, fn func(lines string) error) error {
+	rows, err := s.read.QueryContext(ctx, importReportSQL, id)
+	if err != nil {
+		return fmt.Errorf("import %d report: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var lines string
+		if err := rows.Scan(&lines); err != nil {
+			return fmt.Errorf("import %d report: %w", id, err)
+		}
+		if err := fn(lines); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // Batch is one write transaction of an import: the customers of one batch,
 // its rejects and the job's checkpoint commit together or not at all, so a
 // resume continues exactly after the last committed batch.
@@ -307,6 +329,7 @@ type Batch struct {
 	cols    []int // the standard columns the import writes, as indexes into valueColumns
 	now     string
 	rejects []Reject
+	report  string
 }
 
 // BeginBatch starts a batch of imp, whose records were validated against
@@ -484,13 +507,22 @@ func (b *Batch) Update(ctx context.Context, before, after *crm.Customer, line in
 // Reject records a record that could not be loaded; it is written at Commit.
 func (b *Batch) Reject(r Reject) { b.rejects = append(b.rejects, r) }
 
-// Commit writes the rejects and the job's checkpoint (its counters and
-// report size as they are now in the job) and commits everything. It reports
-// whether someone asked to cancel the import meanwhile.
+// Report sets the batch's lines of the import's report, written at Commit.
+func (b *Batch) Report(lines string) { b.report = lines }
+
+const insertReportSQL = `INSERT INTO import_report (import_id, batch, lines) VALUES (?, ?, ?)`
+
+// Commit writes the rejects, the report lines and the job's checkpoint (its
+// counters as they are now in the job, this batch counted) and commits
+// everything. It reports whether someone asked to cancel the import
+// meanwhile.
 func (b *Batch) Commit(ctx context.Context) (cancelRequested bool, err error) {
 	defer rollback(b.tx)
 	if err := b.writeRejects(ctx); err != nil {
 		return false, err
+	}
+	if _, err := b.tx.ExecContext(ctx, insertReportSQL, b.imp.ID, b.imp.Counts.Batches, b.report); err != nil {
+		return false, fmt.Errorf("import %d: save report: %w", b.imp.ID, err)
 	}
 	b.imp.HeartbeatAt = parseTime(b.now)
 	st, err := b.s.txStmt(ctx, b.tx, checkpointSQL)
