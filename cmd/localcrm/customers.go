@@ -62,7 +62,10 @@ const customersListUsage = `Usage: localcrm customers list [--search Q] [--limit
 
 Lists customers in account number order, then how many match in all.
 
-  --search Q    only customers whose name, email, company or a phone number holds Q
+  --search Q    only the customers Q finds: words find names and companies with
+                words beginning so ("zoe lef" finds Zoë Lefèvre; case and
+                accents do not matter); with an @, part of an email; digits
+                (with + - ( ) if you like), part of a phone number
   --limit N     at most N customers (default 50)
   --offset N    skip the first N customers
   --json        print a JSON array of customers

@@ -441,26 +441,37 @@ type CustomerFilter struct {
 	Offset int
 }
 
-// searchWhere finds ?1 in any case. LIKE ignores case for ASCII letters
-// only, so "ZOË" would miss "Zoë"; GLOB, given each letter as the class of
-// its cases, does not. GLOB with classes scans two to three times slower,
-// so LIKE goes first, as a filter that lets through every row GLOB could
-// match (searchPatterns).
-const searchWhere = `
-	WHERE ?1 = ''
-	   OR (first_name LIKE ?2 ESCAPE '\' AND first_name GLOB ?3)
-	   OR (last_name LIKE ?2 ESCAPE '\' AND last_name GLOB ?3)
-	   OR ((first_name || ' ' || last_name) LIKE ?2 ESCAPE '\' AND (first_name || ' ' || last_name) GLOB ?3)
-	   OR (email LIKE ?2 ESCAPE '\' AND email GLOB ?3)
-	   OR (company LIKE ?2 ESCAPE '\' AND company GLOB ?3)
-	   OR (voice LIKE ?2 ESCAPE '\' AND voice GLOB ?3)
-	   OR (alternative LIKE ?2 ESCAPE '\' AND alternative GLOB ?3)
-	   OR (fax LIKE ?2 ESCAPE '\' AND fax GLOB ?3)`
+var listCustomersSQL = `SELECT ` + selectCustomerColumns + ` FROM customers ORDER BY account_number LIMIT ? OFFSET ?`
 
-var listCustomersSQL = `SELECT ` + selectCustomerColumns + ` FROM customers` + searchWhere + `
-	ORDER BY account_number LIMIT ?4 OFFSET ?5`
+// searchWordsSQL and countWordsSQL find customers by the words of their
+// names and company through the search index (migration 0007), which
+// returns them in account number order.
+var searchWordsSQL = `SELECT ` + selectCustomerColumns + ` FROM (
+		SELECT rowid AS found FROM customer_search WHERE customer_search MATCH ?
+		ORDER BY rowid LIMIT ? OFFSET ?
+	) JOIN customers ON account_number = found ORDER BY found`
 
-const countCustomersSQL = `SELECT count(*) FROM customers` + searchWhere
+const countWordsSQL = `SELECT count(*) FROM customer_search WHERE customer_search MATCH ?`
+
+// scanWhere finds ?1 anywhere in one of the columns, in any case. LIKE
+// ignores case for ASCII letters only, so "ZOË" would miss "Zoë"; GLOB,
+// given each letter as the class of its cases, does not. GLOB with classes
+// scans two to three times slower, so LIKE goes first, as a filter that
+// lets through every row GLOB could match (searchPatterns).
+func scanWhere(columns ...string) string {
+	var or []string
+	for _, c := range columns {
+		or = append(or, fmt.Sprintf(`(%s LIKE ?1 ESCAPE '\' AND %[1]s GLOB ?2)`, c))
+	}
+	return ` WHERE ` + strings.Join(or, " OR ")
+}
+
+// The searches that scan: emails and phone numbers, which the search index
+// leaves out.
+var (
+	emailWhere = scanWhere("email")
+	phoneWhere = scanWhere("voice", "alternative", "fax")
+)
 
 // ListCustomers returns a page of the customers that match f, in account
 // number order, and how many match in all.
@@ -475,13 +486,31 @@ func (s *Store) ListCustomers(ctx context.Context, f CustomerFilter) ([]*crm.Cus
 	if f.Offset < 0 || f.Offset > maxOffset {
 		return nil, 0, crm.Invalid("offset", fmt.Sprint(f.Offset), fmt.Sprintf("The offset must be from 0 to %d.", maxOffset))
 	}
-	like, glob := searchPatterns(q)
-	args := []any{q, like, glob}
 	var total int
-	if err := s.read.QueryRowContext(ctx, countCustomersSQL, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count customers: %w", err)
+	var rows *sql.Rows
+	var err error
+	if q == "" {
+		if total, err = s.CountCustomers(ctx); err != nil {
+			return nil, 0, err
+		}
+		rows, err = s.read.QueryContext(ctx, listCustomersSQL, f.Limit, f.Offset)
+	} else if where := scanSearch(q); where != "" {
+		like, glob := searchPatterns(q)
+		if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM customers`+where, like, glob).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("count customers: %w", err)
+		}
+		rows, err = s.read.QueryContext(ctx, `SELECT `+selectCustomerColumns+` FROM customers`+where+` ORDER BY account_number LIMIT ?3 OFFSET ?4`,
+			like, glob, f.Limit, f.Offset)
+	} else {
+		match := matchQuery(q)
+		if match == "" {
+			return nil, 0, nil
+		}
+		if err := s.read.QueryRowContext(ctx, countWordsSQL, match).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("count customers: %w", err)
+		}
+		rows, err = s.read.QueryContext(ctx, searchWordsSQL, match, f.Limit, f.Offset)
 	}
-	rows, err := s.read.QueryContext(ctx, listCustomersSQL, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list customers: %w", err)
 	}
@@ -508,6 +537,38 @@ const MaxSearchLength = 200
 // maxOffset bounds paging far past any real customer file, so that an
 // offset computed from a huge page number never overflows in SQL.
 const maxOffset = 1 << 40
+
+// scanSearch returns the WHERE clause of a search that scans the customers:
+// one holding @ looks in emails, one made of digits and the punctuation of
+// phone numbers looks in phone numbers. It returns "" for a search of
+// words, which the search index answers.
+func scanSearch(q string) string {
+	switch {
+	case strings.Contains(q, "@"):
+		return emailWhere
+	case strings.ContainsFunc(q, unicode.IsDigit) && !strings.ContainsFunc(q, func(r rune) bool {
+		return !unicode.IsDigit(r) && !unicode.IsSpace(r) && !strings.ContainsRune("+-().#/*", r)
+	}):
+		return phoneWhere
+	}
+	return ""
+}
+
+// matchQuery turns a search of words into a query of the search index:
+// each word of q must begin a word of the customer's first name, last name
+// or company, in any case, and for Latin letters with or without accents.
+// Punctuation separates words as it does in the index ("o'brien" is two),
+// and is never an operator of the index's query language: each word is
+// quoted. "" means there is no word to look for.
+func matchQuery(q string) string {
+	words := strings.FieldsFunc(q, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsNumber(r) && !unicode.IsMark(r)
+	})
+	for i, w := range words {
+		words[i] = `"` + w + `"*`
+	}
+	return strings.Join(words, " ")
+}
 
 // searchPatterns returns the LIKE and GLOB patterns that match text holding
 // q anywhere, ignoring case in every script. In the GLOB pattern each letter

@@ -173,32 +173,47 @@ func TestSearch(t *testing.T) {
 		want   []int64
 	}{
 		{"", []int64{ann, bob, zoe, jorg, olga}},
-		{"ann", []int64{ann}},            // first name, any case
-		{"LEE", []int64{ann, zoe}},       // last name
-		{"Ann Lee", []int64{ann}},        // full name
-		{"  ann lee ", []int64{ann}},     // trimmed
-		{"Zoë", []int64{zoe}},            // non-ASCII
-		{"ZOË", []int64{zoe}},            // non-ASCII, any case
-		{"jörg müller", []int64{jorg}},   // full name, any case
-		{"@MÜLLER.", []int64{jorg}},      // email, any case
-		{"ОЛЬГА", []int64{olga}},         // Cyrillic
-		{"σωκράτουσ", []int64{olga}},     // Greek: final sigma folds with Σ
-		{"low k", []int64{olga}},         // k's cases include the Kelvin sign
-		{"WILD*CARD", []int64{jorg}},     // * is literal...
-		{"Wild*Ltd", nil},                // ...not a wildcard
-		{"card?", []int64{jorg}},         // ? is literal
-		{"c?rd", nil},                    // ...not a wildcard
-		{"[ltd]", []int64{jorg}},         // [ and ] are literal
-		{"[l]", nil},                     // ...not a class
-		{"globex.example", []int64{bob}}, // email
-		{"acme", []int64{ann}},           // company (and email)
-		{"555-01", []int64{ann, zoe}},    // voice, alternative
-		{"7946", []int64{bob}},           // fax
-		{"100%", []int64{zoe}},           // % is literal...
-		{"Acme%Corp", nil},               // ...not a wildcard
-		{"Pure_", []int64{zoe}},          // _ is literal...
-		{"P_re", nil},                    // ...not a wildcard
+		// Words: each must begin a word of the names or the company.
+		{"ann", []int64{ann}},          // first name, any case
+		{"LEE", []int64{ann, zoe}},     // last name
+		{"Ann Lee", []int64{ann}},      // every word must match...
+		{"lee ann", []int64{ann}},      // ...in any order
+		{"ann nobody", nil},            // ...every one
+		{"  ann lee ", []int64{ann}},   // trimmed
+		{"Zoë", []int64{zoe}},          // non-ASCII
+		{"ZOË", []int64{zoe}},          // non-ASCII, any case
+		{"zoe", []int64{zoe}},          // accents ignored
+		{"jörg müller", []int64{jorg}}, // full name, any case
+		{"JORG MULLER", []int64{jorg}}, // accents ignored
+		{"jö", []int64{jorg}},          // the beginning of a word
+		{"rg", nil},                    // not its middle
+		{"ОЛЬГА", []int64{olga}},       // Cyrillic
+		{"ΣΩΚΡΆΤΟΥΣ", []int64{olga}},   // Greek, any case
+		{"σωκράτουσ", []int64{olga}},   // ...final sigma folds with Σ
+		{"low k", []int64{olga}},       // k's cases include the Kelvin sign
+		{"acme corp", []int64{ann}},    // company
+		{"pure juice", []int64{zoe}},   // punctuation separates words
+		{"WILD*CARD", []int64{jorg}},   // * is not a wildcard...
+		{"c?rd", nil},                  // ...nor is ?
+		{"[ltd]", []int64{jorg}},       // [ and ] are not a class
+		{"P_re", nil},                  // _ is not a wildcard
+		{"acme OR globex", nil},        // the index's operators are words like any other
+		{`ann" OR "bob`, nil},          // ...also after a quote
+		{"NEAR(acme globex)", nil},     // ...
+		{"-bob", []int64{bob}},         // ...
+		{"first_name:ann", nil},        // ...column filters too
+		{"% *", nil},                   // no word at all: nothing
 		{"nobody", nil},
+		// With @: part of an email, anywhere in it, in any case.
+		{"@MÜLLER.", []int64{jorg}},
+		{"bob@globex", []int64{bob}},
+		{"@", []int64{ann, bob, jorg}},
+		{"@nowhere", nil},
+		// Digits and the punctuation of phone numbers: part of one.
+		{"555-01", []int64{ann, zoe}}, // voice, alternative
+		{"7946", []int64{bob}},        // fax
+		{"+1 555", []int64{ann}},      // as written
+		{"100", []int64{ann}},         // in phone numbers only: not Zoë's company
 	}
 	for _, tt := range tests {
 		cs, total, err := st.ListCustomers(t.Context(), store.CustomerFilter{Search: tt.search})
@@ -208,6 +223,47 @@ func TestSearch(t *testing.T) {
 		if got := accounts(cs); !slices.Equal(got, tt.want) || total != len(tt.want) {
 			t.Errorf("search %q = %v (total %d), want %v", tt.search, got, total, tt.want)
 		}
+	}
+}
+
+// TestSearchCurrent: the search index follows every change of a customer in
+// the change's own transaction.
+func TestSearchCurrent(t *testing.T) {
+	ctx := t.Context()
+	st := openTestStore(t)
+	found := func(q string) []int64 {
+		t.Helper()
+		cs, _, err := st.ListCustomers(ctx, store.CustomerFilter{Search: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return accounts(cs)
+	}
+	ann := mustCreate(t, st, customer("first_name", "Ann", "last_name", "Lee", "company", "Acme"))
+	if got := found("ann acme"); !slices.Equal(got, []int64{ann}) {
+		t.Errorf("a new customer: found %v", got)
+	}
+	if _, err := st.UpdateCustomer(ctx, ann, func(c *crm.Customer) error {
+		c.Set("last_name", "Smith")
+		c.Set("company", "")
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := found("lee"); got != nil {
+		t.Errorf("found by her old name: %v", got)
+	}
+	if got := found("acme"); got != nil {
+		t.Errorf("found by the company she no longer has: %v", got)
+	}
+	if got := found("ann smith"); !slices.Equal(got, []int64{ann}) {
+		t.Errorf("by her new name: found %v", got)
+	}
+	if err := st.DeleteCustomer(ctx, ann); err != nil {
+		t.Fatal(err)
+	}
+	if got := found("ann"); got != nil {
+		t.Errorf("a deleted customer is found: %v", got)
 	}
 }
 

@@ -15,7 +15,8 @@ import (
 // TestOldDatabaseMigrates opens a database made before 0002_email_hash.sql,
 // with a customer and a finished import in it. 0002 must give the customer
 // its email's hash, so that its email is still found and stays unique; 0003
-// must give the import its running time, the span it had.
+// must give the import its running time, the span it had; 0007 must index
+// the customers for search.
 func TestOldDatabaseMigrates(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
@@ -59,6 +60,9 @@ func TestOldDatabaseMigrates(t *testing.T) {
 	var conflict *crm.ConflictError
 	if err := st.CreateCustomer(ctx, jose); !errors.As(err, &conflict) {
 		t.Errorf("a composed JOSÉ@example.com beside a decomposed one from before 0005: %v, want a conflict", err)
+	}
+	if cs, n, err := st.ListCustomers(ctx, CustomerFilter{Search: "ann lee"}); err != nil || n != 1 || cs[0].Get("email") != "Ann@Example.com" {
+		t.Errorf("search for an old customer after the migration: %d found, %v", n, err)
 	}
 	var hash sql.NullInt64
 	if err := st.read.QueryRowContext(ctx, `SELECT email_hash FROM customers WHERE first_name = 'Ann'`).Scan(&hash); err != nil {

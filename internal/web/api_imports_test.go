@@ -344,7 +344,7 @@ func TestAPIImportStart(t *testing.T) {
 		t.Errorf("finished: errors %+v, started %v, finished %v", sum.Errors, sum.StartedAt, sum.FinishedAt)
 	}
 	var page apiCustomerPage
-	s.call(t, http.MethodGet, "/api/v1/customers?search=example.com", nil, http.StatusOK, &page)
+	s.call(t, http.MethodGet, "/api/v1/customers?search=%40example.com", nil, http.StatusOK, &page)
 	if page.Total != 2 {
 		t.Errorf("%d customers imported, want 2 (Ann and Eve)", page.Total)
 	}
