@@ -339,7 +339,7 @@ func TestFaultBusyStore(t *testing.T) {
 	if err != nil {
 		t.Fatalf("BeginBatch once the lock is free: %v", err)
 	}
-	if _, err := b.Commit(ctx); err != nil {
+	if _, err := b.Commit(ctx, crm.Checkpoint{}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -118,6 +118,34 @@ type ImportCounts struct {
 	Batches  int `json:"batches"`
 }
 
+// Checkpoint is what a batch of an import commits beside its customers, in
+// the same transaction: the job's counts and running time with the batch
+// counted, the batch's rejected records and its lines of the report. A
+// resume starts after the last checkpoint committed.
+type Checkpoint struct {
+	Counts  ImportCounts
+	RunTime time.Duration
+	Rejects []Reject
+	Report  string // CSV lines, one per record of the batch
+}
+
+// Reject is a record an import could not load, as it was read.
+type Reject struct {
+	Line    int
+	Cells   []string // the row's cells; for a row that could not be parsed, its raw text alone
+	Message string   // every reason, for the rejects file's error column
+	Errors  []RowError
+}
+
+// Existing is a customer an import found by a record's email or account
+// number, with the import and the line of its file that created or last
+// changed it.
+type Existing struct {
+	Customer   *Customer
+	ImportID   int64
+	ImportLine int
+}
+
 // Import is one import job: the stored file, how to read it, what the user
 // chose, and how far it got. Everything a resume needs is here.
 type Import struct {

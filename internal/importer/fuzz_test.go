@@ -12,7 +12,6 @@ import (
 
 	"localcrm/internal/crm"
 	"localcrm/internal/csvin"
-	"localcrm/internal/store"
 )
 
 // fuzzSchema is the schema FuzzImport validates against: every custom field
@@ -30,13 +29,13 @@ func fuzzSchema() *crm.Schema {
 }
 
 // fuzzExisting is the one customer that already exists when FuzzImport runs.
-var fuzzExisting = &store.Existing{Customer: &crm.Customer{AccountNumber: 10000000, Values: map[string]string{
+var fuzzExisting = &crm.Existing{Customer: &crm.Customer{AccountNumber: 10000000, Values: map[string]string{
 	"first_name": "Ann", "last_name": "Old", "email": "taken@example.com", "team": "Blue", "tier": "Silver", "customer_type": "Default",
 }}}
 
 // fuzzFind stands in for the store: it knows fuzzExisting only.
-func fuzzFind(_ context.Context, keys []string, accounts []int64) (map[string]*store.Existing, map[int64]*store.Existing, error) {
-	byEmail, byAccount := map[string]*store.Existing{}, map[int64]*store.Existing{}
+func fuzzFind(_ context.Context, keys []string, accounts []int64) (map[string]*crm.Existing, map[int64]*crm.Existing, error) {
+	byEmail, byAccount := map[string]*crm.Existing{}, map[int64]*crm.Existing{}
 	for _, k := range keys {
 		if k == "taken@example.com" {
 			byEmail[k] = fuzzExisting
@@ -114,9 +113,11 @@ func FuzzImport(f *testing.F) {
 		var batch []*record
 		last := format.HeaderLine
 		check := func() {
-			if _, _, _, err := p.decide(context.Background(), batch, fuzzFind); err != nil {
+			byEmail, byAccount, err := lookup(context.Background(), batch, fuzzFind)
+			if err != nil {
 				t.Fatal(err)
 			}
+			p.decider.decide(batch, byEmail, byAccount)
 			for _, r := range batch {
 				checkOutcome(t, sc, r)
 			}

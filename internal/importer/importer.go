@@ -55,12 +55,13 @@ type Importer struct {
 	// nil discards it.
 	Log *slog.Logger
 
-	store  *store.Store
-	dir    string
-	host   string
-	boot   string // this boot of the machine; "" where the system does not say
-	worker string // this process, as recorded on the jobs it runs: host:pid:boot:start
-	now    func() time.Time
+	store   *store.Store
+	batches Batches
+	dir     string
+	host    string
+	boot    string // this boot of the machine; "" where the system does not say
+	worker  string // this process, as recorded on the jobs it runs: host:pid:boot:start
+	now     func() time.Time
 	// freeSpace returns the bytes free for an unprivileged user on the file
 	// system of dir; a field so that tests can fill the disk.
 	freeSpace func(dir string) (uint64, error)
@@ -85,6 +86,7 @@ func New(st *store.Store, dataDir string) *Importer {
 	}
 	return &Importer{
 		store:     st,
+		batches:   sqliteBatches{st},
 		dir:       filepath.Join(dataDir, "imports"),
 		host:      host,
 		boot:      boot,

@@ -11,7 +11,6 @@ import (
 
 	"localcrm/internal/crm"
 	"localcrm/internal/csvin"
-	"localcrm/internal/store"
 )
 
 // Summary is an import as people and scripts see it: the CLI's --json
@@ -166,7 +165,7 @@ func (im *Importer) WriteRejects(ctx context.Context, id int64, w io.Writer) err
 	if err := cw.Write(append(append([]string{}, columns...), errorColumn)); err != nil {
 		return err
 	}
-	err = im.store.EachReject(ctx, id, func(r store.Reject) error {
+	err = im.store.EachReject(ctx, id, func(r crm.Reject) error {
 		cells := r.Cells
 		if again && len(cells) == len(imp.Columns) {
 			cells = cells[:len(columns)]
@@ -214,9 +213,11 @@ func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summa
 	var errs []crm.RowError
 	counts := crm.ImportCounts{}
 	_, err = p.each(ctx, 0, func(records []*record, last bool) (bool, error) {
-		if _, _, _, err := p.decide(ctx, records, im.store.Existing); err != nil {
+		byEmail, byAccount, err := lookup(ctx, records, im.batches.Existing)
+		if err != nil {
 			return true, err
 		}
+		p.decider.decide(records, byEmail, byAccount)
 		if last {
 			counts.Batches++
 		}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -54,9 +53,8 @@ type pass struct {
 	sc       *crm.Schema
 	columns  []column
 	validate crm.ValidateOptions
-	dry      bool
-	seen     map[string]int // dry run: email key or "#account" → line of the row that claimed it
-	report   *reportLines   // nil in a dry run
+	decider  decider
+	report   *reportLines // nil in a dry run
 	dateHint map[crm.DateFormat]int
 	began    time.Time     // when this run began
 	ranUntil time.Duration // imp.RunTime when it began: the runs before it
@@ -66,15 +64,16 @@ type pass struct {
 func (p *pass) runTime() time.Duration { return p.ranUntil + p.im.now().Sub(p.began) }
 
 func (im *Importer) newPass(imp *crm.Import, sc *crm.Schema, dry bool) *pass {
-	p := &pass{im: im, imp: imp, sc: sc, dry: dry, dateHint: map[crm.DateFormat]int{}}
+	p := &pass{im: im, imp: imp, sc: sc, dateHint: map[crm.DateFormat]int{}}
 	for i, col := range imp.Columns {
 		if key := imp.Options.Mapping[col]; key != "" {
 			p.columns = append(p.columns, column{i, key})
 		}
 	}
 	p.validate = crm.ValidateOptions{DateFormat: imp.Options.DateFormat, Partial: imp.Options.OnDuplicate == crm.DuplicateUpdate}
+	p.decider = decider{sc: sc, policy: imp.Options.OnDuplicate, partial: p.validate.Partial, importID: imp.ID}
 	if dry {
-		p.seen = map[string]int{}
+		p.decider.importID, p.decider.seen = 0, map[string]int{}
 	}
 	return p
 }
@@ -372,10 +371,9 @@ func (r *record) reject(field, value, message string) {
 	r.outcome = "rejected"
 }
 
-// decide settles, against the customers that already exist, what becomes of
-// each record of a batch: created, updated, skipped or rejected. It changes
-// nothing in the database; commit writes what it decided.
-func (p *pass) decide(ctx context.Context, batch []*record, find func(context.Context, []string, []int64) (map[string]*store.Existing, map[int64]*store.Existing, error)) (creates, updates []*record, befores []*crm.Customer, err error) {
+// lookup finds the customers that the records of a batch not yet decided
+// name by email key or account number.
+func lookup(ctx context.Context, batch []*record, find func(context.Context, []string, []int64) (map[string]*crm.Existing, map[int64]*crm.Existing, error)) (map[string]*crm.Existing, map[int64]*crm.Existing, error) {
 	var keys []string
 	var accounts []int64
 	for _, r := range batch {
@@ -389,117 +387,7 @@ func (p *pass) decide(ctx context.Context, batch []*record, find func(context.Co
 			accounts = append(accounts, r.account)
 		}
 	}
-	byEmail, byAccount, err := find(ctx, keys, accounts)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	// A row claims its email and account number when it creates or updates
-	// a customer; a later row with either is an in-file duplicate. A real
-	// run finds claims of earlier batches in the database (the customer's
-	// ImportID, below), so it keeps only this batch's claims in memory and
-	// its memory does not grow with the file, even across a resume. A dry
-	// run writes nothing, so it remembers the claims of the whole file.
-	seen := p.seen
-	if seen == nil {
-		seen = map[string]int{}
-	}
-	claim := func(r *record) {
-		if r.account != 0 {
-			seen["#"+strconv.FormatInt(r.account, 10)] = r.line
-		}
-		if r.emailKey != "" {
-			seen[r.emailKey] = r.line
-		}
-		if r.outcome == "updated" {
-			// Rows with different keys may find the same customer (one by
-			// account number, one by email): the customer is claimed too.
-			seen["@"+strconv.FormatInt(r.customer.AccountNumber, 10)] = r.line
-		}
-	}
-	policy := p.imp.Options.OnDuplicate
-	for _, r := range batch {
-		if r.outcome != "" {
-			continue
-		}
-		email := r.customer.Get(crm.KeyEmail)
-		var ex *store.Existing
-		if r.account != 0 {
-			key := "#" + strconv.FormatInt(r.account, 10)
-			if line, ok := seen[key]; ok {
-				r.reject(crm.KeyAccountNumber, strconv.FormatInt(r.account, 10), fmt.Sprintf("Account Number %d is also on line %d of this file; each customer may appear only once. Merge the two rows.", r.account, line))
-				continue
-			}
-			if ex = byAccount[r.account]; ex == nil {
-				r.reject(crm.KeyAccountNumber, strconv.FormatInt(r.account, 10), fmt.Sprintf("Account Number %d does not belong to any customer. Account numbers are given by localcrm; leave the cell blank to create a new customer.", r.account))
-				continue
-			}
-		}
-		if r.emailKey != "" {
-			if line, ok := seen[r.emailKey]; ok {
-				r.reject(crm.KeyEmail, email, fmt.Sprintf("Email %s is also on line %d of this file; each email may appear only once. Remove or merge one of the two rows.", email, line))
-				continue
-			}
-			if other := byEmail[r.emailKey]; other != nil && (ex == nil || other.Customer.AccountNumber != ex.Customer.AccountNumber) {
-				if ex != nil {
-					r.reject(crm.KeyEmail, email, fmt.Sprintf("Email %s already belongs to customer %d, not to customer %d; an email may belong to one customer only.", email, other.Customer.AccountNumber, ex.Customer.AccountNumber))
-					continue
-				}
-				ex = other
-			}
-		}
-		if ex == nil {
-			p.sc.ApplyDefaults(r.customer)
-			if p.validate.Partial { // only now is it known that the record creates a customer
-				if err := p.sc.Validate(r.customer, crm.ValidateOptions{DateFormat: crm.DateISO}); err != nil {
-					var v *crm.ValidationError
-					errors.As(err, &v)
-					for _, pr := range v.Problems {
-						r.reject(pr.Field, pr.Value, pr.Message+" (No customer has this record's email or account number, so it would be created.)")
-					}
-					continue
-				}
-			}
-			r.outcome = "created"
-			claim(r)
-			creates = append(creates, r)
-			continue
-		}
-		acct := ex.Customer.AccountNumber
-		if line, ok := seen["@"+strconv.FormatInt(acct, 10)]; ok {
-			r.reject(matchField(r), matchValue(r, email), fmt.Sprintf("This row is for customer %d, which line %d of this file already updates; each customer may appear only once. Merge the two rows.", acct, line))
-			continue
-		}
-		if !p.dry && ex.ImportID == p.imp.ID { // claimed by a row of an earlier batch
-			if r.account != 0 {
-				r.reject(crm.KeyAccountNumber, strconv.FormatInt(r.account, 10), fmt.Sprintf("Account Number %d is also on line %d of this file; each customer may appear only once. Merge the two rows.", r.account, ex.ImportLine))
-			} else {
-				r.reject(crm.KeyEmail, email, fmt.Sprintf("Email %s is also on line %d of this file; each email may appear only once. Remove or merge one of the two rows.", email, ex.ImportLine))
-			}
-			continue
-		}
-		switch policy {
-		case crm.DuplicateSkip:
-			r.outcome, r.customer.AccountNumber = "skipped", acct
-		case crm.DuplicateUpdate:
-			after := &crm.Customer{AccountNumber: acct, Values: maps.Clone(ex.Customer.Values)}
-			after.Merge(r.customer.Values)
-			if err := p.sc.Validate(after, crm.ValidateOptions{DateFormat: crm.DateISO}); err != nil {
-				r.reject(matchField(r), matchValue(r, email), fmt.Sprintf("Updating customer %d would leave it invalid: %s", acct, err))
-				continue
-			}
-			r.outcome, r.customer = "updated", after
-			claim(r)
-			updates = append(updates, r)
-			befores = append(befores, ex.Customer)
-		default:
-			if r.account != 0 {
-				r.reject(crm.KeyAccountNumber, strconv.FormatInt(r.account, 10), fmt.Sprintf("Account Number %d is an existing customer. To update existing customers, import with the duplicate policy \"update\"; to leave them as they are, \"skip\".", acct))
-			} else {
-				r.reject(crm.KeyEmail, email, fmt.Sprintf("Email %s already belongs to customer %d. To update existing customers, import with the duplicate policy \"update\"; to leave them as they are, \"skip\".", email, acct))
-			}
-		}
-	}
-	return creates, updates, befores, nil
+	return find(ctx, keys, accounts)
 }
 
 func matchField(r *record) string {
@@ -518,13 +406,14 @@ func matchValue(r *record, email string) string {
 
 // batch is an open batch: its transaction and what its records did so far.
 type batch struct {
-	tx     *store.Batch
-	counts crm.ImportCounts // the job's counts, this batch's records included
-	errs   []crm.RowError   // the batch's rejections
+	tx      Batch
+	counts  crm.ImportCounts // the job's counts, this batch's records included
+	rejects []crm.Reject
+	errs    []crm.RowError // the batch's rejections
 }
 
 func (p *pass) begin(ctx context.Context) (*batch, error) {
-	tx, err := p.im.store.BeginBatch(ctx, p.imp, p.sc)
+	tx, err := p.im.batches.BeginBatch(ctx, p.imp, p.sc)
 	if err != nil {
 		return nil, err
 	}
@@ -533,10 +422,11 @@ func (p *pass) begin(ctx context.Context) (*batch, error) {
 
 // add writes records, the next of b's, in b's transaction, and reports them.
 func (p *pass) add(ctx context.Context, b *batch, records []*record) error {
-	creates, updates, befores, err := p.decide(ctx, records, b.tx.Existing)
+	byEmail, byAccount, err := lookup(ctx, records, b.tx.Existing)
 	if err != nil {
 		return err
 	}
+	creates, updates, befores := p.decider.decide(records, byEmail, byAccount)
 	cs, lines := make([]*crm.Customer, len(creates)), make([]int, len(creates))
 	for i, r := range creates {
 		cs[i], lines[i] = r.customer, r.line
@@ -551,7 +441,7 @@ func (p *pass) add(ctx context.Context, b *batch, records []*record) error {
 	}
 	for _, r := range records {
 		if tally(&b.counts, r) {
-			b.tx.Reject(store.Reject{Line: r.line, Cells: r.rejectCells(), Message: r.message(), Errors: r.errs})
+			b.rejects = append(b.rejects, crm.Reject{Line: r.line, Cells: r.rejectCells(), Message: r.message(), Errors: r.errs})
 			b.errs = append(b.errs, r.errs...)
 		}
 		if err := p.report.write(r); err != nil {
@@ -570,15 +460,12 @@ func (p *pass) commit(ctx context.Context, b *batch) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	b.tx.Report(lines)
-	prev, prevRun := p.imp.Counts, p.imp.RunTime
-	p.imp.Counts, p.imp.RunTime = b.counts, p.runTime()
-	cancel, err := b.tx.Commit(ctx)
+	cp := crm.Checkpoint{Counts: b.counts, RunTime: p.runTime(), Rejects: b.rejects, Report: lines}
+	cancel, err := b.tx.Commit(ctx, cp)
 	if err != nil {
-		// The batch did not happen: the job keeps its last checkpoint.
-		p.imp.Counts, p.imp.RunTime = prev, prevRun
-		return false, err
+		return false, err // the batch did not happen: the job keeps its last checkpoint
 	}
+	p.imp.Counts, p.imp.RunTime = cp.Counts, cp.RunTime
 	return cancel, nil
 }
 

@@ -129,7 +129,7 @@ func (l *benchLoad) batch(ctx context.Context) {
 	l.imp.Counts.Records += size
 	l.imp.Counts.Created += size
 	l.imp.Counts.Batches++
-	if _, err := batch.Commit(ctx); err != nil {
+	if _, err := batch.Commit(ctx, crm.Checkpoint{Counts: l.imp.Counts}); err != nil {
 		b.Fatal(err)
 	}
 }

@@ -109,7 +109,11 @@ const updateImportSQL = `
 
 // checkpointSQL saves a batch's checkpoint and tells whether a cancel was
 // requested, in one statement.
-const checkpointSQL = updateImportSQL + ` RETURNING cancel_requested`
+const checkpointSQL = `
+	UPDATE imports
+	SET records = ?, created = ?, updated = ?, skipped = ?, rejected = ?, batches = ?, run_ms = ?, heartbeat_at = ?
+	WHERE id = ?
+	RETURNING cancel_requested`
 
 func updateImportArgs(imp *crm.Import) []any {
 	options, _ := json.Marshal(imp.Options)
@@ -263,25 +267,17 @@ func (s *Store) ImportErrorsAfter(ctx context.Context, id int64, line, limit int
 	return errs, rows.Err()
 }
 
-// Reject is a record an import could not load, as it was read.
-type Reject struct {
-	Line    int
-	Cells   []string // the row's cells; for a row that could not be parsed, its raw text alone
-	Message string   // every reason, for the rejects file's error column
-	Errors  []crm.RowError
-}
-
 const importRejectsSQL = `SELECT line, cells, message FROM import_rejects WHERE import_id = ? ORDER BY line`
 
 // EachReject calls fn for every rejected record of an import, in file order.
-func (s *Store) EachReject(ctx context.Context, id int64, fn func(Reject) error) error {
+func (s *Store) EachReject(ctx context.Context, id int64, fn func(crm.Reject) error) error {
 	rows, err := s.read.QueryContext(ctx, importRejectsSQL, id)
 	if err != nil {
 		return fmt.Errorf("import %d rejects: %w", id, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var r Reject
+		var r crm.Reject
 		var cells string
 		if err := rows.Scan(&r.Line, &cells, &r.Message); err != nil {
 			return fmt.Errorf("import %d rejects: %w", id, err)
@@ -322,14 +318,12 @@ func (s *Store) EachReportBatch(ctx context.Context, id int64, fn func(lines str
 // its rejects and the job's checkpoint commit together or not at all, so a
 // resume continues exactly after the last committed batch.
 type Batch struct {
-	s       *Store
-	tx      *sql.Tx
-	sc      *crm.Schema
-	imp     *crm.Import
-	cols    []int // the standard columns the import writes, as indexes into valueColumns
-	now     string
-	rejects []Reject
-	report  string
+	s    *Store
+	tx   *sql.Tx
+	sc   *crm.Schema
+	imp  *crm.Import
+	cols []int // the standard columns the import writes, as indexes into valueColumns
+	now  string
 }
 
 // BeginBatch starts a batch of imp, whose records were validated against
@@ -372,18 +366,10 @@ func writtenColumns(imp *crm.Import, sc *crm.Schema) []int {
 	return cols
 }
 
-// Existing is a customer found by an import's email or account number, with
-// the import and line that created or last changed it.
-type Existing struct {
-	Customer   *crm.Customer
-	ImportID   int64
-	ImportLine int
-}
-
 // Existing returns the customers whose email key or account number is among
 // those given, keyed by email key and by account number, as this batch sees
 // them.
-func (b *Batch) Existing(ctx context.Context, emailKeys []string, accounts []int64) (map[string]*Existing, map[int64]*Existing, error) {
+func (b *Batch) Existing(ctx context.Context, emailKeys []string, accounts []int64) (map[string]*crm.Existing, map[int64]*crm.Existing, error) {
 	return findExisting(ctx, func(query string, args ...any) (*sql.Rows, error) {
 		st, err := b.s.txStmt(ctx, b.tx, query)
 		if err != nil {
@@ -394,7 +380,7 @@ func (b *Batch) Existing(ctx context.Context, emailKeys []string, accounts []int
 }
 
 // Existing is Batch.Existing outside any batch, for a dry run.
-func (s *Store) Existing(ctx context.Context, emailKeys []string, accounts []int64) (map[string]*Existing, map[int64]*Existing, error) {
+func (s *Store) Existing(ctx context.Context, emailKeys []string, accounts []int64) (map[string]*crm.Existing, map[int64]*crm.Existing, error) {
 	return findExisting(ctx, func(query string, args ...any) (*sql.Rows, error) {
 		return s.read.QueryContext(ctx, query, args...)
 	}, emailKeys, accounts)
@@ -411,8 +397,8 @@ var (
 	FROM customers WHERE account_number IN (SELECT value FROM json_each(?))`
 )
 
-func findExisting(ctx context.Context, query func(string, ...any) (*sql.Rows, error), emailKeys []string, accounts []int64) (byEmail map[string]*Existing, byAccount map[int64]*Existing, err error) {
-	byEmail, byAccount = map[string]*Existing{}, map[int64]*Existing{}
+func findExisting(ctx context.Context, query func(string, ...any) (*sql.Rows, error), emailKeys []string, accounts []int64) (byEmail map[string]*crm.Existing, byAccount map[int64]*crm.Existing, err error) {
+	byEmail, byAccount = map[string]*crm.Existing{}, map[int64]*crm.Existing{}
 	find := func(q string, keys any) error {
 		list, _ := json.Marshal(keys)
 		rows, err := query(q, string(list))
@@ -449,8 +435,8 @@ func findExisting(ctx context.Context, query func(string, ...any) (*sql.Rows, er
 	return byEmail, byAccount, nil
 }
 
-func scanExisting(rows *sql.Rows) (*Existing, error) {
-	var e Existing
+func scanExisting(rows *sql.Rows) (*crm.Existing, error) {
+	var e crm.Existing
 	c, err := scanCustomer(scanTail{rows, []any{&e.ImportID, &e.ImportLine}})
 	if err != nil {
 		return nil, err
@@ -504,32 +490,27 @@ func (b *Batch) Update(ctx context.Context, before, after *crm.Customer, line in
 	return nil
 }
 
-// Reject records a record that could not be loaded; it is written at Commit.
-func (b *Batch) Reject(r Reject) { b.rejects = append(b.rejects, r) }
-
-// Report sets the batch's lines of the import's report, written at Commit.
-func (b *Batch) Report(lines string) { b.report = lines }
-
 const insertReportSQL = `INSERT INTO import_report (import_id, batch, lines) VALUES (?, ?, ?)`
 
-// Commit writes the rejects, the report lines and the job's checkpoint (its
-// counters as they are now in the job, this batch counted) and commits
-// everything. It reports whether someone asked to cancel the import
-// meanwhile.
-func (b *Batch) Commit(ctx context.Context) (cancelRequested bool, err error) {
+// Commit writes the batch's checkpoint (its rejects, its report lines and
+// the job's counts) and commits it with the batch's customers. It reports
+// whether someone asked to cancel the import meanwhile.
+func (b *Batch) Commit(ctx context.Context, cp crm.Checkpoint) (cancelRequested bool, err error) {
 	defer rollback(b.tx)
-	if err := b.writeRejects(ctx); err != nil {
+	if err := b.writeRejects(ctx, cp.Rejects); err != nil {
 		return false, err
 	}
-	if _, err := b.tx.ExecContext(ctx, insertReportSQL, b.imp.ID, b.imp.Counts.Batches, b.report); err != nil {
+	if _, err := b.tx.ExecContext(ctx, insertReportSQL, b.imp.ID, cp.Counts.Batches, cp.Report); err != nil {
 		return false, fmt.Errorf("import %d: save report: %w", b.imp.ID, err)
 	}
-	b.imp.HeartbeatAt = parseTime(b.now)
 	st, err := b.s.txStmt(ctx, b.tx, checkpointSQL)
 	if err != nil {
 		return false, fmt.Errorf("import %d: checkpoint: %w", b.imp.ID, err)
 	}
-	if err := st.QueryRowContext(ctx, updateImportArgs(b.imp)...).Scan(&cancelRequested); err != nil {
+	c := cp.Counts
+	err = st.QueryRowContext(ctx, c.Records, c.Created, c.Updated, c.Skipped, c.Rejected, c.Batches,
+		cp.RunTime.Milliseconds(), b.now, b.imp.ID).Scan(&cancelRequested)
+	if err != nil {
 		return false, fmt.Errorf("import %d: checkpoint: %w", b.imp.ID, err)
 	}
 	if err := b.tx.Commit(); err != nil {
@@ -547,10 +528,10 @@ func (b *Batch) Commit(ctx context.Context) (cancelRequested bool, err error) {
 // Rollback abandons the batch.
 func (b *Batch) Rollback() { rollback(b.tx) }
 
-func (b *Batch) writeRejects(ctx context.Context) error {
+func (b *Batch) writeRejects(ctx context.Context, rejects []crm.Reject) error {
 	const perStatement = 1000
-	for start := 0; start < len(b.rejects); start += perStatement {
-		chunk := b.rejects[start:min(start+perStatement, len(b.rejects))]
+	for start := 0; start < len(rejects); start += perStatement {
+		chunk := rejects[start:min(start+perStatement, len(rejects))]
 		var rejArgs, errArgs []any
 		nerr := 0
 		for _, r := range chunk {

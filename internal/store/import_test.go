@@ -3,6 +3,7 @@ package store_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"localcrm/internal/crm"
 )
@@ -42,8 +43,33 @@ func TestBatchInsertNumbersEachCustomer(t *testing.T) {
 	if err := b.Insert(ctx, cs, lines); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Commit(ctx); err != nil {
+	cp := crm.Checkpoint{
+		Counts:  crm.ImportCounts{Records: 251, Created: 250, Rejected: 1, Batches: 1},
+		RunTime: 1500 * time.Millisecond,
+		Rejects: []crm.Reject{{Line: 252, Cells: []string{"x"}, Message: "bad", Errors: []crm.RowError{{Line: 252, Field: "email", Value: "x", Message: "bad"}}}},
+		Report:  "2,created,10000000,\n",
+	}
+	if _, err := b.Commit(ctx, cp); err != nil {
 		t.Fatal(err)
+	}
+	// The checkpoint is what Commit was given, and only that: the job's
+	// other fields, and the job in memory, are the importer's.
+	if imp.Counts != (crm.ImportCounts{}) || !imp.HeartbeatAt.IsZero() {
+		t.Errorf("Commit wrote into the caller's import: %+v", imp)
+	}
+	stored, err := st.GetImport(ctx, imp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Counts != cp.Counts || stored.RunTime != cp.RunTime || stored.Status != crm.ImportRunning || stored.HeartbeatAt.IsZero() {
+		t.Errorf("after Commit the job is %s with %+v, %v, heartbeat %v; want running with the checkpoint's", stored.Status, stored.Counts, stored.RunTime, stored.HeartbeatAt)
+	}
+	var report string
+	if err := st.EachReportBatch(ctx, imp.ID, func(lines string) error { report += lines; return nil }); err != nil || report != cp.Report {
+		t.Errorf("report %q, %v; want %q", report, err, cp.Report)
+	}
+	if errs, err := st.ImportErrors(ctx, imp.ID, -1); err != nil || len(errs) != 1 || errs[0] != cp.Rejects[0].Errors[0] {
+		t.Errorf("errors %+v, %v; want the checkpoint's", errs, err)
 	}
 	for i, c := range cs {
 		if want := gone + 1 + int64(i); c.AccountNumber != want {
