@@ -550,6 +550,12 @@ func TestDatabaseChoice(t *testing.T) {
 	if r := c.run("--db", "", "customers", "list"); r.code != 2 {
 		t.Errorf("--db '': exit %d, %q", r.code, r.stderr)
 	}
+	// PostgreSQL is not wired through yet: refused in so many words, not
+	// taken for a file name.
+	if r := c.run("--db", "postgres://localcrm@127.0.0.1:1/crm", "customers", "list"); r.code != 2 ||
+		r.stderr != "localcrm: customers list: --db: this version of localcrm cannot run on PostgreSQL yet; give it a SQLite database file\n" {
+		t.Errorf("--db postgres://…: exit %d, %q", r.code, r.stderr)
+	}
 }
 
 // TestUnexpectedErrorIsOneLine: a file that is not a database is no fault

@@ -46,8 +46,7 @@ func TestBatchEnds(t *testing.T) {
 // that batch, and once the cause is gone, resume loads every record.
 func TestFailedBatchWritesNothing(t *testing.T) {
 	e := newEnv(t)
-	e.exec(`CREATE TRIGGER refuse BEFORE INSERT ON customers WHEN NEW.email = 'person450@example.com'
-		BEGIN SELECT RAISE(ABORT, 'disk trouble'); END`)
+	e.refuseInserts("customers", "NEW.email = 'person450@example.com'", "disk trouble")
 	imp := e.prepare("people.csv", people(1000), crm.ImportOptions{BatchSize: 400})
 	ctx, cancel := context.WithTimeout(e.ctx, time.Minute)
 	defer cancel()
@@ -62,7 +61,7 @@ func TestFailedBatchWritesNothing(t *testing.T) {
 	if n := e.count(); n != 400 {
 		t.Fatalf("%d customers after the second batch failed, want the first batch's 400", n)
 	}
-	e.exec(`DROP TRIGGER refuse`)
+	e.allowInserts("customers")
 	got, err = e.im.Resume(ctx, imp.ID, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -16,16 +16,30 @@ import (
 
 	"localcrm/internal/crm"
 	"localcrm/internal/store"
+	"localcrm/internal/store/pgtest"
 )
 
-// env is one customer file: a real SQLite database in a temporary folder and
-// an Importer over it.
+// env is one customer file: a real database and an Importer over it, with
+// its files in a temporary folder. The database is a SQLite file there, or,
+// when the tests run on PostgreSQL (LOCALCRM_TEST_BACKEND=postgres), a new
+// database in the test command's cluster.
 type env struct {
 	t   *testing.T
 	ctx context.Context
 	st  *store.Store
 	im  *Importer
-	db  string // the SQLite file
+	db  string // the SQLite file, or the PostgreSQL database's URL
+}
+
+// onPostgres reports whether the tests run on PostgreSQL.
+func onPostgres() bool { return os.Getenv("LOCALCRM_TEST_BACKEND") == "postgres" }
+
+// needSQLite skips a test that runs on SQLite only, saying why.
+func needSQLite(t *testing.T, why string) {
+	t.Helper()
+	if onPostgres() {
+		t.Skip("SQLite only: " + why)
+	}
 }
 
 func newEnv(t *testing.T) *env {
@@ -33,6 +47,9 @@ func newEnv(t *testing.T) *env {
 	dir := t.TempDir()
 	ctx := t.Context()
 	db := filepath.Join(dir, "crm.db")
+	if onPostgres() {
+		db = pgtest.NewDatabase(t)
+	}
 	st, err := store.Open(ctx, db)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
@@ -184,12 +201,16 @@ func (e *env) mustEmail(email string) *crm.Customer {
 	return c
 }
 
-// sql opens the database file directly, for tables the store does not read
-// back (import_changes) and for breaking it on purpose. The store has
-// registered the driver, modernc.org/sqlite, as "sqlite".
+// sql opens the database directly, for tables the store does not read
+// back (import_changes) and for breaking it on purpose. Its statements
+// number their parameters ($1), which both databases take.
 func (e *env) sql() *sql.DB {
 	e.t.Helper()
-	db, err := sql.Open("sqlite", "file:"+e.db+"?_pragma=busy_timeout(10000)")
+	driver, dsn := "sqlite", "file:"+e.db+"?_pragma=busy_timeout(10000)"
+	if onPostgres() {
+		driver, dsn = "pgx", e.db
+	}
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -203,6 +224,29 @@ func (e *env) exec(query string) {
 	if _, err := e.sql().ExecContext(context.Background(), query); err != nil {
 		e.t.Fatalf("%s: %v", query, err)
 	}
+}
+
+// refuseInserts makes the database refuse, with message, every row
+// inserted into table for which when (SQL over NEW, or "true") holds, as a
+// failing disk would; allowInserts takes that back.
+func (e *env) refuseInserts(table, when, message string) {
+	e.t.Helper()
+	if onPostgres() {
+		e.exec(fmt.Sprintf(`CREATE FUNCTION refuse_%[1]s() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN IF %[2]s THEN RAISE EXCEPTION '%[3]s'; END IF; RETURN NEW; END $$`, table, when, message))
+		e.exec(fmt.Sprintf(`CREATE TRIGGER refuse_%[1]s BEFORE INSERT ON %[1]s FOR EACH ROW EXECUTE FUNCTION refuse_%[1]s()`, table))
+		return
+	}
+	e.exec(fmt.Sprintf(`CREATE TRIGGER refuse_%[1]s BEFORE INSERT ON %[1]s WHEN %[2]s BEGIN SELECT RAISE(ABORT, '%[3]s'); END`, table, when, message))
+}
+
+func (e *env) allowInserts(table string) {
+	e.t.Helper()
+	if onPostgres() {
+		e.exec(fmt.Sprintf(`DROP FUNCTION refuse_%s CASCADE`, table))
+		return
+	}
+	e.exec(fmt.Sprintf(`DROP TRIGGER refuse_%s`, table))
 }
 
 // wantCounts compares an import's counts.

@@ -244,7 +244,7 @@ func TestResumeAfterFailure(t *testing.T) {
 	imp := e.prepare("people.csv", []byte(body), crm.ImportOptions{BatchSize: 10})
 	imp, err := e.im.Start(e.ctx, imp.ID, func(p Progress) {
 		if p.Import.Counts.Batches == 3 {
-			e.exec(`CREATE TRIGGER broken BEFORE INSERT ON import_rejects BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`)
+			e.refuseInserts("import_rejects", "true", "disk on fire")
 		}
 	})
 	// People are told what happened in their terms, with a ref; the cause
@@ -276,7 +276,7 @@ func TestResumeAfterFailure(t *testing.T) {
 		t.Errorf("report of the failed import has %d rows, want 31", len(rep))
 	}
 
-	e.exec(`DROP TRIGGER broken`)
+	e.allowInserts("import_rejects")
 	imp, err = e.im.Resume(e.ctx, imp.ID, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -441,7 +441,7 @@ func TestListAndDelete(t *testing.T) {
 		t.Errorf("the deleted import's files remain: %v", err)
 	}
 	var lines int
-	if err := e.sql().QueryRow(`SELECT count(*) FROM import_report WHERE import_id = ?`, a.ID).Scan(&lines); err != nil || lines != 0 {
+	if err := e.sql().QueryRow(`SELECT count(*) FROM import_report WHERE import_id = $1`, a.ID).Scan(&lines); err != nil || lines != 0 {
 		t.Errorf("the deleted import's report remains: %d batches, %v", lines, err)
 	}
 	if n := e.count(); n != 2 {
@@ -614,7 +614,7 @@ func TestConfigureKeepsTheAdminsLimit(t *testing.T) {
 // "open …/imports/1/source: no such file".
 func TestUploadKeptOrNothing(t *testing.T) {
 	e := newEnv(t)
-	dir := filepath.Join(filepath.Dir(e.db), "imports")
+	dir := e.im.dir
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}

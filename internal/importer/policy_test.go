@@ -125,7 +125,7 @@ func TestDuplicatePolicyUpdate(t *testing.T) {
 	}
 
 	// The values before the update are kept, per customer, with the line.
-	rows, err := e.sql().QueryContext(e.ctx, `SELECT account_number, line, before FROM import_changes WHERE import_id = ? ORDER BY line`, imp.ID)
+	rows, err := e.sql().QueryContext(e.ctx, `SELECT account_number, line, before FROM import_changes WHERE import_id = $1 ORDER BY line`, imp.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

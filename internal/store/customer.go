@@ -196,7 +196,7 @@ func (s *Store) CreateCustomer(ctx context.Context, c *crm.Customer) error {
 	now := s.now()
 	accounts, err := s.insertCustomers(ctx, tx, sc, []*crm.Customer{c}, nil, 0, nil, formatTime(now))
 	if err != nil {
-		return err
+		return s.emailTaken(ctx, c, err)
 	}
 	c.AccountNumber = accounts[0]
 	c.CreatedAt, c.UpdatedAt = now.Truncate(1e6), now.Truncate(1e6)
@@ -241,6 +241,14 @@ func (s *Store) insertCustomers(ctx context.Context, tx *sql.Tx, sc *crm.Schema,
 			if custom {
 				args = append(args, customJSON(c, sc))
 			}
+		}
+		if s.pg {
+			numbers, err := insertReturning(ctx, tx, insertCustomersPostgres(cols, custom, len(chunk)), args)
+			if err != nil {
+				return nil, fmt.Errorf("insert customers: %w", err)
+			}
+			accounts = append(accounts, numbers...)
+			continue
 		}
 		stmt, err := s.txStmt(ctx, tx, insertCustomersSQL(cols, custom, len(chunk)))
 		if err != nil {
@@ -295,6 +303,15 @@ func withValues(cols []int, cs []*crm.Customer) []int {
 // parameters, which SQLite numbers from 3 on: binding is much of an
 // INSERT's cost.
 func insertCustomersSQL(cols []int, custom bool, n int) string {
+	names := insertNames(cols, custom)
+	row := "(" + strings.Repeat("?, ", len(names)-1) + "?)"
+	return "INSERT INTO customers (created_import, import_id, created_at, updated_at, " + strings.Join(names, ", ") + ")" +
+		" SELECT ?1, ?1, ?2, ?2, * FROM (VALUES " + strings.Repeat(row+", ", n-1) + row + ")"
+}
+
+// insertNames are the columns, after the import and the times, that an
+// INSERT of customers gives each row's own values.
+func insertNames(cols []int, custom bool) []string {
 	names := make([]string, 0, len(cols)+4)
 	for _, col := range cols {
 		names = append(names, valueColumns[col])
@@ -303,9 +320,39 @@ func insertCustomersSQL(cols []int, custom bool, n int) string {
 	if custom {
 		names = append(names, "custom")
 	}
-	row := "(" + strings.Repeat("?, ", len(names)-1) + "?)"
+	return names
+}
+
+// insertCustomersPostgres is insertCustomersSQL for PostgreSQL, which
+// types the parameters of a plain VALUES list by their columns (not those
+// of a SELECT from VALUES), and says the new account numbers with
+// RETURNING, having no last insert id.
+func insertCustomersPostgres(cols []int, custom bool, n int) string {
+	names := insertNames(cols, custom)
+	row := "(?1, ?1, ?2, ?2, " + strings.Repeat("?, ", len(names)-1) + "?)"
 	return "INSERT INTO customers (created_import, import_id, created_at, updated_at, " + strings.Join(names, ", ") + ")" +
-		" SELECT ?1, ?1, ?2, ?2, * FROM (VALUES " + strings.Repeat(row+", ", n-1) + row + ")"
+		" VALUES " + strings.Repeat(row+", ", n-1) + row + " RETURNING account_number"
+}
+
+// insertReturning runs an INSERT that returns the new account numbers, and
+// returns them in the order of its rows: the identity numbers them in the
+// order they are inserted, which is the order of the VALUES list.
+func insertReturning(ctx context.Context, tx *sql.Tx, query string, args []any) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var numbers []int64
+	for rows.Next() {
+		var n int64
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		numbers = append(numbers, n)
+	}
+	slices.Sort(numbers)
+	return numbers, rows.Err()
 }
 
 // nullable is v as an argument, NULL when empty.
@@ -336,6 +383,21 @@ func checkEmailFree(ctx context.Context, q queryer, c *crm.Customer) error {
 		return fmt.Errorf("check email: %w", err)
 	}
 	return &crm.ConflictError{Field: crm.KeyEmail, Value: c.Values[crm.KeyEmail], Account: holder}
+}
+
+// emailTaken returns, for err from a write of c, the conflict
+// checkEmailFree would have found had the write come a moment later. On
+// PostgreSQL the unique index, not a write lock, guards emails, so another
+// server can take c's email between the check and the write; the write
+// then fails with a unique violation. Any other error is returned as it is.
+func (s *Store) emailTaken(ctx context.Context, c *crm.Customer, err error) error {
+	if !isUnique(err) {
+		return err
+	}
+	if conflict := checkEmailFree(ctx, s.read, c); conflict != nil {
+		return conflict
+	}
+	return err
 }
 
 var getCustomerSQL = `SELECT ` + selectCustomerColumns + ` FROM customers WHERE account_number = ?`
@@ -388,7 +450,7 @@ func (s *Store) UpdateCustomer(ctx context.Context, account int64, change func(*
 	}
 	now := s.now()
 	if err := updateCustomer(ctx, tx, sc, c, formatTime(now)); err != nil {
-		return nil, err
+		return nil, s.emailTaken(ctx, c, err)
 	}
 	c.UpdatedAt = now.Truncate(1e6)
 	if err := s.audit(ctx, tx, crm.AuditCustomerEdited, fmt.Sprintf("customer %d", account), fieldList(changedKeys(sc, stored, c.Values))); err != nil {
@@ -453,25 +515,26 @@ var searchWordsSQL = `SELECT ` + selectCustomerColumns + ` FROM (
 
 const countWordsSQL = `SELECT count(*) FROM customer_search WHERE customer_search MATCH ?`
 
-// scanWhere finds ?1 anywhere in one of the columns, in any case. LIKE
-// ignores case for ASCII letters only, so "ZOË" would miss "Zoë"; GLOB,
-// given each letter as the class of its cases, does not. GLOB with classes
-// scans two to three times slower, so LIKE goes first, as a filter that
-// lets through every row GLOB could match (searchPatterns).
-func scanWhere(columns ...string) string {
+// scanWhere finds q anywhere in one of the columns, in any case, and
+// returns the condition with its arguments. On SQLite, LIKE ignores case
+// for ASCII letters only, so "ZOË" would miss "Zoë"; GLOB, given each
+// letter as the class of its cases, does not. GLOB with classes scans two
+// to three times slower, so LIKE goes first, as a filter that lets
+// through every row GLOB could match (searchPatterns). PostgreSQL's ILIKE
+// ignores case in every script by itself.
+func (s *Store) scanWhere(q string, columns []string) (string, []any) {
+	like, glob := searchPatterns(q)
+	match, args := `(%s LIKE ?1 ESCAPE '\' AND %[1]s GLOB ?2)`, []any{like, glob}
+	if s.pg {
+		escape := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+		match, args = `%s ILIKE ?1 ESCAPE '\'`, []any{"%" + escape.Replace(q) + "%"}
+	}
 	var or []string
 	for _, c := range columns {
-		or = append(or, fmt.Sprintf(`(%s LIKE ?1 ESCAPE '\' AND %[1]s GLOB ?2)`, c))
+		or = append(or, fmt.Sprintf(match, c))
 	}
-	return ` WHERE ` + strings.Join(or, " OR ")
+	return ` WHERE ` + strings.Join(or, " OR "), args
 }
-
-// The searches that scan: emails and phone numbers, which the search index
-// leaves out.
-var (
-	emailWhere = scanWhere("email")
-	phoneWhere = scanWhere("voice", "alternative", "fax")
-)
 
 // ListCustomers returns a page of the customers that match f, in account
 // number order, and how many match in all.
@@ -494,22 +557,22 @@ func (s *Store) ListCustomers(ctx context.Context, f CustomerFilter) ([]*crm.Cus
 			return nil, 0, err
 		}
 		rows, err = s.read.QueryContext(ctx, listCustomersSQL, f.Limit, f.Offset)
-	} else if where := scanSearch(q); where != "" {
-		like, glob := searchPatterns(q)
-		if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM customers`+where, like, glob).Scan(&total); err != nil {
+	} else if columns := scanColumns(q); columns != nil {
+		where, args := s.scanWhere(q, columns)
+		if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM customers`+where, args...).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("count customers: %w", err)
 		}
-		rows, err = s.read.QueryContext(ctx, `SELECT `+selectCustomerColumns+` FROM customers`+where+` ORDER BY account_number LIMIT ?3 OFFSET ?4`,
-			like, glob, f.Limit, f.Offset)
+		rows, err = s.read.QueryContext(ctx, `SELECT `+selectCustomerColumns+` FROM customers`+where+` ORDER BY account_number LIMIT ? OFFSET ?`,
+			append(args, f.Limit, f.Offset)...)
 	} else {
-		match := matchQuery(q)
+		match := s.matchQuery(q)
 		if match == "" {
 			return nil, 0, nil
 		}
-		if err := s.read.QueryRowContext(ctx, countWordsSQL, match).Scan(&total); err != nil {
+		if err := s.read.QueryRowContext(ctx, s.dialect(countWordsSQL), match).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("count customers: %w", err)
 		}
-		rows, err = s.read.QueryContext(ctx, searchWordsSQL, match, f.Limit, f.Offset)
+		rows, err = s.read.QueryContext(ctx, s.dialect(searchWordsSQL), match, f.Limit, f.Offset)
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("list customers: %w", err)
@@ -538,20 +601,20 @@ const MaxSearchLength = 200
 // offset computed from a huge page number never overflows in SQL.
 const maxOffset = 1 << 40
 
-// scanSearch returns the WHERE clause of a search that scans the customers:
-// one holding @ looks in emails, one made of digits and the punctuation of
-// phone numbers looks in phone numbers. It returns "" for a search of
-// words, which the search index answers.
-func scanSearch(q string) string {
+// scanColumns returns the columns a search that scans the customers looks
+// in: one holding @ looks in emails, one made of digits and the
+// punctuation of phone numbers in phone numbers. It returns nil for a
+// search of words, which the search index answers.
+func scanColumns(q string) []string {
 	switch {
 	case strings.Contains(q, "@"):
-		return emailWhere
+		return []string{"email"}
 	case strings.ContainsFunc(q, unicode.IsDigit) && !strings.ContainsFunc(q, func(r rune) bool {
 		return !unicode.IsDigit(r) && !unicode.IsSpace(r) && !strings.ContainsRune("+-().#/*", r)
 	}):
-		return phoneWhere
+		return []string{"voice", "alternative", "fax"}
 	}
-	return ""
+	return nil
 }
 
 // matchQuery turns a search of words into a query of the search index:
@@ -560,14 +623,20 @@ func scanSearch(q string) string {
 // Punctuation separates words as it does in the index ("o'brien" is two),
 // and is never an operator of the index's query language: each word is
 // quoted. "" means there is no word to look for.
-func matchQuery(q string) string {
+// On PostgreSQL the query is a tsquery of the same words ('zoe':* &
+// 'lef':*), which its index (migrations/postgres) answers alike.
+func (s *Store) matchQuery(q string) string {
 	words := strings.FieldsFunc(q, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsNumber(r) && !unicode.IsMark(r)
 	})
-	for i, w := range words {
-		words[i] = `"` + w + `"*`
+	quote, sep := `"%s"*`, " "
+	if s.pg {
+		quote, sep = `'%s':*`, " & "
 	}
-	return strings.Join(words, " ")
+	for i, w := range words {
+		words[i] = fmt.Sprintf(quote, w)
+	}
+	return strings.Join(words, sep)
 }
 
 // searchPatterns returns the LIKE and GLOB patterns that match text holding

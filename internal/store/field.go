@@ -144,6 +144,8 @@ func (s *Store) UpdateField(ctx context.Context, f *crm.Field) error {
 	return tx.Commit()
 }
 
+const removeFieldValuesSQL = `UPDATE customers SET custom = json_remove(custom, '$.' || ?1) WHERE json_type(custom, '$.' || ?1) IS NOT NULL`
+
 // DeleteField deletes a custom field and every customer's value for it.
 func (s *Store) DeleteField(ctx context.Context, name string) error {
 	if crm.IsStandardKey(name) {
@@ -161,7 +163,7 @@ func (s *Store) DeleteField(ctx context.Context, name string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("custom field %q: %w", name, crm.ErrNotFound)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE customers SET custom = json_remove(custom, '$.' || ?) WHERE json_type(custom, '$.' || ?) IS NOT NULL`, name, name); err != nil {
+	if _, err := tx.ExecContext(ctx, s.dialect(removeFieldValuesSQL), name); err != nil {
 		return fmt.Errorf("delete values of field %s: %w", name, err)
 	}
 	if err := s.audit(ctx, tx, crm.AuditFieldDeleted, "field "+name, ""); err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -251,6 +252,9 @@ func (s *Store) ImportErrors(ctx context.Context, id int64, limit int) ([]crm.Ro
 // ImportErrorsAfter returns up to limit errors of an import on lines after
 // line, in file order, for following an import as it runs.
 func (s *Store) ImportErrorsAfter(ctx context.Context, id int64, line, limit int) ([]crm.RowError, error) {
+	if limit < 0 {
+		limit = math.MaxInt32 // all: SQLite reads a negative LIMIT so, PostgreSQL refuses it
+	}
 	rows, err := s.read.QueryContext(ctx, importErrorsSQL, id, line, limit)
 	if err != nil {
 		return nil, fmt.Errorf("import %d errors: %w", id, err)
@@ -341,6 +345,10 @@ func (s *Store) BeginBatch(ctx context.Context, imp *crm.Import, sc *crm.Schema)
 	}
 	var tx *sql.Tx
 	err := s.retryBusy(ctx, func() (err error) {
+		if s.pg {
+			tx, err = s.beginPostgresWrite(ctx)
+			return err
+		}
 		tx, err = s.write.BeginTx(ctx, nil)
 		return err
 	})
@@ -371,7 +379,7 @@ func writtenColumns(imp *crm.Import, sc *crm.Schema) []int {
 // them.
 func (b *Batch) Existing(ctx context.Context, emailKeys []string, accounts []int64) (map[string]*crm.Existing, map[int64]*crm.Existing, error) {
 	return findExisting(ctx, func(query string, args ...any) (*sql.Rows, error) {
-		st, err := b.s.txStmt(ctx, b.tx, query)
+		st, err := b.s.txStmt(ctx, b.tx, b.s.dialect(query))
 		if err != nil {
 			return nil, err
 		}
@@ -382,7 +390,7 @@ func (b *Batch) Existing(ctx context.Context, emailKeys []string, accounts []int
 // Existing is Batch.Existing outside any batch, for a dry run.
 func (s *Store) Existing(ctx context.Context, emailKeys []string, accounts []int64) (map[string]*crm.Existing, map[int64]*crm.Existing, error) {
 	return findExisting(ctx, func(query string, args ...any) (*sql.Rows, error) {
-		return s.read.QueryContext(ctx, query, args...)
+		return s.read.QueryContext(ctx, s.dialect(query), args...)
 	}, emailKeys, accounts)
 }
 
@@ -391,10 +399,9 @@ func (s *Store) Existing(ctx context.Context, emailKeys []string, accounts []int
 // a customer whose email only shares the hash is found too, and is filed
 // under its own email key, which no record of the batch asks for.
 var (
-	existingByEmailSQL = `SELECT ` + selectCustomerColumns + `, coalesce(import_id, 0), coalesce(import_line, 0)
-	FROM customers WHERE email_hash IN (SELECT value FROM json_each(?))`
-	existingByAccountSQL = `SELECT ` + selectCustomerColumns + `, coalesce(import_id, 0), coalesce(import_line, 0)
-	FROM customers WHERE account_number IN (SELECT value FROM json_each(?))`
+	selectExisting       = `SELECT ` + selectCustomerColumns + `, coalesce(import_id, 0), coalesce(import_line, 0) FROM customers `
+	existingByEmailSQL   = selectExisting + `WHERE email_hash IN (SELECT value FROM json_each(?))`
+	existingByAccountSQL = selectExisting + `WHERE account_number IN (SELECT value FROM json_each(?))`
 )
 
 func findExisting(ctx context.Context, query func(string, ...any) (*sql.Rows, error), emailKeys []string, accounts []int64) (byEmail map[string]*crm.Existing, byAccount map[int64]*crm.Existing, err error) {

@@ -24,7 +24,7 @@ func TestOldDatabaseMigrates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	init, err := migrations.ReadFile("migrations/0001_init.sql")
+	init, err := migrations.ReadFile("migrations/sqlite/0001_init.sql")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,8 @@
 // settings and import jobs. It is the only package that speaks SQL, and it
 // turns driver errors into the crm package's error kinds.
 //
-// SQLite is the embedded default. It runs with WAL, synchronous=NORMAL and a
+// SQLite is the embedded default; a postgres:// URL opens PostgreSQL
+// instead (postgres.go says how the two differ). SQLite It runs with WAL, synchronous=NORMAL and a
 // busy timeout, with one writer connection beside a pool of readers, set up
 // the way PocketBase does: writes queue in the process instead of failing
 // with SQLITE_BUSY, and reads never wait for them.
@@ -21,7 +22,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -31,13 +31,14 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // Store is an open database.
 type Store struct {
-	write *sql.DB // exactly one connection: SQLite has one writer at a time
-	read  *sql.DB
+	write *sql.DB // exactly one connection on SQLite, which has one writer at a time
+	read  *sql.DB // on PostgreSQL, the same pool as write
+	pg    bool    // PostgreSQL, not SQLite
 	path  string
 	now   func() time.Time
 	busy  time.Duration // Options.BusyTimeout, defaulted
@@ -62,7 +63,8 @@ type Options struct {
 const DefaultBusyTimeout = 10 * time.Second
 
 // Open opens the SQLite database file at path, creating and migrating it
-// on first use, with the default Options.
+// on first use, with the default Options; or, when path is a postgres://
+// URL, that PostgreSQL database, migrating it.
 func Open(ctx context.Context, path string) (*Store, error) {
 	return OpenOptions(ctx, path, Options{})
 }
@@ -73,8 +75,8 @@ func OpenOptions(ctx context.Context, path string, o Options) (*Store, error) {
 	if busy <= 0 {
 		busy = DefaultBusyTimeout
 	}
-	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
-		return nil, fmt.Errorf("open %s: PostgreSQL is not supported yet; use a SQLite file path: %w", redact(path), crm.ErrInvalid)
+	if isPostgres(path) {
+		return openPostgres(ctx, path)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -159,8 +161,12 @@ func ownerOnly(path string) error {
 	return nil
 }
 
-// Path is the database file's absolute path.
+// Path is the database file's absolute path, or the PostgreSQL URL without
+// its password.
 func (s *Store) Path() string { return s.path }
+
+// Postgres reports whether the store is on PostgreSQL.
+func (s *Store) Postgres() bool { return s.pg }
 
 // Close closes the database.
 func (s *Store) Close() error {
@@ -170,6 +176,9 @@ func (s *Store) Close() error {
 	}
 	s.stmts = nil
 	s.mu.Unlock()
+	if s.read == s.write {
+		return s.write.Close()
+	}
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
@@ -182,6 +191,9 @@ const maxStmts = 64
 // large INSERT for every batch, and parsing a statement of thousands of
 // parameters each time cost a tenth of an import's time.
 func (s *Store) prepare(ctx context.Context, query string) error {
+	if s.pg {
+		return nil // pgx keeps the statements it has prepared on each connection
+	}
 	s.mu.Lock()
 	_, ok := s.stmts[query]
 	full := len(s.stmts) >= maxStmts
@@ -222,7 +234,7 @@ func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt
 // so that opening an up-to-date database (every CLI command does) works
 // while another process holds the lock for an import.
 func (s *Store) migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	names, err := fs.Glob(migrations, "migrations/sqlite/*.sql")
 	if err != nil {
 		return err
 	}
@@ -314,7 +326,7 @@ var migrationData = map[string]func(context.Context, *sql.Tx) error{
 // driver's extended error code rather than its message text.
 func isUnique(err error) bool {
 	var e *sqlite.Error
-	return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+	return isPGUnique(err) || errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 
 // isBusy reports whether err is SQLITE_BUSY, in any of its extended forms
@@ -413,6 +425,13 @@ func (s *Store) inTx(ctx context.Context, what string, fn func(tx *sql.Tx) error
 // back at NORMAL. end must be deferred: it rolls back a transaction that
 // did not commit.
 func (s *Store) beginDurable(ctx context.Context) (tx *sql.Tx, end func(), err error) {
+	if s.pg {
+		// PostgreSQL's commits are durable (synchronous_commit=on).
+		if tx, err = s.beginPostgresWrite(ctx); err != nil {
+			return nil, nil, err
+		}
+		return tx, func() { rollback(tx) }, nil
+	}
 	conn, err := s.write.Conn(ctx)
 	if err != nil {
 		return nil, nil, err

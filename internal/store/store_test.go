@@ -7,18 +7,37 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"localcrm/internal/crm"
 	"localcrm/internal/store"
+	"localcrm/internal/store/pgtest"
 )
 
-// openTestStore opens a new database file in a temporary directory; it is
-// closed when the test ends.
+// openTestStore opens a new, empty database; it is closed when the test
+// ends. It is a SQLite file in a temporary directory, or, when the tests
+// run on PostgreSQL (LOCALCRM_TEST_BACKEND=postgres), a new database in
+// the cluster at LOCALCRM_TEST_POSTGRES, dropped when the test ends. The
+// test command runs this package's tests once on each.
 func openTestStore(t *testing.T) *store.Store {
 	t.Helper()
+	if onPostgres() {
+		return openStoreAt(t, pgtest.NewDatabase(t))
+	}
 	return openStoreAt(t, filepath.Join(t.TempDir(), "localcrm.db"))
+}
+
+// onPostgres reports whether the tests run on PostgreSQL.
+func onPostgres() bool { return os.Getenv("LOCALCRM_TEST_BACKEND") == "postgres" }
+
+// needSQLite skips a test that runs on SQLite only, saying why.
+func needSQLite(t *testing.T, why string) {
+	t.Helper()
+	if onPostgres() {
+		t.Skip("SQLite only: " + why)
+	}
 }
 
 // openStoreAt opens the database file at path, as a process starting would;
@@ -370,6 +389,7 @@ func TestOddPaths(t *testing.T) {
 // so the command line can read while another process holds the lock for
 // an import's batch.
 func TestOpenWhileLocked(t *testing.T) {
+	needSQLite(t, "a write lock on the file")
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "locked.db")
 	st := openStoreAt(t, path)
@@ -396,5 +416,50 @@ func TestOpenWhileLocked(t *testing.T) {
 	defer other.Close()
 	if n, err := other.CountCustomers(ctx); err != nil || n != 1 {
 		t.Errorf("read while locked: %d, %v", n, err)
+	}
+}
+
+// TestPostgresServersMigrateOnce: servers that start at once on one new
+// PostgreSQL database migrate it once between them, the others waiting for
+// the migration and finding it done (issue 10, item 1).
+func TestPostgresServersMigrateOnce(t *testing.T) {
+	if !onPostgres() {
+		t.Skip("PostgreSQL only: SQLite has one writer, whose lock orders migrations")
+	}
+	dsn := pgtest.NewDatabase(t)
+	stores := make(chan *store.Store, 4)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			st, err := store.Open(context.Background(), dsn)
+			errs <- err
+			stores <- st
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Errorf("Open while others open: %v", err)
+		}
+		if st := <-stores; st != nil {
+			st.Close()
+		}
+	}
+	st := openStoreAt(t, dsn)
+	var versions, applied int
+	if err := st.DB().QueryRow(`SELECT count(*), count(DISTINCT version) FROM schema_migrations`).Scan(&versions, &applied); err != nil {
+		t.Fatal(err)
+	}
+	if versions == 0 || versions != applied {
+		t.Errorf("schema_migrations has %d rows for %d versions, want each version once", versions, applied)
+	}
+	mustCreate(t, st, customer("first_name", "Ann", "last_name", "Lee"))
+}
+
+// TestOpenPostgresUnreachable: a PostgreSQL that cannot be reached is said
+// so, with what to check, as crm.ErrUnavailable.
+func TestOpenPostgresUnreachable(t *testing.T) {
+	_, err := store.Open(context.Background(), "postgres://localcrm@127.0.0.1:1/none?sslmode=disable&connect_timeout=2")
+	if !errors.Is(err, crm.ErrUnavailable) || !strings.Contains(err.Error(), "PostgreSQL cannot be reached") || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Errorf("Open of a PostgreSQL that is not there = %v, want ErrUnavailable saying so", err)
 	}
 }

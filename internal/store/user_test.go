@@ -26,9 +26,14 @@ func mustUser(t *testing.T, st *store.Store, name string, role crm.Role) *crm.Us
 	return u
 }
 
-// rawDB opens the store's file beside it, as a SQL shell would.
+// rawDB opens the store's database beside it, as a SQL shell would: on
+// SQLite a connection of its own to the file, on PostgreSQL the store's
+// pool.
 func rawDB(t *testing.T, st *store.Store) *sql.DB {
 	t.Helper()
+	if onPostgres() {
+		return st.DB()
+	}
 	db, err := sql.Open("sqlite", "file:"+st.Path()+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,272 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"localcrm/internal/crm"
+)
+
+// This file is where PostgreSQL differs from SQLite in how the store
+// connects and migrates. The store's SQL is shared: it is written with
+// SQLite's ? parameters, which pgx does not take, so every statement is
+// rebound to PostgreSQL's $1, $2 on its way to the driver (rebindConn).
+// (Writing $1 everywhere instead would suit both databases, but the SQLite
+// driver resolves such parameters by name, which made imports twice as
+// slow.)
+
+// postgresSQL holds PostgreSQL's own version of each statement the two
+// databases do not share, under SQLite's (dialect).
+var postgresSQL = map[string]string{
+	// One JSON array of keys, as on SQLite: each query is one statement
+	// whatever the batch's size.
+	existingByEmailSQL:   selectExisting + `WHERE email_hash IN (SELECT value::bigint FROM json_array_elements_text(?::json))`,
+	existingByAccountSQL: selectExisting + `WHERE account_number IN (SELECT value::bigint FROM json_array_elements_text(?::json))`,
+	removeFieldValuesSQL: `UPDATE customers SET custom = (custom::jsonb - ?1)::text WHERE jsonb_exists(custom::jsonb, ?1)`,
+	// The words of names and companies, through the index of
+	// customer_words (its migration says how it folds them).
+	countWordsSQL: `SELECT count(*) FROM customers
+	WHERE customer_words(first_name, last_name, company) @@ to_tsquery('simple', fold_text(?))`,
+	searchWordsSQL: `SELECT ` + selectCustomerColumns + ` FROM customers
+	WHERE customer_words(first_name, last_name, company) @@ to_tsquery('simple', fold_text(?))
+	ORDER BY account_number LIMIT ? OFFSET ?`,
+}
+
+// dialect returns the statement q for the store's database.
+func (s *Store) dialect(q string) string {
+	if alt, ok := postgresSQL[q]; ok && s.pg {
+		return alt
+	}
+	return q
+}
+
+// isPostgres reports whether dsn names a PostgreSQL database.
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// openPostgres opens the PostgreSQL database at the URL dsn and migrates
+// it. One pool serves reads and writes: PostgreSQL has no single writer.
+func openPostgres(ctx context.Context, dsn string) (*Store, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", redact(dsn), crm.Invalid("db", redact(dsn), "The database URL is not one PostgreSQL accepts: "+err.Error()))
+	}
+	db := sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg)})
+	db.SetMaxOpenConns(10)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: PostgreSQL cannot be reached (%v); check that it runs and that the URL's host, port, user and password are right: %w",
+			redact(dsn), err, crm.ErrUnavailable)
+	}
+	s := &Store{write: db, read: db, pg: true, path: redact(dsn), now: func() time.Time { return time.Now().UTC() }, busy: DefaultBusyTimeout, stmts: map[string]*sql.Stmt{}}
+	if err := s.migratePostgres(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
+	}
+	return s, nil
+}
+
+// migrationLock is the advisory lock that serializes migrations, so that
+// two servers starting at once do not both migrate.
+const migrationLock = 0x6c6f63616c63726d // "localcrm"
+
+// migratePostgres applies every embedded PostgreSQL migration not applied
+// yet, each in its own transaction, under an advisory lock held for the
+// migration's transaction.
+func (s *Store) migratePostgres(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/postgres/*.sql")
+	if err != nil {
+		return err
+	}
+	slices.Sort(names)
+	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY)`); err != nil && !isUnique(err) {
+		// Two servers creating the table at once: one of them gets a
+		// unique violation on the catalog, and the table exists.
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, name := range names {
+		version := path.Base(name)
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		tx, err := s.write.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(migrationLock)); err != nil {
+			rollback(tx)
+			return fmt.Errorf("migrate: %w", err)
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
+			rollback(tx)
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if n > 0 {
+			rollback(tx)
+			continue
+		}
+		// The migration's own text goes to the server as it is: it may
+		// hold question marks and dollar quotes of its own.
+		if _, err := tx.ExecContext(ctx, verbatim+string(body)); err != nil {
+			rollback(tx)
+			return fmt.Errorf("migrate %s: %w", version, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, version); err != nil {
+			rollback(tx)
+			return fmt.Errorf("migrate %s: %w", version, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migrate %s: %w", version, err)
+		}
+	}
+	return nil
+}
+
+// writeLock is the advisory lock every write transaction of the store takes
+// on PostgreSQL, as SQLite's writer takes its database's write lock: the
+// store checks an email is free and then writes it, and the lock keeps
+// another server from writing it in between. The unique index stays the
+// last word should anything write without the lock. Import batches will
+// run side by side once they insert with ON CONFLICT (issue 10, items 4
+// and 5); until then they take turns, as on SQLite.
+const writeLock = migrationLock + 1
+
+// beginPostgresWrite begins a write transaction holding writeLock.
+func (s *Store) beginPostgresWrite(ctx context.Context) (*sql.Tx, error) {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(writeLock)); err != nil {
+		rollback(tx)
+		return nil, err
+	}
+	return tx, nil
+}
+
+// isPGUnique reports whether err is PostgreSQL's unique_violation.
+func isPGUnique(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && e.Code == "23505"
+}
+
+// verbatim starts a statement that rebindConn passes on unchanged.
+const verbatim = "/* verbatim */ "
+
+// rebind turns SQLite's parameters into PostgreSQL's, numbered as SQLite
+// numbers them: ?NNN is $NNN, and a plain ? is one more than the highest
+// number so far. Question marks in string literals, quoted identifiers and
+// comments are left alone.
+func rebind(q string) string {
+	if strings.HasPrefix(q, verbatim) || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'' || c == '"':
+			end := strings.IndexByte(q[i+1:], c)
+			if end < 0 {
+				end = len(q) - i - 1
+			}
+			b.WriteString(q[i : i+end+2])
+			i += end + 1
+		case c == '-' && i+1 < len(q) && q[i+1] == '-':
+			end := strings.IndexByte(q[i:], '\n')
+			if end < 0 {
+				end = len(q) - i
+			}
+			b.WriteString(q[i : i+end])
+			i += end - 1
+		case c == '?':
+			j := i + 1
+			for j < len(q) && q[j] >= '0' && q[j] <= '9' {
+				j++
+			}
+			if j > i+1 {
+				k, _ := strconv.Atoi(q[i+1 : j])
+				n = max(n, k)
+				b.WriteString("$" + q[i+1:j])
+				i = j - 1
+			} else {
+				n++
+				b.WriteString("$" + strconv.Itoa(n))
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// rebindConnector hands out connections whose statements are rebound.
+type rebindConnector struct{ driver.Connector }
+
+func (c rebindConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return rebindConn{conn.(*stdlib.Conn)}, nil
+}
+
+// rebindConn is pgx's connection with every statement rebound; everything
+// else is pgx's own.
+type rebindConn struct{ *stdlib.Conn }
+
+func (c rebindConn) Prepare(query string) (driver.Stmt, error) {
+	return c.Conn.Prepare(rebind(query))
+}
+
+func (c rebindConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	return c.Conn.PrepareContext(ctx, rebind(query))
+}
+
+func (c rebindConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	return c.Conn.ExecContext(ctx, rebind(query), args)
+}
+
+// CheckNamedValue passes flags as 0 and 1, as the schema keeps them on
+// both databases (SQLite's driver does so itself). PostgreSQL's text holds
+// only valid UTF-8 without NUL, where SQLite stores any bytes: a string
+// that is not (a rejected row's cell read from a broken file, say) is
+// stored with U+FFFD in place of each bad byte, as JSON does.
+func (c rebindConn) CheckNamedValue(nv *driver.NamedValue) error {
+	switch v := nv.Value.(type) {
+	case bool:
+		nv.Value = int64(0)
+		if v {
+			nv.Value = int64(1)
+		}
+		return nil
+	case string:
+		if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+			nv.Value = strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "\uFFFD")
+		}
+	}
+	return c.Conn.CheckNamedValue(nv)
+}
+
+func (c rebindConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	return c.Conn.QueryContext(ctx, rebind(query), args)
+}
