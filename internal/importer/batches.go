@@ -9,8 +9,9 @@ import (
 
 // Batches is the import loop's seam to a database: what it needs to write
 // the batches of an import, and nothing more. Each database has its own
-// implementation; the loop, the duplicate decision (decider) and the
-// report are the same on all of them.
+// implementation (today internal/store serves both of localcrm's); the
+// loop, the duplicate decision (decider) and the report are the same on
+// all of them.
 type Batches interface {
 	// BeginBatch opens the transaction of a batch of imp, whose records
 	// were validated against sc. While it is open, what the batch finds
@@ -41,10 +42,10 @@ type Batch interface {
 	Rollback()
 }
 
-// sqliteBatches is the embedded SQLite database's Batches.
-type sqliteBatches struct{ st *store.Store }
+// storeBatches is internal/store's Batches, on SQLite and on PostgreSQL.
+type storeBatches struct{ st *store.Store }
 
-func (s sqliteBatches) BeginBatch(ctx context.Context, imp *crm.Import, sc *crm.Schema) (Batch, error) {
+func (s storeBatches) BeginBatch(ctx context.Context, imp *crm.Import, sc *crm.Schema) (Batch, error) {
 	b, err := s.st.BeginBatch(ctx, imp, sc)
 	if err != nil {
 		return nil, err // not a nil *store.Batch in a non-nil Batch
@@ -52,6 +53,6 @@ func (s sqliteBatches) BeginBatch(ctx context.Context, imp *crm.Import, sc *crm.
 	return b, nil
 }
 
-func (s sqliteBatches) Existing(ctx context.Context, emailKeys []string, accounts []int64) (map[string]*crm.Existing, map[int64]*crm.Existing, error) {
+func (s storeBatches) Existing(ctx context.Context, emailKeys []string, accounts []int64) (map[string]*crm.Existing, map[int64]*crm.Existing, error) {
 	return s.st.Existing(ctx, emailKeys, accounts)
 }

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -19,12 +18,12 @@ import (
 // the folder is over its quota or the disk is nearly full, and the files of
 // imports nobody will run are removed after a while.
 
-// checkRoom refuses an upload, before any of it is kept, when the imports
-// folder holds more than its quota or its file system has less free space
-// than MinFree.
-func (im *Importer) checkRoom() error {
+// checkRoom refuses an upload, before any of it is kept, when the kept
+// uploads take more than the quota or the imports folder's file system
+// (where every upload arrives) has less free space than MinFree.
+func (im *Importer) checkRoom(ctx context.Context) error {
 	if im.Quota > 0 {
-		used, err := folderSize(im.dir)
+		used, err := im.sources.Used(ctx)
 		if err != nil {
 			return fmt.Errorf("measure the imports folder: %w", err)
 		}
@@ -121,10 +120,6 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// removedName is the file left in an import's folder when Sweep removed its
-// upload, holding when that happened, so that the import can say so.
-const removedName = "removed"
-
 // Sweep removes the uploaded files of imports that were never started, or
 // were cancelled, more than KeepUploads ago (by their upload, or their
 // cancel), and returns how many it removed. The imports stay, with their
@@ -150,18 +145,13 @@ func (im *Importer) Sweep(ctx context.Context, now time.Time) (int, error) {
 		if now.Sub(since) < keep {
 			continue
 		}
-		err := os.Remove(im.sourcePath(imp.ID))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // removed before
-		}
-		if err == nil {
-			// The marker is written after the removal: a crash between the
-			// two leaves a missing file, which is told as lost.
-			err = os.WriteFile(filepath.Join(im.jobDir(imp.ID), removedName), []byte(now.UTC().Format(time.RFC3339)), 0o600)
-		}
+		removed, err := im.sources.Remove(ctx, imp.ID, now)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("remove the file of import %d: %w", imp.ID, err))
 			continue
+		}
+		if !removed {
+			continue // removed before
 		}
 		n++
 		im.log().Info("removed an unused upload", "import", imp.ID, "status", imp.Status, "since", since)
@@ -178,18 +168,20 @@ func later(a, b time.Time) time.Time {
 
 // checkSource returns an error for people when the import's uploaded file
 // is no longer there: removed by Sweep, or lost.
-func (im *Importer) checkSource(imp *crm.Import) error {
-	_, err := os.Stat(im.sourcePath(imp.ID))
-	if err == nil || !errors.Is(err, fs.ErrNotExist) {
-		return nil // another error shows when the file is opened
+func (im *Importer) checkSource(ctx context.Context, imp *crm.Import) error {
+	rc, err := im.sources.Open(ctx, imp.ID)
+	if err == nil {
+		return rc.Close()
 	}
-	return im.sourceGone(imp)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil // another error shows when the file is read
+	}
+	return im.sourceGone(ctx, imp)
 }
 
 // sourceGone is the error for an import whose uploaded file is gone.
-func (im *Importer) sourceGone(imp *crm.Import) error {
-	if b, err := os.ReadFile(filepath.Join(im.jobDir(imp.ID), removedName)); err == nil {
-		when, _ := time.Parse(time.RFC3339, strings.TrimSpace(string(b)))
+func (im *Importer) sourceGone(ctx context.Context, imp *crm.Import) error {
+	if when, err := im.sources.Removed(ctx, imp.ID); err == nil && !when.IsZero() {
 		keep := cmp.Or(im.KeepUploads, DefaultKeepUploads)
 		return crm.Invalid("file", imp.FileName, fmt.Sprintf(
 			"The file of import %d (%s) was removed from the server on %s: uploads that are not started, or are cancelled, are kept for %s. "+

@@ -226,6 +226,30 @@ func (e *env) exec(query string) {
 	}
 }
 
+// hasSource reports whether import id's uploaded file is kept.
+func (e *env) hasSource(id int64) bool {
+	e.t.Helper()
+	rc, err := e.im.sources.Open(e.ctx, id)
+	if err != nil {
+		return false
+	}
+	rc.Close()
+	return true
+}
+
+// loseSource removes import id's uploaded file behind the importer's back,
+// as a mistaken administrator or a broken disk would.
+func (e *env) loseSource(id int64) {
+	e.t.Helper()
+	if onPostgres() {
+		e.exec(fmt.Sprintf(`DELETE FROM import_sources WHERE import_id = %d`, id))
+		return
+	}
+	if err := os.Remove(diskSources{e.im.dir}.path(id)); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 // refuseInserts makes the database refuse, with message, every row
 // inserted into table for which when (SQL over NEW, or "true") holds, as a
 // failing disk would; allowInserts takes that back.

@@ -57,7 +57,8 @@ type Importer struct {
 
 	store   *store.Store
 	batches Batches
-	dir     string
+	sources Sources
+	dir     string // the imports folder: uploads as they arrive, and on SQLite the sources
 	host    string
 	boot    string // this boot of the machine; "" where the system does not say
 	worker  string // this process, as recorded on the jobs it runs: host:pid:boot:start
@@ -84,10 +85,16 @@ func New(st *store.Store, dataDir string) *Importer {
 	if start, err := processStart(os.Getpid()); err == nil {
 		worker += ":" + start
 	}
+	dir := filepath.Join(dataDir, "imports")
+	var sources Sources = diskSources{dir}
+	if st.Postgres() {
+		sources = dbSources{st}
+	}
 	return &Importer{
 		store:     st,
-		batches:   sqliteBatches{st},
-		dir:       filepath.Join(dataDir, "imports"),
+		batches:   storeBatches{st},
+		sources:   sources,
+		dir:       dir,
 		host:      host,
 		boot:      boot,
 		worker:    worker,
@@ -168,7 +175,7 @@ func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
 	if err := os.MkdirAll(im.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("keep uploaded file: %w", err)
 	}
-	if err := im.checkRoom(); err != nil {
+	if err := im.checkRoom(ctx); err != nil {
 		return nil, err
 	}
 	tmp, err := os.CreateTemp(im.dir, "upload-*")
@@ -257,16 +264,7 @@ func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
 	if err := im.store.CreateImport(ctx, imp); err != nil {
 		return nil, err
 	}
-	err = os.MkdirAll(im.jobDir(imp.ID), 0o700)
-	if err == nil {
-		err = os.Rename(tmp.Name(), im.sourcePath(imp.ID))
-	}
-	if err == nil {
-		// The rename and the job's new folder are durable only once the
-		// folders that hold them are synced.
-		err = errors.Join(syncDir(im.jobDir(imp.ID)), syncDir(im.dir))
-	}
-	if err != nil {
+	if err := im.sources.Keep(ctx, imp.ID, tmp.Name()); err != nil {
 		_ = im.store.DeleteImport(ctx, imp.ID)
 		return nil, fmt.Errorf("keep uploaded file: %w", err)
 	}
@@ -390,7 +388,7 @@ func (im *Importer) Start(ctx context.Context, id int64, progress func(Progress)
 	if err != nil {
 		return nil, err
 	}
-	if err := im.checkSource(imp); err != nil {
+	if err := im.checkSource(ctx, imp); err != nil {
 		return nil, err
 	}
 	if err := im.store.ClaimImport(ctx, id, imp.Status, im.worker); err != nil {
@@ -412,7 +410,7 @@ func (im *Importer) Resume(ctx context.Context, id int64, progress func(Progress
 	if err != nil {
 		return nil, err
 	}
-	if err := im.checkSource(imp); err != nil {
+	if err := im.checkSource(ctx, imp); err != nil {
 		return nil, err
 	}
 	if err := im.checkReport(imp); err != nil {
@@ -487,7 +485,7 @@ func (im *Importer) Delete(ctx context.Context, id int64) error {
 	if err := im.store.DeleteImport(ctx, id); err != nil {
 		return err
 	}
-	return os.RemoveAll(im.jobDir(id))
+	return im.sources.Delete(ctx, id)
 }
 
 // staleAfter is how long a worker on another machine may stay silent before
@@ -552,9 +550,11 @@ func nextStep(imp *crm.Import) string {
 	return "start a new import to load the file again."
 }
 
-func (im *Importer) jobDir(id int64) string     { return filepath.Join(im.dir, strconv.FormatInt(id, 10)) }
-func (im *Importer) sourcePath(id int64) string { return filepath.Join(im.jobDir(id), "source") }
-func (im *Importer) reportPath(id int64) string { return filepath.Join(im.jobDir(id), "report.csv") }
+// reportPath is where a version that kept reports in files kept import
+// id's (see writeReportStart).
+func (im *Importer) reportPath(id int64) string {
+	return filepath.Join(im.dir, strconv.FormatInt(id, 10), "report.csv")
+}
 
 // delimiter reads back the delimiter recorded on an import. csvin.DelimiterName
 // names the usual four, which csvin.ParseDelimiter reads, but gives any other

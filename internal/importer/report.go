@@ -206,7 +206,7 @@ func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summa
 	if err := CheckMapping(imp.Columns, imp.Options.Mapping, sc, imp.Options.OnDuplicate); err != nil {
 		return nil, err
 	}
-	if err := im.checkSource(imp); err != nil {
+	if err := im.checkSource(ctx, imp); err != nil {
 		return nil, err
 	}
 	p := im.newPass(imp, sc, true)

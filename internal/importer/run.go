@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -213,9 +212,10 @@ func (p *pass) each(ctx context.Context, done int, flush func(records []*record,
 // in chunks. It stops before a new batch once ctx has ended, and at once
 // when quit is closed.
 func (p *pass) read(ctx context.Context, done int, out chan<- chunk, quit <-chan struct{}) error {
-	f, err := os.Open(p.im.sourcePath(p.imp.ID))
+	// The batch in flight is read to its end even once ctx ends.
+	f, err := p.im.sources.Open(context.WithoutCancel(ctx), p.imp.ID)
 	if errors.Is(err, fs.ErrNotExist) {
-		return p.im.sourceGone(p.imp)
+		return p.im.sourceGone(ctx, p.imp)
 	}
 	if err != nil {
 		return fmt.Errorf("open the import's file: %w", err)

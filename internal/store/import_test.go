@@ -1,7 +1,11 @@
 package store_test
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"testing"
 	"time"
 
@@ -82,5 +86,62 @@ func TestBatchInsertNumbersEachCustomer(t *testing.T) {
 		if got.Get("email") != c.Get("email") {
 			t.Fatalf("account %d holds %s, want %s", c.AccountNumber, got.Get("email"), c.Get("email"))
 		}
+	}
+}
+
+// TestSources: on PostgreSQL an import's uploaded file is kept in the
+// database in chunks, read back whole from its start, removed with a note
+// of when, measured for the quota, and deleted with its import.
+func TestSources(t *testing.T) {
+	if !onPostgres() {
+		t.Skip("PostgreSQL only: on SQLite the files stay in the imports folder")
+	}
+	ctx := t.Context()
+	st := openTestStore(t)
+	imp := &crm.Import{Status: crm.ImportPending, FileName: "big.csv", Encoding: "utf-8", Delimiter: "comma", HeaderLine: 1,
+		Options: crm.ImportOptions{BatchSize: 100, MaxRecords: 10}}
+	if err := st.CreateImport(ctx, imp); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.OpenSource(ctx, imp.ID); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("OpenSource before any file = %v, want fs.ErrNotExist", err)
+	}
+	body := bytes.Repeat([]byte("0123456789abcdef"), 200_000) // 3.2 MB: four chunks
+	if err := st.KeepSource(ctx, imp.ID, bytes.NewReader(body)); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := st.OpenSource(ctx, imp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("read back %d bytes (%v), want the %d kept", len(got), err, len(body))
+	}
+	if n, err := st.SourcesSize(ctx); err != nil || n != int64(len(body)) {
+		t.Errorf("SourcesSize = %d, %v; want %d", n, err, len(body))
+	}
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	if removed, err := st.RemoveSource(ctx, imp.ID, at); err != nil || !removed {
+		t.Fatalf("RemoveSource = %v, %v", removed, err)
+	}
+	if removed, err := st.RemoveSource(ctx, imp.ID, at); err != nil || removed {
+		t.Errorf("RemoveSource again = %v, %v; want nothing removed", removed, err)
+	}
+	if when, err := st.SourceRemoved(ctx, imp.ID); err != nil || !when.Equal(at) {
+		t.Errorf("SourceRemoved = %v, %v; want %v", when, err, at)
+	}
+	if _, err := st.OpenSource(ctx, imp.ID); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("OpenSource after RemoveSource = %v, want fs.ErrNotExist", err)
+	}
+	if err := st.KeepSource(ctx, imp.ID, bytes.NewReader(body[:10])); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DeleteImport(ctx, imp.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.SourcesSize(ctx); err != nil || n != 0 {
+		t.Errorf("SourcesSize after the import was deleted = %d, %v; want 0", n, err)
 	}
 }
