@@ -550,11 +550,11 @@ func TestDatabaseChoice(t *testing.T) {
 	if r := c.run("--db", "", "customers", "list"); r.code != 2 {
 		t.Errorf("--db '': exit %d, %q", r.code, r.stderr)
 	}
-	// PostgreSQL is not wired through yet: refused in so many words, not
-	// taken for a file name.
-	if r := c.run("--db", "postgres://localcrm@127.0.0.1:1/crm", "customers", "list"); r.code != 2 ||
-		r.stderr != "localcrm: customers list: --db: this version of localcrm cannot run on PostgreSQL yet; give it a SQLite database file\n" {
-		t.Errorf("--db postgres://…: exit %d, %q", r.code, r.stderr)
+	// A PostgreSQL URL is a database, not a file name; one that cannot be
+	// reached says so.
+	if r := c.run("--db", "postgres://localcrm@127.0.0.1:1/crm?connect_timeout=2", "customers", "list"); r.code != 1 ||
+		!strings.Contains(r.stderr, "PostgreSQL cannot be reached") || exists("postgres:") {
+		t.Errorf("--db postgres://… of no server: exit %d, %q", r.code, r.stderr)
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,7 +18,6 @@ import (
 	"localcrm/internal/crm"
 	"localcrm/internal/csvin"
 	"localcrm/internal/importer"
-	"localcrm/internal/store"
 )
 
 const importHelp = `Usage: localcrm import FILE|- [FLAGS]
@@ -130,11 +128,10 @@ func runImport(ctx context.Context, a *app, args []string) error {
 		defer f.Close()
 		body = f
 	}
-	st, err := a.db(ctx)
+	im, err := a.importer(ctx)
 	if err != nil {
 		return err
 	}
-	im := a.importer(st)
 	im.MaxRecords = maxRecords // whoever runs the CLI is the admin of its database
 	im.MaxColumns = *maxColumns
 	bar := a.progressBar(out.progress)
@@ -288,14 +285,22 @@ func readMapping(file string, entries []string) (map[string]string, error) {
 	return m, nil
 }
 
-// importer returns the import engine over st, keeping import files beside
-// the database file.
-func (a *app) importer(st *store.Store) *importer.Importer {
-	im := importer.New(st, filepath.Dir(st.Path()))
+// importer opens the database and returns the import engine over it,
+// keeping import files where dataDir says.
+func (a *app) importer(ctx context.Context) (*importer.Importer, error) {
+	st, err := a.db(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := a.dataDir(st)
+	if err != nil {
+		return nil, err
+	}
+	im := importer.New(st, dir)
 	// Whoever runs the CLI is the operator: the cause behind an import's
 	// message for people (and its ref) is theirs to see.
 	im.Log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return im
+	return im, nil
 }
 
 // writeOut writes a report to path, or to standard output for "-".

@@ -48,11 +48,8 @@ func (a *app) importArg(ctx context.Context, fs *flag.FlagSet, args []string) (*
 	if err != nil {
 		return nil, 0, err
 	}
-	st, err := a.db(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	return a.importer(st), id, nil
+	im, err := a.importer(ctx)
+	return im, id, err
 }
 
 // importID parses the ID argument of an imports command.
@@ -70,11 +67,10 @@ func importsList(ctx context.Context, a *app, args []string) error {
 	if _, err := a.parse(fs, args, importsHelp); err != nil {
 		return err
 	}
-	st, err := a.db(ctx)
+	im, err := a.importer(ctx)
 	if err != nil {
 		return err
 	}
-	im := a.importer(st)
 	imps, err := im.List(ctx)
 	if err != nil {
 		return err
@@ -189,11 +185,10 @@ func importsReport(ctx context.Context, a *app, args []string) error {
 	if *csvFile == "" && *rejects == "" && *jsonFile == "" {
 		return &usageError{msg: "say what to write: --csv FILE, --rejects FILE or --json FILE", usage: importsHelp}
 	}
-	st, err := a.db(ctx)
+	im, err := a.importer(ctx)
 	if err != nil {
 		return err
 	}
-	im := a.importer(st)
 	if _, err := im.Get(ctx, id); err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -75,7 +76,7 @@ var commands = map[string]func(context.Context, *app, []string) error{
 // usage lists every command; keep it in step with commands.
 const usage = `Usage: localcrm [--db DSN] COMMAND [ARGS]
 
-localcrm keeps a customer file in a SQLite database.
+localcrm keeps a customer file in a SQLite database, or in PostgreSQL.
 
 Commands:
   fields list [--json]                    list every field, standard and custom
@@ -102,11 +103,13 @@ Commands:
   help [COMMAND]                          show this help, or a command's
 
 Global flags, given before the command:
-  --db DSN    the database file (default: $LOCALCRM_DB, else localcrm.db)
+  --db DSN    the SQLite database file, or a postgres:// URL
+              (default: $LOCALCRM_DB, else localcrm.db)
 
-The command line needs no sign-in: it works on the database file directly,
-which only its owner can read, and the audit log records its changes under
-the name of the operating-system user who ran it.
+The command line needs no sign-in: it works on the database directly (a
+SQLite file only its owner can read, or PostgreSQL as the URL's role), and
+the audit log records its changes under the name of the operating-system
+user who ran it.
 
 Exit status: 0 on success, 2 for bad usage or input, 3 when an import
 finished with rejected records, 1 for anything else.
@@ -118,22 +121,17 @@ const defaultDB = "localcrm.db"
 // app is what a command works with: the database, opened on first use so
 // that help needs none, and the standard streams.
 type app struct {
-	dsn    string
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
-	st     *store.Store
+	dsn     string
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
+	st      *store.Store
+	uploads string // on PostgreSQL, the folder uploads arrive in (dataDir)
 }
 
 // db returns the store, opening it on first use.
 func (a *app) db(ctx context.Context) (*store.Store, error) {
 	if a.st == nil {
-		// The store and the import pipeline pass their tests on PostgreSQL,
-		// but uploads, job leases and the server are not wired for it yet
-		// (issue 10): refused, rather than half-working.
-		if strings.HasPrefix(a.dsn, "postgres://") || strings.HasPrefix(a.dsn, "postgresql://") {
-			return nil, &usageError{msg: "--db: this version of localcrm cannot run on PostgreSQL yet; give it a SQLite database file"}
-		}
 		st, err := store.Open(ctx, a.dsn)
 		if err != nil {
 			return nil, err
@@ -143,7 +141,28 @@ func (a *app) db(ctx context.Context) (*store.Store, error) {
 	return a.st, nil
 }
 
+// dataDir is the folder import files go to: beside a SQLite database's
+// file; for PostgreSQL, which keeps them itself, a new folder of this
+// process's own, where uploads arrive before they are stored, removed when
+// the process ends.
+func (a *app) dataDir(st *store.Store) (string, error) {
+	if !st.Postgres() {
+		return filepath.Dir(st.Path()), nil
+	}
+	if a.uploads == "" {
+		dir, err := os.MkdirTemp("", "localcrm-uploads-")
+		if err != nil {
+			return "", fmt.Errorf("make a folder for uploads: %w", err)
+		}
+		a.uploads = dir
+	}
+	return a.uploads, nil
+}
+
 func (a *app) close() error {
+	if a.uploads != "" {
+		os.RemoveAll(a.uploads)
+	}
 	if a.st == nil {
 		return nil
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -109,7 +108,11 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	im := importer.New(st, filepath.Dir(st.Path()))
+	dir, err := a.dataDir(st)
+	if err != nil {
+		return err
+	}
+	im := importer.New(st, dir)
 	im.MaxRecords = *maxRecords
 	im.MaxColumns, im.KeepUploads, im.Quota = *maxColumns, *keepUploads, *quota<<20
 	im.MinFree = *maxUpload<<20 + 100<<20 // room for one upload, and for the database to grow

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"localcrm/internal/store/pgtest"
 )
 
 // startServer runs `localcrm serve` on a free loopback port and returns its
@@ -56,8 +58,15 @@ func startServer(t *testing.T, c *cli) (string, *exec.Cmd) {
 // the end with the CLI. The API calls sign in with a manager's token made
 // by the CLI, as a script would.
 func TestServeStopsGracefully(t *testing.T) {
-	c := newCLI(t)
-	const n = 30000
+	t.Run("sqlite", func(t *testing.T) { serveStopsGracefully(t, newCLI(t), 30000) })
+	t.Run("postgres", func(t *testing.T) {
+		c := newCLI(t)
+		c.db = pgtest.NewDatabase(t)
+		serveStopsGracefully(t, c, 3000)
+	})
+}
+
+func serveStopsGracefully(t *testing.T, c *cli, n int) {
 	file := writePeople(t, c.dir, "people.csv", 0, n, nil)
 	token := strings.TrimSpace(c.ok("tokens", "create", "--role", "manager"))
 	base, cmd := startServer(t, c)
