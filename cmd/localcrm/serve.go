@@ -56,6 +56,9 @@ Flags:
   --imports-quota MB   refuse uploads while the kept files use more than this
                        (default 0: no quota; uploads are refused anyway when
                        the disk has less free than --max-upload and 100 MB)
+  --lease D            on PostgreSQL, how long an import stays its server's
+                       without a sign of life; then another server resumes
+                       it (default 30s)
 `
 
 func runServe(ctx context.Context, a *app, args []string) error {
@@ -73,6 +76,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	maxColumns := fs.Int("max-columns", importer.DefaultMaxColumns, "")
 	keepUploads := fs.Duration("keep-uploads", importer.DefaultKeepUploads, "")
 	quota := fs.Int64("imports-quota", 0, "")
+	lease := fs.Duration("lease", importer.DefaultLease, "")
 	maxJobs := fs.Int("max-jobs", importer.DefaultJobs(), "")
 	if _, err := a.parse(fs, args, serveUsage); err != nil {
 		return err
@@ -98,6 +102,9 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		}
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
+	if *lease < time.Second {
+		return &usageError{msg: fmt.Sprintf("--lease %s is too short: give at least 1s", *lease), usage: serveUsage}
+	}
 	loopback := isLoopback(*addr)
 	if !loopback && !useTLS && !*insecure {
 		return &usageError{msg: fmt.Sprintf("%s is not a loopback address, and passwords and customers' data would cross the network in clear: "+
@@ -116,6 +123,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	im.MaxRecords = *maxRecords
 	im.MaxColumns, im.KeepUploads, im.Quota = *maxColumns, *keepUploads, *quota<<20
 	im.MinFree = *maxUpload<<20 + 100<<20 // room for one upload, and for the database to grow
+	im.Lease = *lease
 	im.Log = log
 	// Imports left running by a process that died are shown as interrupted.
 	if _, err := im.List(ctx); err != nil {
@@ -144,6 +152,10 @@ func runServe(ctx context.Context, a *app, args []string) error {
 			}
 		}
 	}()
+	if st.Postgres() {
+		// Servers sharing the database take over one another's imports.
+		go runner.TakeOver(ctx, *lease/2)
+	}
 	deps := web.Deps{
 		Store: st, Importer: im, Runner: runner, Log: log, MaxUpload: *maxUpload << 20,
 		Hosts: hosts, Sessions: store.SessionLimits{Idle: *idle, Max: *maxAge}, BehindProxy: *insecure,

@@ -50,6 +50,11 @@ type Importer struct {
 	// MinFree is how much free space the imports folder's file system must
 	// have for an upload to be accepted; 0 means DefaultMinFree.
 	MinFree int64
+	// Lease is how long a running import stays its worker's without a
+	// sign of life (a renewal, a batch); after it, the worker counts as
+	// gone and another process may take the import over. 0 means
+	// DefaultLease.
+	Lease time.Duration
 	// Log receives what people are not shown: the full cause of an import
 	// that stopped on an unexpected error, under the ref its message quotes.
 	// nil discards it.
@@ -488,13 +493,17 @@ func (im *Importer) Delete(ctx context.Context, id int64) error {
 	return im.sources.Delete(ctx, id)
 }
 
-// staleAfter is how long a worker on another machine may stay silent before
-// its import counts as interrupted; batches commit far more often.
-const staleAfter = 2 * time.Minute
+// DefaultLease is Importer.Lease's default: long enough that a database
+// slow for a moment costs no running import its lease (the worker renews
+// it every third of it), short enough that another server soon takes over
+// the import of one that died.
+const DefaultLease = 30 * time.Second
+
+func (im *Importer) lease() time.Duration { return cmp.Or(im.Lease, DefaultLease) }
 
 // alive reports whether the worker recorded on a running import still runs:
 // on this machine, whether its process exists; elsewhere, whether it
-// checkpointed recently.
+// renewed its lease (its heartbeat) within the lease's length.
 //
 // A worker recorded in an earlier boot of this machine is gone, whatever
 // process has its pid now; so is one whose pid now belongs to a process
@@ -505,7 +514,7 @@ const staleAfter = 2 * time.Minute
 func (im *Importer) alive(imp *crm.Import) bool {
 	host, rest, ok := strings.Cut(imp.Worker, ":")
 	if !ok || host != im.host {
-		return im.now().Sub(imp.HeartbeatAt) < staleAfter
+		return im.now().Sub(imp.HeartbeatAt) < im.lease()
 	}
 	if imp.Worker == im.worker {
 		return true

@@ -101,6 +101,16 @@ func (im *Importer) run(ctx context.Context, imp *crm.Import, sc *crm.Schema, pr
 		progress(pr)
 	}
 	publish(nil)
+	// The lease is renewed while the import runs, however long a batch
+	// takes; losing it (to a process that took this one for dead) stops
+	// the import after the batch in flight, whose commit is refused.
+	ctx, lost := context.WithCancel(ctx)
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		im.renewLease(ctx, imp.ID, lost)
+	}()
+	defer func() { lost(); <-renewed }()
 	var b *batch // the batch whose transaction is open
 	stopped, err := p.each(ctx, imp.Counts.Records, func(records []*record, last bool) (bool, error) {
 		// A batch in flight finishes even when ctx ends (each reads to its
@@ -146,11 +156,33 @@ func (im *Importer) run(ctx context.Context, imp *crm.Import, sc *crm.Schema, pr
 	default:
 		imp.Status, imp.FinishedAt = crm.ImportCompleted, im.now()
 	}
-	if err := im.store.UpdateImport(context.WithoutCancel(ctx), imp); err != nil {
+	if err := im.store.FinishImport(context.WithoutCancel(ctx), imp, im.worker); err != nil {
 		return nil, err
 	}
 	publish(nil)
 	return imp, nil
+}
+
+// renewLease renews this process's lease on import id every third of the
+// lease until ctx ends; when the import is no longer this process's, it
+// calls lost. A renewal that fails (the database down a moment) is tried
+// again at the next tick: the batches' own checkpoints renew it too.
+func (im *Importer) renewLease(ctx context.Context, id int64, lost func()) {
+	t := time.NewTicker(im.lease() / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ours, err := im.store.RenewLease(ctx, id, im.worker)
+		if err == nil && !ours {
+			im.log().Warn("import taken over by another process", "import", id)
+			lost()
+			return
+		}
+	}
 }
 
 // chunkSize is the most records the reader hands over at once. A batch

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"time"
 
 	"localcrm/internal/crm"
 )
@@ -226,6 +227,41 @@ func (r *Runner) grant() {
 		r.waiting = r.waiting[1:]
 		r.busy++
 		close(w.ready)
+	}
+}
+
+// TakeOver resumes every import that was left interrupted, or whose worker
+// is gone (a server that died, whose lease ran out), looking once now and
+// then every interval until ctx ends. With several servers sharing one
+// database, an import whose server stopped goes on elsewhere without
+// anyone clicking Resume: each server tries, and ClaimImport lets exactly
+// one of them have it. It is on record as resumed by the system.
+func (r *Runner) TakeOver(ctx context.Context, interval time.Duration) {
+	ctx = crm.WithActor(ctx, crm.Actor{Name: "localcrm", Kind: crm.ActorSystem})
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		imps, err := r.im.List(ctx) // marks the imports of gone workers interrupted
+		if err != nil && ctx.Err() == nil {
+			r.log.Error("look for imports to take over", "err", err)
+		}
+		for _, imp := range imps {
+			if imp.Status != crm.ImportInterrupted || ctx.Err() != nil {
+				continue
+			}
+			_, err := r.Resume(ctx, imp.ID)
+			switch {
+			case err == nil:
+				r.log.Info("took over an interrupted import", "import", imp.ID)
+			case !errors.Is(err, crm.ErrConflict) && !errors.Is(err, crm.ErrInvalid):
+				r.log.Error("take over import", "import", imp.ID, "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,5 +98,30 @@ func waitStatus(t *testing.T, e *env, id int64, want crm.ImportStatus) {
 			t.Fatalf("import %d is %s after a minute, want %s", id, imp.Status, want)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestLeaseLost: a process whose import another process has taken over
+// (which happens when it stayed silent longer than the lease) commits no
+// further batch and writes nothing over the new worker's state (issue 10,
+// item 6).
+func TestLeaseLost(t *testing.T) {
+	e := newEnv(t)
+	imp := e.prepare("people.csv", people(200), crm.ImportOptions{BatchSize: 10})
+	_, err := e.im.Start(e.ctx, imp.ID, func(p Progress) {
+		if p.Import.Counts.Batches == 3 {
+			e.exec(`UPDATE imports SET worker = 'elsewhere:1' WHERE id = ` + strconv.FormatInt(imp.ID, 10))
+		}
+	})
+	if !errors.Is(err, crm.ErrConflict) || !strings.Contains(err.Error(), "another process took it over") {
+		t.Errorf("Start after the takeover = %v, want it stopped, saying so", err)
+	}
+	got, _ := e.im.Get(e.ctx, imp.ID)
+	if got.Worker != "elsewhere:1" || got.Status != crm.ImportRunning || got.Counts.Records != 30 || got.Error != "" {
+		t.Errorf("after the takeover the job is %s, worker %q, %d records, error %q; want the new worker's, at 30 records",
+			got.Status, got.Worker, got.Counts.Records, got.Error)
+	}
+	if n := e.count(); n != 30 {
+		t.Errorf("%d customers, want the 30 of the batches committed before the takeover", n)
 	}
 }

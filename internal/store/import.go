@@ -109,11 +109,12 @@ const updateImportSQL = `
 	WHERE id = ?`
 
 // checkpointSQL saves a batch's checkpoint and tells whether a cancel was
-// requested, in one statement.
+// requested, in one statement, while the job is still the batch's worker's:
+// a batch of a process that lost the job to another commits nothing.
 const checkpointSQL = `
 	UPDATE imports
 	SET records = ?, created = ?, updated = ?, skipped = ?, rejected = ?, batches = ?, run_ms = ?, heartbeat_at = ?
-	WHERE id = ?
+	WHERE id = ? AND worker = ?
 	RETURNING cancel_requested`
 
 func updateImportArgs(imp *crm.Import) []any {
@@ -135,6 +136,40 @@ func updateImport(ctx context.Context, q queryer, imp *crm.Import) error {
 // UpdateImport saves an import job's status, options, counters and times.
 func (s *Store) UpdateImport(ctx context.Context, imp *crm.Import) error {
 	return updateImport(ctx, s.write, imp)
+}
+
+// FinishImport saves an import job as UpdateImport does, for worker, the
+// process that ran it, only while the job is still worker's (or no one's):
+// a process that lost its lease, whose job another process took over, must
+// not write over that process's state. It returns crm.ErrConflict then.
+func (s *Store) FinishImport(ctx context.Context, imp *crm.Import, worker string) error {
+	res, err := s.write.ExecContext(ctx, updateImportSQL+` AND (worker = ? OR worker = '')`, append(updateImportArgs(imp), worker)...)
+	if err != nil {
+		return fmt.Errorf("update import %d: %w", imp.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return takenOver(imp.ID)
+	}
+	return nil
+}
+
+// takenOver is the error for a process writing a job another process has
+// taken over.
+func takenOver(id int64) error {
+	return fmt.Errorf("import %d was taken over by another process: %w", id, crm.ErrConflict)
+}
+
+// RenewLease tells that worker still runs import id, and reports whether
+// the import is still worker's: a worker that stayed silent longer than
+// the lease may have lost it to another process (Importer.alive).
+func (s *Store) RenewLease(ctx context.Context, id int64, worker string) (bool, error) {
+	res, err := s.write.ExecContext(ctx, `UPDATE imports SET heartbeat_at = ? WHERE id = ? AND worker = ? AND status = 'running'`,
+		formatTime(s.now()), id, worker)
+	if err != nil {
+		return false, fmt.Errorf("renew the lease of import %d: %w", id, err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
 }
 
 const claimImportSQL = `
@@ -516,7 +551,10 @@ func (b *Batch) Commit(ctx context.Context, cp crm.Checkpoint) (cancelRequested 
 	}
 	c := cp.Counts
 	err = st.QueryRowContext(ctx, c.Records, c.Created, c.Updated, c.Skipped, c.Rejected, c.Batches,
-		cp.RunTime.Milliseconds(), b.now, b.imp.ID).Scan(&cancelRequested)
+		cp.RunTime.Milliseconds(), b.now, b.imp.ID, b.imp.Worker).Scan(&cancelRequested)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, takenOver(b.imp.ID)
+	}
 	if err != nil {
 		return false, fmt.Errorf("import %d: checkpoint: %w", b.imp.ID, err)
 	}

@@ -145,3 +145,45 @@ func TestSources(t *testing.T) {
 		t.Errorf("SourcesSize after the import was deleted = %d, %v; want 0", n, err)
 	}
 }
+
+// TestLeases: a worker renews its lease on an import while the import is
+// its and runs; once another worker has claimed it, neither a renewal nor
+// the old worker's last word (FinishImport) is taken.
+func TestLeases(t *testing.T) {
+	ctx := t.Context()
+	st := openTestStore(t)
+	imp := &crm.Import{Status: crm.ImportInterrupted, FileName: "a.csv", Encoding: "utf-8", Delimiter: "comma", HeaderLine: 1,
+		Options: crm.ImportOptions{BatchSize: 100, MaxRecords: 10}}
+	if err := st.CreateImport(ctx, imp); err != nil {
+		t.Fatal(err)
+	}
+	if ours, err := st.RenewLease(ctx, imp.ID, "a:1"); err != nil || ours {
+		t.Errorf("RenewLease of an import nobody runs = %v, %v; want false", ours, err)
+	}
+	if err := st.ClaimImport(ctx, imp.ID, crm.ImportInterrupted, "a:1"); err != nil {
+		t.Fatal(err)
+	}
+	if ours, err := st.RenewLease(ctx, imp.ID, "a:1"); err != nil || !ours {
+		t.Errorf("RenewLease by its worker = %v, %v; want true", ours, err)
+	}
+	// a:1 went silent; another process took the import over.
+	if err := st.MarkInterrupted(ctx, imp.ID, "a:1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ClaimImport(ctx, imp.ID, crm.ImportInterrupted, "b:2"); err != nil {
+		t.Fatal(err)
+	}
+	if ours, err := st.RenewLease(ctx, imp.ID, "a:1"); err != nil || ours {
+		t.Errorf("RenewLease by the old worker = %v, %v; want false", ours, err)
+	}
+	imp.Status, imp.Worker = crm.ImportCompleted, ""
+	if err := st.FinishImport(ctx, imp, "a:1"); !errors.Is(err, crm.ErrConflict) {
+		t.Errorf("FinishImport by the old worker = %v, want ErrConflict", err)
+	}
+	if got, _ := st.GetImport(ctx, imp.ID); got.Status != crm.ImportRunning || got.Worker != "b:2" {
+		t.Errorf("the job is %s, worker %q; want running, b:2's", got.Status, got.Worker)
+	}
+	if err := st.FinishImport(ctx, imp, "b:2"); err != nil {
+		t.Errorf("FinishImport by its worker: %v", err)
+	}
+}

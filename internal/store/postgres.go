@@ -95,9 +95,27 @@ func (s *Store) migratePostgres(ctx context.Context) error {
 		return err
 	}
 	slices.Sort(names)
-	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY)`); err != nil && !isUnique(err) {
-		// Two servers creating the table at once: one of them gets a
-		// unique violation on the catalog, and the table exists.
+	begin := func() (*sql.Tx, error) {
+		tx, err := s.write.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(migrationLock)); err != nil {
+			rollback(tx)
+			return nil, err
+		}
+		return tx, nil
+	}
+	// Even IF NOT EXISTS fails when two servers create a table at once.
+	tx, err := begin()
+	if err == nil {
+		_, err = tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY)`)
+		if err == nil {
+			err = tx.Commit()
+		}
+		rollback(tx)
+	}
+	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	for _, name := range names {
@@ -106,12 +124,8 @@ func (s *Store) migratePostgres(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		tx, err := s.write.BeginTx(ctx, nil)
+		tx, err := begin()
 		if err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(migrationLock)); err != nil {
-			rollback(tx)
 			return fmt.Errorf("migrate: %w", err)
 		}
 		var n int
