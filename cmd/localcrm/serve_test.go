@@ -147,9 +147,61 @@ func TestPostgresServerTakesOver(t *testing.T) {
 	}
 }
 
+// TestPostgresOverlappingImports: two servers on one PostgreSQL database
+// import, at the same time, two files that share a thousand emails: every
+// email is stored once, and each record that lost the race for its email
+// is reported as a duplicate, like any other, never as a failed batch
+// (issue 10, item 4).
+func TestPostgresOverlappingImports(t *testing.T) {
+	c := newCLI(t)
+	c.db = pgtest.NewDatabase(t)
+	a := writePeople(t, c.dir, "a.csv", 0, 2000, nil)
+	b := writePeople(t, c.dir, "b.csv", 1000, 3000, nil)
+	token := strings.TrimSpace(c.ok("tokens", "create", "--role", "manager"))
+	first, _ := startServer(t, c)
+	second, _ := startServer(t, c)
+	ids := []int64{apiImport(t, first, token, a, 2000), apiImport(t, second, token, b, 2000)}
+
+	rejected := 0
+	for _, id := range ids {
+		deadline := time.Now().Add(time.Minute)
+		for {
+			s := decodeImport(t, c.ok("imports", "show", fmt.Sprint(id), "--json"))
+			if s.Status == "completed" || s.Status == "completed_with_errors" {
+				if s.Records != 2000 || s.Created+s.Rejected != 2000 {
+					t.Errorf("import %d: %+v; want 2000 records, each created or rejected", id, s)
+				}
+				rejected += s.Rejected
+				break
+			}
+			if s.Status == "failed" || time.Now().After(deadline) {
+				t.Fatalf("import %d: %+v; want it to complete", id, s)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		rows, err := csv.NewReader(strings.NewReader(c.ok("imports", "report", fmt.Sprint(id), "--csv", "-"))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, row := range rows[1:] {
+			if row[1] == "rejected" && !strings.Contains(row[3], "already belongs to customer") {
+				t.Errorf("import %d, line %s rejected for %q, want as a duplicate", id, row[0], row[3])
+			}
+		}
+	}
+	if rejected != 1000 {
+		t.Errorf("%d records rejected in all, want the 1000 shared", rejected)
+	}
+	emails := exportedEmails(t, c)
+	if len(emails) != 3000 {
+		t.Errorf("%d customers, want 3000", len(emails))
+	}
+	assertUnique(t, emails)
+}
+
 // apiImport uploads file through the server at base and starts importing
-// it in batches of 2, as a script with token would.
-func apiImport(t *testing.T, base, token, file string, n int) {
+// it in batches of 2, as a script with token would, and returns its ID.
+func apiImport(t *testing.T, base, token, file string, n int) int64 {
 	t.Helper()
 	do := func(method, url, contentType string, body io.Reader) (*http.Response, error) {
 		req, err := http.NewRequest(method, url, body)
@@ -190,6 +242,7 @@ func apiImport(t *testing.T, base, token, file string, n int) {
 	if res, err := do(http.MethodPost, fmt.Sprintf("%s/api/v1/imports/%d/start", base, up.ID), "application/json", nil); err != nil || res.StatusCode != http.StatusAccepted {
 		t.Fatalf("start: %v %v", res.Status, err)
 	}
+	return up.ID
 }
 
 // waitRecords waits until import 1 has committed at least n records.

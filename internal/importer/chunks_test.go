@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,5 +70,41 @@ func TestFailedBatchWritesNothing(t *testing.T) {
 	wantCounts(t, got, crm.ImportCounts{Records: 1000, Created: 1000, Batches: 3})
 	if n := e.count(); n != 1000 {
 		t.Fatalf("%d customers after resume, want 1000", n)
+	}
+}
+
+// TestConnectionKilledMidBatch: PostgreSQL ends the import's connection in
+// the middle of a batch (pg_terminate_backend, as an administrator or a
+// restart would): the batch rolls back, the import is left interrupted
+// saying the database could not be reached, and resumed it loads every
+// record once (issue 10, item 7).
+func TestConnectionKilledMidBatch(t *testing.T) {
+	if !onPostgres() {
+		t.Skip("PostgreSQL only: a SQLite database has no connection to lose")
+	}
+	e := newEnv(t)
+	e.exec(`CREATE FUNCTION kill_me() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN IF NEW.email = 'person450@example.com' THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF; RETURN NEW; END $$`)
+	e.exec(`CREATE TRIGGER kill_me BEFORE INSERT ON customers FOR EACH ROW EXECUTE FUNCTION kill_me()`)
+	imp := e.prepare("people.csv", people(1000), crm.ImportOptions{BatchSize: 100})
+	got, err := e.im.Start(e.ctx, imp.ID, nil)
+	if err == nil {
+		t.Fatal("Start went through a connection that was killed")
+	}
+	if got == nil || got.Status != crm.ImportInterrupted || got.Counts.Records != 400 || !strings.Contains(got.Error, "The database could not be reached") {
+		t.Fatalf("after the connection was killed: %+v, %v; want interrupted after 400 records, saying so", got, err)
+	}
+	if n := e.count(); n != 400 {
+		t.Errorf("%d customers, want the 400 of the batches committed", n)
+	}
+	e.exec(`DROP FUNCTION kill_me CASCADE`)
+	if got, err = e.im.Resume(e.ctx, imp.ID, nil); err != nil || got.Status != crm.ImportCompleted || got.Counts.Created != 1000 {
+		t.Fatalf("Resume = %+v, %v", got, err)
+	}
+	if n := e.count(); n != 1000 {
+		t.Errorf("%d customers, want 1000", n)
+	}
+	if rows := e.report(imp.ID); len(rows) != 1001 {
+		t.Errorf("the report has %d rows, want a header and 1000", len(rows))
 	}
 }

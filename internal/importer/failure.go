@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"localcrm/internal/crm"
+	"localcrm/internal/store"
 )
 
 // This file turns the cause of an import that stopped into what its users
@@ -64,6 +65,13 @@ func (im *Importer) explain(imp *crm.Import, cause error) (crm.ImportStatus, str
 	progress := fmt.Sprintf("after %s of %s records", thousands(imp.Counts.Records), thousands(imp.Total))
 	resume := fmt.Sprintf("resume it (Resume on the Imports page, or `localcrm imports resume %d`)", imp.ID)
 	switch {
+	case errors.Is(cause, store.ErrDatabaseDown):
+		// PostgreSQL restarting, or out of reach: a fault of the moment.
+		// On PostgreSQL the servers resume interrupted imports by
+		// themselves (Runner.TakeOver) once it is back.
+		im.log().Warn("import interrupted: database unreachable", "import", imp.ID, "err", cause)
+		return crm.ImportInterrupted, fmt.Sprintf("The database could not be reached, so the import paused %s; "+
+			"every record before was saved. It goes on once the database is back; if it does not, %s.", progress, resume)
 	case errors.Is(cause, crm.ErrUnavailable):
 		// Locked past every retry by another program: a fault of the
 		// moment, so the import waits to be resumed, as after a restart.

@@ -6,7 +6,9 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"path"
 	"slices"
 	"strconv"
@@ -59,6 +61,20 @@ func isPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
+// Settings of a PostgreSQL store, given in its URL, with their defaults.
+const (
+	// poolParam is the most connections one process opens; PostgreSQL's
+	// own limit (max_connections, 100 by default) is shared by every
+	// server and tool.
+	poolParam   = "pool_max_conns"
+	defaultPool = 10
+	// statement_timeout is PostgreSQL's own setting: no statement may run
+	// longer, so that one stuck behind a lock never holds a request or an
+	// import for ever. The longest, an import's batch of 10,000 records,
+	// takes a second or two.
+	defaultStatementTimeout = "60s"
+)
+
 // openPostgres opens the PostgreSQL database at the URL dsn and migrates
 // it. One pool serves reads and writes: PostgreSQL has no single writer.
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {
@@ -66,8 +82,18 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", redact(dsn), crm.Invalid("db", redact(dsn), "The database URL is not one PostgreSQL accepts: "+err.Error()))
 	}
+	pool := defaultPool
+	if v, ok := cfg.RuntimeParams[poolParam]; ok {
+		delete(cfg.RuntimeParams, poolParam) // ours, not the server's
+		if pool, err = strconv.Atoi(v); err != nil || pool < 1 {
+			return nil, fmt.Errorf("open %s: %w", redact(dsn), crm.Invalid("db", v, fmt.Sprintf("%s=%s: give the most connections to open, a whole number from 1.", poolParam, v)))
+		}
+	}
+	if cfg.RuntimeParams["statement_timeout"] == "" {
+		cfg.RuntimeParams["statement_timeout"] = defaultStatementTimeout
+	}
 	db := sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg)})
-	db.SetMaxOpenConns(10)
+	db.SetMaxOpenConns(pool)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
@@ -233,32 +259,78 @@ func rebind(q string) string {
 	return b.String()
 }
 
+// ErrDatabaseDown is the kind of error for a database that cannot be
+// reached at the moment: PostgreSQL restarting, the network between, a
+// connection an administrator ended. Such errors are crm.ErrUnavailable
+// too: what failed did not happen, and can be tried again.
+var ErrDatabaseDown = errors.New("the database cannot be reached")
+
+// connectionLost reports whether err is PostgreSQL's connection failing,
+// as opposed to a statement's own error.
+func connectionLost(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		// Class 08 is a connection exception; 57P01 to 57P03, the server
+		// shutting down or not yet taking connections.
+		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03"
+	}
+	var ne net.Error
+	return errors.Is(err, driver.ErrBadConn) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, io.EOF) || pgconn.SafeToRetry(err)
+}
+
+// down wraps err, when the connection failed, as ErrDatabaseDown and
+// crm.ErrUnavailable, keeping err for database/sql (which retries a
+// statement that met driver.ErrBadConn on a fresh connection) and the log.
+func down(err error) error {
+	if err == nil || !connectionLost(err) {
+		return err
+	}
+	return fmt.Errorf("%w (%w): %w", ErrDatabaseDown, err, crm.ErrUnavailable)
+}
+
 // rebindConnector hands out connections whose statements are rebound.
 type rebindConnector struct{ driver.Connector }
 
 func (c rebindConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.Connector.Connect(ctx)
 	if err != nil {
-		return nil, err
+		return nil, down(err)
 	}
 	return rebindConn{conn.(*stdlib.Conn)}, nil
 }
 
-// rebindConn is pgx's connection with every statement rebound; everything
-// else is pgx's own.
+// rebindConn is pgx's connection with every statement rebound and a lost
+// connection's errors told as such (down); everything else is pgx's own.
 type rebindConn struct{ *stdlib.Conn }
 
 func (c rebindConn) Prepare(query string) (driver.Stmt, error) {
-	return c.Conn.Prepare(rebind(query))
+	st, err := c.Conn.Prepare(rebind(query))
+	return st, down(err)
 }
 
 func (c rebindConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	return c.Conn.PrepareContext(ctx, rebind(query))
+	st, err := c.Conn.PrepareContext(ctx, rebind(query))
+	return st, down(err)
 }
 
 func (c rebindConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	return c.Conn.ExecContext(ctx, rebind(query), args)
+	res, err := c.Conn.ExecContext(ctx, rebind(query), args)
+	return res, down(err)
 }
+
+func (c rebindConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tx, err := c.Conn.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, down(err)
+	}
+	return downTx{tx}, nil
+}
+
+// downTx tells a commit lost with its connection as such.
+type downTx struct{ driver.Tx }
+
+func (t downTx) Commit() error { return down(t.Tx.Commit()) }
 
 // CheckNamedValue passes flags as 0 and 1, as the schema keeps them on
 // both databases (SQLite's driver does so itself). PostgreSQL's text holds
@@ -282,5 +354,6 @@ func (c rebindConn) CheckNamedValue(nv *driver.NamedValue) error {
 }
 
 func (c rebindConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	return c.Conn.QueryContext(ctx, rebind(query), args)
+	rows, err := c.Conn.QueryContext(ctx, rebind(query), args)
+	return rows, down(err)
 }

@@ -463,3 +463,30 @@ func TestOpenPostgresUnreachable(t *testing.T) {
 		t.Errorf("Open of a PostgreSQL that is not there = %v, want ErrUnavailable saying so", err)
 	}
 }
+
+// TestPostgresSettings: the pool's size and the statement timeout come from
+// the URL, with defaults; a bad value is refused, saying what to give.
+func TestPostgresSettings(t *testing.T) {
+	if !onPostgres() {
+		t.Skip("PostgreSQL only")
+	}
+	dsn := pgtest.NewDatabase(t)
+	st := openStoreAt(t, dsn)
+	var timeout string
+	if err := st.DB().QueryRow(`SHOW statement_timeout`).Scan(&timeout); err != nil || timeout != "1min" {
+		t.Errorf("statement_timeout = %q, %v; want the default, 1min", timeout, err)
+	}
+	if n := st.DB().Stats().MaxOpenConnections; n != 10 {
+		t.Errorf("pool of %d connections, want 10", n)
+	}
+	st = openStoreAt(t, dsn+"&pool_max_conns=3&statement_timeout=5s")
+	if err := st.DB().QueryRow(`SHOW statement_timeout`).Scan(&timeout); err != nil || timeout != "5s" {
+		t.Errorf("statement_timeout = %q, %v; want 5s", timeout, err)
+	}
+	if n := st.DB().Stats().MaxOpenConnections; n != 3 {
+		t.Errorf("pool of %d connections, want 3", n)
+	}
+	if _, err := store.Open(context.Background(), dsn+"&pool_max_conns=none"); !errors.Is(err, crm.ErrInvalid) || !strings.Contains(err.Error(), "pool_max_conns=none") {
+		t.Errorf("Open with pool_max_conns=none = %v, want it refused", err)
+	}
+}
