@@ -15,7 +15,7 @@
 // database, and prints wall time, records/s, peak RSS and the time to the
 // first progress line beside the anchor's, against the targets:
 //
-//	go run ./cmd/bench [-sizes 50000,1000000] [-runs 3] [-load 2m] [-dir DIR] [-keep]
+//	go run ./cmd/bench [-sizes 50000,1000000] [-runs 3] [-load 2m] [-postgres URL] [-dir DIR] [-keep]
 //
 // Each load runs -runs times, the anchor and localcrm taking turns, and the
 // table shows median times and the median of each round's ratio.
@@ -26,7 +26,11 @@
 // latency, failed requests and the server's memory over time. An empty
 // -sizes= runs the load test alone.
 //
-// scripts/bench does the same after installing sqlite3 when it is missing.
+// With -postgres, the same files are loaded into PostgreSQL too, beside
+// psql's \copy (postgres.go).
+//
+// scripts/bench does the same after installing sqlite3 when it is missing,
+// and starts a throwaway PostgreSQL cluster for -postgres.
 // The exit status is 1 when a run did not load every record; a missed
 // target is shown, not fatal, since timings on a shared machine vary.
 package main
@@ -88,15 +92,27 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the generated files and databases")
 	runs := flag.Int("runs", 3, "how many times to time each load; the table shows the median")
 	load := flag.Duration("load", 2*time.Minute, "how long the load test reads while four imports run; 0 skips it")
+	pg := flag.String("postgres", "", "a PostgreSQL cluster's URL (a role that may create databases): also load each size there, beside psql's \\copy")
 	flag.Parse()
 	sizes, err := parseSizes(*sizesFlag)
 	if err != nil || flag.NArg() > 0 || *runs < 1 || *load < 0 {
-		fmt.Fprintln(os.Stderr, "usage: go run ./cmd/bench [-sizes 50000,1000000] [-runs 3] [-load 2m] [-dir DIR] [-keep]")
+		fmt.Fprintln(os.Stderr, "usage: go run ./cmd/bench [-sizes 50000,1000000] [-runs 3] [-load 2m] [-postgres URL] [-dir DIR] [-keep]")
 		os.Exit(2)
 	}
 	if len(sizes) > 0 {
 		if err := run(sizes, *runs, *dirFlag, *keep); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+	}
+	if len(sizes) > 0 && *pg != "" {
+		dir, err := os.MkdirTemp("", "localcrm-pgbench-")
+		if err == nil {
+			err = runPostgres(*pg, dir, sizes, *runs)
+			os.RemoveAll(dir)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: postgres:", err)
 			os.Exit(1)
 		}
 	}

@@ -413,7 +413,7 @@ func writtenColumns(imp *crm.Import, sc *crm.Schema) []int {
 // those given, keyed by email key and by account number, as this batch sees
 // them.
 func (b *Batch) Existing(ctx context.Context, emailKeys []string, accounts []int64) (map[string]*crm.Existing, map[int64]*crm.Existing, error) {
-	return findExisting(ctx, func(query string, args ...any) (*sql.Rows, error) {
+	return findExisting(ctx, b.s.pg, func(query string, args ...any) (*sql.Rows, error) {
 		st, err := b.s.txStmt(ctx, b.tx, b.s.dialect(query))
 		if err != nil {
 			return nil, err
@@ -424,7 +424,7 @@ func (b *Batch) Existing(ctx context.Context, emailKeys []string, accounts []int
 
 // Existing is Batch.Existing outside any batch, for a dry run.
 func (s *Store) Existing(ctx context.Context, emailKeys []string, accounts []int64) (map[string]*crm.Existing, map[int64]*crm.Existing, error) {
-	return findExisting(ctx, func(query string, args ...any) (*sql.Rows, error) {
+	return findExisting(ctx, s.pg, func(query string, args ...any) (*sql.Rows, error) {
 		return s.read.QueryContext(ctx, s.dialect(query), args...)
 	}, emailKeys, accounts)
 }
@@ -439,7 +439,7 @@ var (
 	existingByAccountSQL = selectExisting + `WHERE account_number IN (SELECT value FROM json_each(?))`
 )
 
-func findExisting(ctx context.Context, query func(string, ...any) (*sql.Rows, error), emailKeys []string, accounts []int64) (byEmail map[string]*crm.Existing, byAccount map[int64]*crm.Existing, err error) {
+func findExisting(ctx context.Context, pg bool, query func(string, ...any) (*sql.Rows, error), emailKeys []string, accounts []int64) (byEmail map[string]*crm.Existing, byAccount map[int64]*crm.Existing, err error) {
 	byEmail, byAccount = map[string]*crm.Existing{}, map[int64]*crm.Existing{}
 	find := func(q string, keys any) error {
 		list, _ := json.Marshal(keys)
@@ -461,11 +461,15 @@ func findExisting(ctx context.Context, query func(string, ...any) (*sql.Rows, er
 		return rows.Err()
 	}
 	if len(emailKeys) > 0 {
-		hashes := make([]int64, len(emailKeys))
-		for i, k := range emailKeys {
-			hashes[i] = emailHash(k)
+		var keys any = emailKeys // PostgreSQL's unique index holds the keys
+		if !pg {
+			hashes := make([]int64, len(emailKeys))
+			for i, k := range emailKeys {
+				hashes[i] = emailHash(k)
+			}
+			keys = hashes
 		}
-		if err := find(existingByEmailSQL, hashes); err != nil {
+		if err := find(existingByEmailSQL, keys); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -13,7 +13,7 @@ CREATE TABLE customers (
 	last_name      TEXT,
 	email          TEXT,
 	email_key      TEXT, -- crm.EmailKey(email): uniqueness ignores case
-	email_hash     BIGINT, -- kept as on SQLite; the unique index below is what finds and guards emails here
+	email_hash     BIGINT, -- filled as on SQLite, unindexed: the unique index below finds and guards emails here
 	company        TEXT,
 	voice          TEXT,
 	alternative    TEXT,
@@ -40,7 +40,6 @@ CREATE TABLE customers (
 	updated_at     TEXT NOT NULL
 );
 CREATE UNIQUE INDEX customers_email_key ON customers (email_key);
-CREATE INDEX customers_email_hash ON customers (email_hash);
 
 -- Search by the words of names and companies, as SQLite's FTS5 index
 -- (its migration 0007): case folded and accents dropped (unaccent, for

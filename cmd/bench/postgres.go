@@ -1,0 +1,263 @@
+//go:build unix
+
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"localcrm/internal/crm"
+)
+
+// The PostgreSQL bench (issue 10). With -postgres URL (scripts/bench starts
+// a throwaway cluster, with fsync and synchronous_commit on, and passes its
+// URL), each file is also loaded into PostgreSQL, each load into a new
+// database, taking turns:
+//   - the anchor: psql's \copy of the file into a table of the same columns
+//     with a unique index on lower(email), in one transaction;
+//   - the floor of committing in batches: PostgreSQL itself copying the same
+//     rows from a staging table in transactions of the batch size;
+//   - localcrm's import, at the default batch size and at 10,000.
+
+// pgAnchorTable is the anchor's table on PostgreSQL.
+const pgAnchorTable = `CREATE TABLE customers (first_name TEXT, last_name TEXT, email TEXT, company TEXT, voice TEXT,
+	alternative TEXT, addr1_street1 TEXT, addr1_city TEXT, addr1_state TEXT, addr1_zip TEXT, addr1_country TEXT,
+	comments TEXT);
+CREATE UNIQUE INDEX customers_email ON customers (lower(email));`
+
+// pgRow is one file at one batch size on PostgreSQL, each figure the
+// median of the runs.
+type pgRow struct {
+	size, batch   int
+	local, anchor measurement
+	floor         measurement
+	ratio         float64 // localcrm over \copy, the median of the rounds' ratios
+	floorRatio    float64 // localcrm over the floor, likewise
+	err           error
+}
+
+func runPostgres(admin, dir string, sizes []int, runs int) error {
+	if _, err := exec.LookPath("psql"); err != nil {
+		return fmt.Errorf("psql is not installed: %w", err)
+	}
+	bin := filepath.Join(dir, "localcrm")
+	if err := command("go", "build", "-o", bin, "localcrm/cmd/localcrm").Run(); err != nil {
+		return fmt.Errorf("build localcrm: %w", err)
+	}
+	var rows []pgRow
+	for _, n := range sizes {
+		file := filepath.Join(dir, fmt.Sprintf("pg-customers-%d.csv", n))
+		if err := generate(file, n); err != nil {
+			return err
+		}
+		batches := []int{crm.DefaultBatchSize, bigBatch}
+		var anchors []measurement
+		locals, floors := make([][]measurement, len(batches)), make([][]measurement, len(batches))
+		errs := make([]error, len(batches))
+		for range runs {
+			a, err := pgAnchor(admin, file, n)
+			if err != nil {
+				return fmt.Errorf("psql \\copy of %s records: %w", thousands(n), err)
+			}
+			logf("postgres: psql \\copy %s records: %.2f s", thousands(n), a.wall.Seconds())
+			anchors = append(anchors, a)
+			for j, batch := range batches {
+				if errs[j] != nil {
+					continue
+				}
+				f, err := pgFloor(admin, file, n, batch)
+				if err != nil {
+					errs[j] = err
+					continue
+				}
+				logf("postgres: %s records copied in commits of %d: %.2f s", thousands(n), batch, f.wall.Seconds())
+				floors[j] = append(floors[j], f)
+				l, err := pgImport(admin, bin, file, n, batch)
+				if err != nil {
+					errs[j] = err
+					continue
+				}
+				logf("postgres: localcrm import %s records, batch %d: %.2f s, %.1f MB", thousands(n), batch, l.wall.Seconds(), mb(l.rss))
+				locals[j] = append(locals[j], l)
+			}
+		}
+		for j, batch := range batches {
+			r := pgRow{size: n, batch: batch, err: errs[j]}
+			if r.err == nil {
+				r.local, r.anchor, r.floor = median(locals[j]), median(anchors), median(floors[j])
+				r.ratio, r.floorRatio = medianRatio(locals[j], anchors), medianRatio(locals[j], floors[j])
+			}
+			rows = append(rows, r)
+		}
+		os.Remove(file)
+	}
+	printPostgres(os.Stdout, rows)
+	for _, r := range rows {
+		if r.err != nil {
+			return fmt.Errorf("%s records, batch %d: %w", thousands(r.size), r.batch, r.err)
+		}
+	}
+	return nil
+}
+
+// pgDatabase creates a new, empty database in the cluster at admin and
+// returns its URL and what drops it.
+func pgDatabase(admin, name string) (string, func(), error) {
+	psql := func(sql string) error {
+		out, err := exec.Command("psql", admin, "-v", "ON_ERROR_STOP=1", "-qc", sql).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%s: %w\n%s", sql, err, out)
+		}
+		return nil
+	}
+	_ = psql("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+	if err := psql("CREATE DATABASE " + name); err != nil {
+		return "", nil, err
+	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		return "", nil, err
+	}
+	u.Path = "/" + name
+	return u.String(), func() { _ = psql("DROP DATABASE " + name + " WITH (FORCE)") }, nil
+}
+
+// psqlScript runs script with psql on the database at dsn, stopping at the
+// first error.
+func psqlScript(dsn, script string) *exec.Cmd {
+	cmd := exec.Command("psql", dsn, "-q", "-v", "ON_ERROR_STOP=1")
+	cmd.Stdin = strings.NewReader(script)
+	return cmd
+}
+
+// pgAnchor times psql's \copy of file into the anchor's table.
+func pgAnchor(admin, file string, n int) (measurement, error) {
+	dsn, drop, err := pgDatabase(admin, "bench_anchor")
+	if err != nil {
+		return measurement{}, err
+	}
+	defer drop()
+	if out, err := psqlScript(dsn, pgAnchorTable).CombinedOutput(); err != nil {
+		return measurement{}, fmt.Errorf("%w\n%s", err, out)
+	}
+	m, err := measure(psqlScript(dsn, fmt.Sprintf("\\copy customers FROM %s WITH (FORMAT csv, HEADER true)\n", pgQuote(file))), "")
+	if err != nil {
+		return m, err
+	}
+	return m, pgCount(dsn, "customers", n)
+}
+
+// pgFloor times PostgreSQL copying the file's rows, staged untimed, into
+// the anchor's table in transactions of batch rows.
+func pgFloor(admin, file string, n, batch int) (measurement, error) {
+	dsn, drop, err := pgDatabase(admin, "bench_floor")
+	if err != nil {
+		return measurement{}, err
+	}
+	defer drop()
+	stage := strings.Replace(pgAnchorTable, "TABLE customers", "TABLE stage", 1)
+	stage = stage[:strings.Index(stage, "CREATE UNIQUE")]
+	setup := stage + fmt.Sprintf("\\copy stage FROM %s WITH (FORMAT csv, HEADER true)\n", pgQuote(file)) +
+		"ALTER TABLE stage ADD COLUMN n bigserial;\nCREATE INDEX ON stage (n);\n" + pgAnchorTable + "\n"
+	if out, err := psqlScript(dsn, setup).CombinedOutput(); err != nil {
+		return measurement{}, fmt.Errorf("stage: %w\n%s", err, out)
+	}
+	var script strings.Builder
+	for first := 1; first <= n; first += batch {
+		fmt.Fprintf(&script, "BEGIN; INSERT INTO customers SELECT first_name, last_name, email, company, voice, alternative, "+
+			"addr1_street1, addr1_city, addr1_state, addr1_zip, addr1_country, comments FROM stage WHERE n BETWEEN %d AND %d; COMMIT;\n",
+			first, first+batch-1)
+	}
+	m, err := measure(psqlScript(dsn, script.String()), "")
+	if err != nil {
+		return m, err
+	}
+	return m, pgCount(dsn, "customers", n)
+}
+
+// pgImport times the real binary importing file into a new database.
+func pgImport(admin, bin, file string, n, batch int) (measurement, error) {
+	dsn, drop, err := pgDatabase(admin, "bench_localcrm")
+	if err != nil {
+		return measurement{}, err
+	}
+	defer drop()
+	// The schema is made untimed, as the anchor's table is.
+	if out, err := exec.Command(bin, "--db", dsn, "fields", "list").CombinedOutput(); err != nil {
+		return measurement{}, fmt.Errorf("migrate: %w\n%s", err, out)
+	}
+	args := []string{"--db", dsn, "import", file, "--progress", "--batch-size", strconv.Itoa(batch)}
+	if n > crm.DefaultMaxRecords {
+		args = append(args, "--max-records", strconv.Itoa(n))
+	}
+	m, err := measure(exec.Command(bin, args...), fmt.Sprintf("localcrm on postgres %d/%d", n, batch))
+	if err != nil {
+		return m, err
+	}
+	return m, pgCount(dsn, "customers", n)
+}
+
+// pgCount checks that table holds n rows.
+func pgCount(dsn, table string, n int) error {
+	out, err := exec.Command("psql", dsn, "-tAc", "SELECT count(*) FROM "+table).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("count %s: %w\n%s", table, err, out)
+	}
+	if got := strings.TrimSpace(string(out)); got != strconv.Itoa(n) {
+		return fmt.Errorf("%s holds %s rows, not %d", table, got, n)
+	}
+	return nil
+}
+
+// pgQuote quotes a path as a psql literal.
+func pgQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// pgTarget is the issue's target for a row: the most localcrm may take
+// over the floor (by: "floor") or over \copy ("copy"), or none.
+func pgTarget(r pgRow) (limit float64, by string) {
+	switch {
+	case r.batch == crm.DefaultBatchSize && r.size <= crm.DefaultMaxRecords:
+		return 1.25, "floor"
+	case r.batch == bigBatch && r.size >= 1_000_000:
+		return 1.5, "copy"
+	}
+	return 0, ""
+}
+
+func printPostgres(w io.Writer, rows []pgRow) {
+	version, _ := exec.Command("psql", "--version").Output()
+	fmt.Fprintf(w, "\nPostgreSQL (%s), synchronous_commit=on:\n\n", strings.TrimSpace(string(version)))
+	cols := []string{"records", "batch", "localcrm s", "peak RSS MB", "psql \\copy s", "÷ \\copy", "PG in batches s", "÷ PG in batches", "target", "pass/fail"}
+	fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(cols, " | "), strings.Repeat("---:|", len(cols)-2)+":---|:---|")
+	for _, r := range rows {
+		if r.err != nil {
+			fmt.Fprintf(w, "| %s | %d | error: %v |\n", thousands(r.size), r.batch, r.err)
+			continue
+		}
+		targets, results := []string{fmt.Sprintf("≤%d MB", maxRSS>>20)}, []string{pass(r.local.rss <= maxRSS)}
+		if limit, by := pgTarget(r); limit > 0 {
+			ratio := r.ratio
+			if by == "floor" {
+				ratio = r.floorRatio
+			}
+			targets = append([]string{fmt.Sprintf("≤%.2f× %s", limit, by)}, targets...)
+			results = append([]string{pass(ratio <= limit)}, results...)
+		}
+		fmt.Fprintf(w, "| %s | %d | %.2f | %.1f | %.2f | %.2f× | %.2f | %.2f× | %s | %s |\n",
+			thousands(r.size), r.batch, r.local.wall.Seconds(), mb(r.local.rss), r.anchor.wall.Seconds(), r.ratio,
+			r.floor.wall.Seconds(), r.floorRatio, strings.Join(targets, ", "), strings.Join(results, ", "))
+	}
+}
+
+func pass(ok bool) string {
+	if ok {
+		return "pass"
+	}
+	return "FAIL"
+}
