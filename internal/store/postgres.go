@@ -125,17 +125,7 @@ func (s *Store) migratePostgres(ctx context.Context) error {
 		return err
 	}
 	slices.Sort(names)
-	begin := func() (*sql.Tx, error) {
-		tx, err := s.write.BeginTx(ctx, nil)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(migrationLock)); err != nil {
-			rollback(tx)
-			return nil, err
-		}
-		return tx, nil
-	}
+	begin := func() (*sql.Tx, error) { return s.beginLocked(ctx, migrationLock) }
 	// Even IF NOT EXISTS fails when two servers create a table at once.
 	tx, err := begin()
 	if err == nil {
@@ -195,11 +185,17 @@ const writeLock = migrationLock + 1
 
 // beginPostgresWrite begins a write transaction holding writeLock.
 func (s *Store) beginPostgresWrite(ctx context.Context) (*sql.Tx, error) {
+	return s.beginLocked(ctx, writeLock)
+}
+
+// beginLocked begins a transaction that holds the advisory lock until it
+// ends.
+func (s *Store) beginLocked(ctx context.Context, lock int64) (*sql.Tx, error) {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(writeLock)); err != nil {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, lock); err != nil {
 		rollback(tx)
 		return nil, err
 	}
