@@ -63,7 +63,7 @@ func TestWideHeaderRefused(t *testing.T) {
 // gathered all 40 rows in one chunk of 100 records, and the dry run's heap
 // peaked near 200 MB. Issue 9, item 2.
 func TestWideRowsKeepMemoryBounded(t *testing.T) {
-	needSQLite(t, "on PostgreSQL an import of such rows peaks at 85 MB: pgx holds an encoded copy of each batch's parameters (issue 10's COPY path is to bound it)")
+	needSQLite(t, "on PostgreSQL an import of such rows peaks at 85 MB: pgx holds an encoded copy of each rejected row's cells, sent as one JSON parameter (issue 10)")
 	if testing.Short() {
 		t.Skip("writes and reads a 16 MB file")
 	}
