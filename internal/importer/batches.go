@@ -20,6 +20,9 @@ type Batches interface {
 	// Existing finds customers as Batch.Existing does, outside any batch:
 	// for a dry run, which writes nothing.
 	Existing(ctx context.Context, emailKeys []string, accounts []int64) (byEmail map[string]*crm.Existing, byAccount map[int64]*crm.Existing, err error)
+	// ChunkSize is how many records the database takes best at once: the
+	// loop hands a batch over in chunks of at most that many.
+	ChunkSize() int
 }
 
 // Batch is one open batch of an import: its customers, its rejects, its
@@ -52,6 +55,8 @@ func (s storeBatches) BeginBatch(ctx context.Context, imp *crm.Import, sc *crm.S
 	}
 	return b, nil
 }
+
+func (s storeBatches) ChunkSize() int { return s.st.RowsPerStatement() }
 
 func (s storeBatches) Existing(ctx context.Context, emailKeys []string, accounts []int64) (map[string]*crm.Existing, map[int64]*crm.Existing, error) {
 	return s.st.Existing(ctx, emailKeys, accounts)

@@ -11,15 +11,17 @@ import (
 )
 
 // TestBatchEnds imports files whose last batch ends in every way a batch
-// travelling in chunks of chunkSize can: on a chunk's end, inside a chunk,
-// on the batch size, and with fewer records than one batch holds.
+// travelling in chunks (of the database's ChunkSize) can: on a chunk's end,
+// inside a chunk, on the batch size, and with fewer records than one batch
+// holds.
 func TestBatchEnds(t *testing.T) {
+	chunk := newEnv(t).im.batches.ChunkSize()
 	for _, tc := range []struct{ records, batch, batches int }{
-		{2 * chunkSize, 1000, 1},
-		{2*chunkSize + 50, 1000, 1},
-		{1000, 1000, 1},
-		{1000, 300, 4},
-		{chunkSize, chunkSize, 1},
+		{2 * chunk, 10 * chunk, 1},
+		{2*chunk + 50, 10 * chunk, 1},
+		{10 * chunk, 10 * chunk, 1},
+		{10 * chunk, 3 * chunk, 4},
+		{chunk, chunk, 1},
 		{7, 3, 3},
 	} {
 		t.Run(fmt.Sprintf("%d records in batches of %d", tc.records, tc.batch), func(t *testing.T) {

@@ -185,10 +185,6 @@ func (im *Importer) renewLease(ctx context.Context, id int64, lost func()) {
 	}
 }
 
-// chunkSize is the most records the reader hands over at once. A batch
-// travels to the database in chunks, all in the batch's one transaction,
-// so that memory holds a chunk or two whatever the batch size.
-const chunkSize = 100
 
 // chunkBytes is about the most memory the records of one chunk may hold: a
 // chunk is handed over early when its records pass it, so that a chunk of
@@ -263,7 +259,10 @@ func (p *pass) read(ctx context.Context, done int, out chan<- chunk, quit <-chan
 	if err != nil {
 		return fmt.Errorf("read the import's file: %w", err)
 	}
-	size := p.imp.Options.BatchSize
+	// A batch travels to the database in chunks, all in the batch's one
+	// transaction, so that memory holds a chunk or two whatever the batch
+	// size; a chunk is as many records as the database takes best at once.
+	size, chunkSize := p.imp.Options.BatchSize, p.im.batches.ChunkSize()
 	c := chunk{records: make([]*record, 0, min(size, chunkSize))}
 	var cBytes, inBatch, bBytes int // the chunk's memory; the batch's records and memory
 	send := func() bool {

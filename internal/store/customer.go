@@ -206,11 +206,27 @@ func (s *Store) CreateCustomer(ctx context.Context, c *crm.Customer) error {
 	return tx.Commit()
 }
 
-// insertRowsPerStatement is how many customers one INSERT carries: one
-// statement per hundred rows instead of one per row is most of the import's
-// speed, and measured as fast as 500 rows while its prepared program takes
-// less memory. It keeps well under SQLite's 32766 bound parameters.
-const insertRowsPerStatement = 100
+// insertRowsPerStatement is how many customers one INSERT carries on
+// SQLite: one statement per hundred rows instead of one per row is most of
+// the import's speed, and measured as fast as 500 rows while its prepared
+// program takes less memory. It keeps well under SQLite's 32766 bound
+// parameters. On PostgreSQL each statement is a round trip to the server,
+// and a thousand rows at a time took a third less time than a hundred for
+// an import at batches of 10,000 (under its 65535 parameters).
+const (
+	insertRowsPerStatement         = 100
+	insertRowsPerStatementPostgres = 1000
+)
+
+// RowsPerStatement is how many customers the store writes with one
+// statement: the most records an import hands it at once is best a
+// multiple of it.
+func (s *Store) RowsPerStatement() int {
+	if s.pg {
+		return insertRowsPerStatementPostgres
+	}
+	return insertRowsPerStatement
+}
 
 // insertCustomers inserts cs with multi-row INSERT statements and returns
 // their new account numbers in order. cols are the standard columns to
@@ -224,9 +240,10 @@ func (s *Store) insertCustomers(ctx context.Context, tx *sql.Tx, sc *crm.Schema,
 	if importID != 0 {
 		imp = importID
 	}
-	args := make([]any, 0, 2+min(len(cs), insertRowsPerStatement)*(len(cols)+4))
-	for start := 0; start < len(cs); start += insertRowsPerStatement {
-		chunk := cs[start:min(start+insertRowsPerStatement, len(cs))]
+	per := s.RowsPerStatement()
+	args := make([]any, 0, 2+min(len(cs), per)*(len(cols)+4))
+	for start := 0; start < len(cs); start += per {
+		chunk := cs[start:min(start+per, len(cs))]
 		args = append(args[:0], imp, now)
 		for i, c := range chunk {
 			for _, col := range cols {

@@ -371,7 +371,7 @@ type Batch struct {
 func (s *Store) BeginBatch(ctx context.Context, imp *crm.Import, sc *crm.Schema) (*Batch, error) {
 	cols := writtenColumns(imp, sc)
 	for _, q := range []string{
-		insertCustomersSQL(cols, len(sc.Custom()) > 0, min(imp.Options.BatchSize, insertRowsPerStatement)),
+		insertCustomersSQL(cols, len(sc.Custom()) > 0, min(imp.Options.BatchSize, s.RowsPerStatement())),
 		existingByEmailSQL, existingByAccountSQL, checkpointSQL,
 	} {
 		if err := s.prepare(ctx, q); err != nil {
