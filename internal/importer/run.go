@@ -185,7 +185,6 @@ func (im *Importer) renewLease(ctx context.Context, id int64, lost func()) {
 	}
 }
 
-
 // chunkBytes is about the most memory the records of one chunk may hold: a
 // chunk is handed over early when its records pass it, so that a chunk of
 // very wide rows (a row of 1 MB may hold 500,000 cells) is as bounded as

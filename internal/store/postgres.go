@@ -23,10 +23,12 @@ import (
 	"localcrm/internal/crm"
 )
 
-// This file is where PostgreSQL differs from SQLite in how the store
-// connects and migrates. The store's SQL is shared: it is written with
-// SQLite's ? parameters, which pgx does not take, so every statement is
-// rebound to PostgreSQL's $1, $2 on its way to the driver (rebindConn).
+// This file is where PostgreSQL differs from SQLite: how the store
+// connects, migrates and locks, how a lost connection is told, and the few
+// statements the two do not share. The rest of the store's SQL is shared:
+// it is written with SQLite's ? parameters, which pgx does not take, so
+// every statement is rebound to PostgreSQL's $1, $2 on its way to the
+// driver (rebindConn).
 // (Writing $1 everywhere instead would suit both databases, but the SQLite
 // driver resolves such parameters by name, which made imports twice as
 // slow.)
