@@ -25,11 +25,13 @@ import (
 //     rows from a staging table in transactions of the batch size;
 //   - localcrm's import, at the default batch size and at 10,000.
 
-// pgAnchorTable is the anchor's table on PostgreSQL.
-const pgAnchorTable = `CREATE TABLE customers (first_name TEXT, last_name TEXT, email TEXT, company TEXT, voice TEXT,
-	alternative TEXT, addr1_street1 TEXT, addr1_city TEXT, addr1_state TEXT, addr1_zip TEXT, addr1_country TEXT,
-	comments TEXT);
-CREATE UNIQUE INDEX customers_email ON customers (lower(email));`
+// pgAnchorTable is the anchor's table on PostgreSQL: SQLite's (its DDL is
+// PostgreSQL's too), with the unique index folding the email's case, as
+// localcrm's key does.
+const (
+	pgAnchorIndex = "CREATE UNIQUE INDEX customers_email ON customers (lower(email));\n"
+	pgAnchorTable = anchorTable + pgAnchorIndex
+)
 
 // pgRow is one file at one batch size on PostgreSQL, each figure the
 // median of the runs.
@@ -161,10 +163,10 @@ func pgFloor(admin, file string, n, batch int) (measurement, error) {
 		return measurement{}, err
 	}
 	defer drop()
-	stage := strings.Replace(pgAnchorTable, "TABLE customers", "TABLE stage", 1)
-	stage = stage[:strings.Index(stage, "CREATE UNIQUE")]
-	setup := stage + fmt.Sprintf("\\copy stage FROM %s WITH (FORMAT csv, HEADER true)\n", pgQuote(file)) +
-		"ALTER TABLE stage ADD COLUMN n bigserial;\nCREATE INDEX ON stage (n);\n" + pgAnchorTable + "\n"
+	// The staged rows are numbered, in file order, for the batches' ranges.
+	setup := anchorTable + "CREATE TABLE stage (LIKE customers);\n" +
+		fmt.Sprintf("\\copy stage FROM %s WITH (FORMAT csv, HEADER true)\n", pgQuote(file)) +
+		"ALTER TABLE stage ADD COLUMN n bigserial;\nCREATE INDEX ON stage (n);\n" + pgAnchorIndex
 	if out, err := psqlScript(dsn, setup).CombinedOutput(); err != nil {
 		return measurement{}, fmt.Errorf("stage: %w\n%s", err, out)
 	}

@@ -52,7 +52,6 @@ func (d *decider) decide(batch []*record, byEmail map[string]*crm.Existing, byAc
 			seen["@"+strconv.FormatInt(r.customer.AccountNumber, 10)] = r.line
 		}
 	}
-	policy := d.policy
 	for _, r := range batch {
 		if r.outcome != "" {
 			continue
@@ -113,7 +112,7 @@ func (d *decider) decide(batch []*record, byEmail map[string]*crm.Existing, byAc
 			}
 			continue
 		}
-		switch policy {
+		switch d.policy {
 		case crm.DuplicateSkip:
 			r.outcome, r.customer.AccountNumber = "skipped", acct
 		case crm.DuplicateUpdate:

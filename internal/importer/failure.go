@@ -40,14 +40,14 @@ func newRef() string {
 // resume, logs what people are not shown, and returns an error that says
 // the same for the caller, wrapping cause.
 func (im *Importer) fail(imp *crm.Import, cause error) (*crm.Import, error) {
-	status, msg := im.explain(imp, cause)
-	imp.Status, imp.Worker, imp.Error = status, "", msg
-	if errors.Is(cause, crm.ErrConflict) {
-		// Taken over by another process, which now runs it: nothing here
-		// is this process's to record.
+	if errors.Is(cause, store.ErrTakenOver) {
+		// Another process runs it now: nothing here is this process's to
+		// record, nor an error to explain.
 		im.log().Warn("import taken over by another process", "import", imp.ID, "err", cause)
 		return nil, &userError{msg: fmt.Sprintf("import %d stopped here: another process took it over and runs it now.", imp.ID), cause: cause}
 	}
+	status, msg := im.explain(imp, cause)
+	imp.Status, imp.Worker, imp.Error = status, "", msg
 	if err := im.store.FinishImport(context.Background(), imp, im.worker); err != nil {
 		// Most often the cause itself (the lock still held, the disk still
 		// full). The import keeps this process as its worker, so it shows

@@ -129,10 +129,14 @@ func (im *Importer) run(ctx context.Context, imp *crm.Import, sc *crm.Schema, pr
 			return err != nil, err
 		}
 		cancel, err := p.commit(context.WithoutCancel(ctx), b)
-		errs := b.errs
+		rejects := b.rejects
 		b = nil
 		if err != nil {
 			return true, err
+		}
+		var errs []crm.RowError
+		for _, r := range rejects {
+			errs = append(errs, r.Errors...)
 		}
 		publish(errs)
 		return cancel || ctx.Err() != nil, nil
@@ -438,8 +442,7 @@ func matchValue(r *record, email string) string {
 type batch struct {
 	tx      Batch
 	counts  crm.ImportCounts // the job's counts, this batch's records included
-	rejects []crm.Reject
-	errs    []crm.RowError // the batch's rejections
+	rejects []crm.Reject     // the batch's rejected records, with their errors
 }
 
 func (p *pass) begin(ctx context.Context) (*batch, error) {
@@ -472,7 +475,6 @@ func (p *pass) add(ctx context.Context, b *batch, records []*record) error {
 	for _, r := range records {
 		if tally(&b.counts, r) {
 			b.rejects = append(b.rejects, crm.Reject{Line: r.line, Cells: r.rejectCells(), Message: r.message(), Errors: r.errs})
-			b.errs = append(b.errs, r.errs...)
 		}
 		if err := p.report.write(r); err != nil {
 			return err

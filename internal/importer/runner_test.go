@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"localcrm/internal/crm"
+	"localcrm/internal/store"
 )
 
 // TestRunnerQueues: with every slot taken, a started import is queued with
@@ -103,18 +104,23 @@ func waitStatus(t *testing.T, e *env, id int64, want crm.ImportStatus) {
 
 // TestLeaseLost: a process whose import another process has taken over
 // (which happens when it stayed silent longer than the lease) commits no
-// further batch and writes nothing over the new worker's state (issue 10,
-// item 6).
+// further batch and writes nothing over the new worker's state, nor logs
+// the takeover as an unexpected error (issue 10, item 6).
 func TestLeaseLost(t *testing.T) {
 	e := newEnv(t)
+	var log bytes.Buffer
+	e.im.Log = slog.New(slog.NewTextHandler(&log, nil))
 	imp := e.prepare("people.csv", people(200), crm.ImportOptions{BatchSize: 10})
 	_, err := e.im.Start(e.ctx, imp.ID, func(p Progress) {
 		if p.Import.Counts.Batches == 3 {
 			e.exec(`UPDATE imports SET worker = 'elsewhere:1' WHERE id = ` + strconv.FormatInt(imp.ID, 10))
 		}
 	})
-	if !errors.Is(err, crm.ErrConflict) || !strings.Contains(err.Error(), "another process took it over") {
+	if !errors.Is(err, store.ErrTakenOver) || !errors.Is(err, crm.ErrConflict) || !strings.Contains(err.Error(), "another process took it over") {
 		t.Errorf("Start after the takeover = %v, want it stopped, saying so", err)
+	}
+	if l := log.String(); strings.Contains(l, "unexpected error") || strings.Contains(l, "ref=") {
+		t.Errorf("the takeover was logged as an unexpected error:\n%s", l)
 	}
 	got, _ := e.im.Get(e.ctx, imp.ID)
 	if got.Worker != "elsewhere:1" || got.Status != crm.ImportRunning || got.Counts.Records != 30 || got.Error != "" {

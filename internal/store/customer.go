@@ -403,10 +403,12 @@ func checkEmailFree(ctx context.Context, q queryer, c *crm.Customer) error {
 }
 
 // emailTaken returns, for err from a write of c, the conflict
-// checkEmailFree would have found had the write come a moment later. On
-// PostgreSQL the unique index, not a write lock, guards emails, so another
-// server can take c's email between the check and the write; the write
-// then fails with a unique violation. Any other error is returned as it is.
+// checkEmailFree would have found had the write come a moment later. The
+// store's writes take the write lock, so between its check and its write
+// no writer of the store can take c's email; on PostgreSQL anything else
+// writing to the database can, and the unique index on the email key then
+// refuses the write with a unique violation, which people see as the
+// usual conflict. Any other error is returned as it is.
 func (s *Store) emailTaken(ctx context.Context, c *crm.Customer, err error) error {
 	if !isUnique(err) {
 		return err

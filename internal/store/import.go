@@ -141,7 +141,7 @@ func (s *Store) UpdateImport(ctx context.Context, imp *crm.Import) error {
 // FinishImport saves an import job as UpdateImport does, for worker, the
 // process that ran it, only while the job is still worker's (or no one's):
 // a process that lost its lease, whose job another process took over, must
-// not write over that process's state. It returns crm.ErrConflict then.
+// not write over that process's state. It returns ErrTakenOver then.
 func (s *Store) FinishImport(ctx context.Context, imp *crm.Import, worker string) error {
 	res, err := s.write.ExecContext(ctx, updateImportSQL+` AND (worker = ? OR worker = '')`, append(updateImportArgs(imp), worker)...)
 	if err != nil {
@@ -153,10 +153,13 @@ func (s *Store) FinishImport(ctx context.Context, imp *crm.Import, worker string
 	return nil
 }
 
-// takenOver is the error for a process writing a job another process has
-// taken over.
+// ErrTakenOver is the kind of error for a process writing an import job
+// that another process has taken over (its lease ran out); it is a
+// crm.ErrConflict too.
+var ErrTakenOver = errors.New("taken over by another process")
+
 func takenOver(id int64) error {
-	return fmt.Errorf("import %d was taken over by another process: %w", id, crm.ErrConflict)
+	return fmt.Errorf("import %d was %w: %w", id, ErrTakenOver, crm.ErrConflict)
 }
 
 // RenewLease tells that worker still runs import id, and reports whether

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"localcrm/internal/crm"
+	"localcrm/internal/store"
 )
 
 // TestBatchInsertNumbersEachCustomer inserts a batch that spans several
@@ -177,8 +178,8 @@ func TestLeases(t *testing.T) {
 		t.Errorf("RenewLease by the old worker = %v, %v; want false", ours, err)
 	}
 	imp.Status, imp.Worker = crm.ImportCompleted, ""
-	if err := st.FinishImport(ctx, imp, "a:1"); !errors.Is(err, crm.ErrConflict) {
-		t.Errorf("FinishImport by the old worker = %v, want ErrConflict", err)
+	if err := st.FinishImport(ctx, imp, "a:1"); !errors.Is(err, store.ErrTakenOver) || !errors.Is(err, crm.ErrConflict) {
+		t.Errorf("FinishImport by the old worker = %v, want ErrTakenOver, a conflict", err)
 	}
 	if got, _ := st.GetImport(ctx, imp.ID); got.Status != crm.ImportRunning || got.Worker != "b:2" {
 		t.Errorf("the job is %s, worker %q; want running, b:2's", got.Status, got.Worker)
