@@ -244,6 +244,18 @@ func (s *Store) insertCustomers(ctx context.Context, tx *sql.Tx, sc *crm.Schema,
 	args := make([]any, 0, 2+min(len(cs), per)*(len(cols)+4))
 	for start := 0; start < len(cs); start += per {
 		chunk := cs[start:min(start+per, len(cs))]
+		if s.pg {
+			var chunkLines []int
+			if lines != nil {
+				chunkLines = lines[start : start+len(chunk)]
+			}
+			numbers, err := s.insertPostgres(ctx, tx, sc, chunk, cols, importID, chunkLines, now)
+			if err != nil {
+				return nil, fmt.Errorf("insert customers: %w", err)
+			}
+			accounts = append(accounts, numbers...)
+			continue
+		}
 		args = append(args[:0], imp, now)
 		for i, c := range chunk {
 			for _, col := range cols {
@@ -258,14 +270,6 @@ func (s *Store) insertCustomers(ctx context.Context, tx *sql.Tx, sc *crm.Schema,
 			if custom {
 				args = append(args, customJSON(c, sc))
 			}
-		}
-		if s.pg {
-			numbers, err := insertReturning(ctx, tx, insertCustomersPostgres(cols, custom, len(chunk)), args)
-			if err != nil {
-				return nil, fmt.Errorf("insert customers: %w", err)
-			}
-			accounts = append(accounts, numbers...)
-			continue
 		}
 		stmt, err := s.txStmt(ctx, tx, insertCustomersSQL(cols, custom, len(chunk)))
 		if err != nil {
@@ -340,26 +344,79 @@ func insertNames(cols []int, custom bool) []string {
 	return names
 }
 
-// insertCustomersPostgres is insertCustomersSQL for PostgreSQL, which
-// types the parameters of a plain VALUES list by their columns (not those
-// of a SELECT from VALUES), and says the new account numbers with
-// RETURNING, having no last insert id.
-func insertCustomersPostgres(cols []int, custom bool, n int) string {
-	names := insertNames(cols, custom)
-	row := "(?1, ?1, ?2, ?2, " + strings.Repeat("?, ", len(names)-1) + "?)"
-	return "INSERT INTO customers (created_import, import_id, created_at, updated_at, " + strings.Join(names, ", ") + ")" +
-		" VALUES " + strings.Repeat(row+", ", n-1) + row + " RETURNING account_number"
+// postgresInsert is the INSERT of cs on PostgreSQL, with its arguments:
+// one statement whatever the number of rows, each column's values passed
+// as one array and spread back into rows by unnest, so that the server
+// plans it once and pgx sends each array in its binary form. (A VALUES
+// list of a thousand rows of parameters, before, took a third longer at
+// commits of 10,000.) The new account numbers come back with RETURNING.
+// cs, cols, importID, lines and now are as for insertCustomers.
+func postgresInsert(sc *crm.Schema, cs []*crm.Customer, cols []int, importID int64, lines []int, now string) (string, []any) {
+	custom := len(sc.Custom()) > 0
+	var imp *int64
+	if importID != 0 {
+		imp = &importID
+	}
+	args := []any{imp, now}
+	arrays := make([]string, 0, len(cols)+4)
+	for _, col := range cols {
+		values := make([]*string, len(cs))
+		for i, c := range cs {
+			if v := c.Values[valueColumns[col]]; v != "" {
+				v = validText(v)
+				values[i] = &v
+			}
+		}
+		args = append(args, values)
+		arrays = append(arrays, fmt.Sprintf("$%d::text[]", len(args)))
+	}
+	keys, hashes, lineNumbers := make([]*string, len(cs)), make([]*int64, len(cs)), make([]*int64, len(cs))
+	for i, c := range cs {
+		if e := c.Values[crm.KeyEmail]; e != "" {
+			k := EmailKey(e)
+			h := emailHash(k)
+			keys[i], hashes[i] = &k, &h
+		}
+		if lines != nil {
+			l := int64(lines[i])
+			lineNumbers[i] = &l
+		}
+	}
+	args = append(args, keys, hashes, lineNumbers)
+	n := len(args)
+	arrays = append(arrays, fmt.Sprintf("$%d::text[]", n-2), fmt.Sprintf("$%d::bigint[]", n-1), fmt.Sprintf("$%d::bigint[]", n))
+	if custom {
+		values := make([]string, len(cs))
+		for i, c := range cs {
+			values[i] = validText(customJSON(c, sc))
+		}
+		args = append(args, values)
+		arrays = append(arrays, fmt.Sprintf("$%d::text[]", len(args)))
+	}
+	return verbatim + "INSERT INTO customers (created_import, import_id, created_at, updated_at, " + strings.Join(insertNames(cols, custom), ", ") + ")" +
+		" SELECT $1::bigint, $1::bigint, $2::text, $2::text, * FROM unnest(" + strings.Join(arrays, ", ") + ") RETURNING account_number", args
 }
 
-// insertReturning runs an INSERT that returns the new account numbers, and
-// returns them in the order of its rows: the identity numbers them in the
-// order they are inserted, which is the order of the VALUES list.
-func insertReturning(ctx context.Context, tx *sql.Tx, query string, args []any) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, query, args...)
+// insertPostgres inserts cs in tx with postgresInsert and returns their
+// new account numbers in order.
+func (s *Store) insertPostgres(ctx context.Context, tx *sql.Tx, sc *crm.Schema, cs []*crm.Customer, cols []int, importID int64, lines []int, now string) ([]int64, error) {
+	q, args := postgresInsert(sc, cs, cols, importID, lines, now)
+	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	return accountNumbers(rows)
+}
+
+// accountNumbers reads the account numbers an INSERT returns, in the order
+// of its rows: the identity numbers them in the order they are inserted,
+// which is unnest's order.
+func accountNumbers(rows interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+}) ([]int64, error) {
 	var numbers []int64
 	for rows.Next() {
 		var n int64
@@ -479,13 +536,16 @@ func (s *Store) UpdateCustomer(ctx context.Context, account int64, change func(*
 }
 
 func updateCustomer(ctx context.Context, tx *sql.Tx, sc *crm.Schema, c *crm.Customer, now string) error {
-	args := appendValues(make([]any, 0, len(valueColumns)+4), c)
-	key, hash := emailArgs(c)
-	args = append(args, key, hash, customJSON(c, sc), now, c.AccountNumber)
-	if _, err := tx.ExecContext(ctx, updateCustomerSQL, args...); err != nil {
+	if _, err := tx.ExecContext(ctx, updateCustomerSQL, updateCustomerArgs(sc, c, now)...); err != nil {
 		return fmt.Errorf("update customer %d: %w", c.AccountNumber, err)
 	}
 	return nil
+}
+
+func updateCustomerArgs(sc *crm.Schema, c *crm.Customer, now string) []any {
+	args := appendValues(make([]any, 0, len(valueColumns)+5), c)
+	key, hash := emailArgs(c)
+	return append(args, key, hash, customJSON(c, sc), now, c.AccountNumber)
 }
 
 // DeleteCustomer deletes the customer with the account number. The number

@@ -361,7 +361,8 @@ func (s *Store) EachReportBatch(ctx context.Context, id int64, fn func(lines str
 // resume continues exactly after the last committed batch.
 type Batch struct {
 	s    *Store
-	tx   *sql.Tx
+	tx   *sql.Tx  // on SQLite
+	pg   *pgBatch // on PostgreSQL, instead
 	sc   *crm.Schema
 	imp  *crm.Import
 	cols []int // the standard columns the import writes, as indexes into valueColumns
@@ -373,6 +374,15 @@ type Batch struct {
 // change before Commit: no other import can take an email in between.
 func (s *Store) BeginBatch(ctx context.Context, imp *crm.Import, sc *crm.Schema) (*Batch, error) {
 	cols := writtenColumns(imp, sc)
+	b := &Batch{s: s, sc: sc, imp: imp, cols: cols, now: formatTime(s.now())}
+	if s.pg {
+		pg, err := s.beginPostgresBatch(ctx, imp)
+		if err != nil {
+			return nil, fmt.Errorf("import %d: begin batch: %w", imp.ID, err)
+		}
+		b.pg = pg
+		return b, nil
+	}
 	for _, q := range []string{
 		insertCustomersSQL(cols, len(sc.Custom()) > 0, min(imp.Options.BatchSize, s.RowsPerStatement())),
 		existingByEmailSQL, existingByAccountSQL, checkpointSQL,
@@ -381,19 +391,14 @@ func (s *Store) BeginBatch(ctx context.Context, imp *crm.Import, sc *crm.Schema)
 			return nil, fmt.Errorf("import %d: prepare batch: %w", imp.ID, err)
 		}
 	}
-	var tx *sql.Tx
 	err := s.retryBusy(ctx, func() (err error) {
-		if s.pg {
-			tx, err = s.beginPostgresWrite(ctx)
-			return err
-		}
-		tx, err = s.write.BeginTx(ctx, nil)
+		b.tx, err = s.write.BeginTx(ctx, nil)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("import %d: begin batch: %w", imp.ID, err)
 	}
-	return &Batch{s: s, tx: tx, sc: sc, imp: imp, cols: cols, now: formatTime(s.now())}, nil
+	return b, nil
 }
 
 // writtenColumns are the standard columns imp can give values to new
@@ -416,6 +421,9 @@ func writtenColumns(imp *crm.Import, sc *crm.Schema) []int {
 // those given, keyed by email key and by account number, as this batch sees
 // them.
 func (b *Batch) Existing(ctx context.Context, emailKeys []string, accounts []int64) (map[string]*crm.Existing, map[int64]*crm.Existing, error) {
+	if b.pg != nil {
+		return b.pg.existing(ctx, emailKeys, accounts)
+	}
 	return findExisting(ctx, b.s.pg, func(query string, args ...any) (*sql.Rows, error) {
 		st, err := b.s.txStmt(ctx, b.tx, b.s.dialect(query))
 		if err != nil {
@@ -484,7 +492,7 @@ func findExisting(ctx context.Context, pg bool, query func(string, ...any) (*sql
 	return byEmail, byAccount, nil
 }
 
-func scanExisting(rows *sql.Rows) (*crm.Existing, error) {
+func scanExisting(rows rowScanner) (*crm.Existing, error) {
 	var e crm.Existing
 	c, err := scanCustomer(scanTail{rows, []any{&e.ImportID, &e.ImportLine}})
 	if err != nil {
@@ -508,7 +516,13 @@ func (b *Batch) Insert(ctx context.Context, cs []*crm.Customer, lines []int) err
 	if len(cs) == 0 {
 		return nil
 	}
-	accounts, err := b.s.insertCustomers(ctx, b.tx, b.sc, cs, b.cols, b.imp.ID, lines, b.now)
+	var accounts []int64
+	var err error
+	if b.pg != nil {
+		accounts, err = b.pg.insert(ctx, b.sc, cs, withValues(b.cols, cs), b.imp.ID, lines, b.now)
+	} else {
+		accounts, err = b.s.insertCustomers(ctx, b.tx, b.sc, cs, b.cols, b.imp.ID, lines, b.now)
+	}
 	if err != nil {
 		return fmt.Errorf("import %d: %w", b.imp.ID, err)
 	}
@@ -526,17 +540,29 @@ const insertChangeSQL = `INSERT INTO import_changes (import_id, account_number, 
 // and keeps before, its values until now, so that the import can be
 // reverted.
 func (b *Batch) Update(ctx context.Context, before, after *crm.Customer, line int) error {
-	if err := updateCustomer(ctx, b.tx, b.sc, after, b.now); err != nil {
-		return err
+	if err := b.exec(ctx, updateCustomerSQL, updateCustomerArgs(b.sc, after, b.now)...); err != nil {
+		return fmt.Errorf("import %d: update customer %d: %w", b.imp.ID, after.AccountNumber, err)
 	}
-	if _, err := b.tx.ExecContext(ctx, updateProvenanceSQL, b.imp.ID, line, after.AccountNumber); err != nil {
+	if err := b.exec(ctx, updateProvenanceSQL, b.imp.ID, line, after.AccountNumber); err != nil {
 		return fmt.Errorf("import %d: update customer %d: %w", b.imp.ID, after.AccountNumber, err)
 	}
 	prev, _ := json.Marshal(before.Values)
-	if _, err := b.tx.ExecContext(ctx, insertChangeSQL, b.imp.ID, after.AccountNumber, line, string(prev)); err != nil {
+	if err := b.exec(ctx, insertChangeSQL, b.imp.ID, after.AccountNumber, line, string(prev)); err != nil {
 		return fmt.Errorf("import %d: record change of customer %d: %w", b.imp.ID, after.AccountNumber, err)
 	}
 	return nil
+}
+
+// exec runs a statement of the batch that answers nothing. On PostgreSQL
+// it is queued instead, to travel with the batch's next round trip, whose
+// error is its error.
+func (b *Batch) exec(ctx context.Context, q string, args ...any) error {
+	if b.pg != nil {
+		b.pg.queue(q, args...)
+		return nil
+	}
+	_, err := b.tx.ExecContext(ctx, q, args...)
+	return err
 }
 
 const insertReportSQL = `INSERT INTO import_report (import_id, batch, lines) VALUES (?, ?, ?)`
@@ -545,20 +571,28 @@ const insertReportSQL = `INSERT INTO import_report (import_id, batch, lines) VAL
 // the job's counts) and commits it with the batch's customers. It reports
 // whether someone asked to cancel the import meanwhile.
 func (b *Batch) Commit(ctx context.Context, cp crm.Checkpoint) (cancelRequested bool, err error) {
-	defer rollback(b.tx)
+	defer b.Rollback()
 	if err := b.writeRejects(ctx, cp.Rejects); err != nil {
 		return false, err
 	}
-	if _, err := b.tx.ExecContext(ctx, insertReportSQL, b.imp.ID, cp.Counts.Batches, cp.Report); err != nil {
+	if err := b.exec(ctx, insertReportSQL, b.imp.ID, cp.Counts.Batches, cp.Report); err != nil {
 		return false, fmt.Errorf("import %d: save report: %w", b.imp.ID, err)
+	}
+	c := cp.Counts
+	args := []any{c.Records, c.Created, c.Updated, c.Skipped, c.Rejected, c.Batches,
+		cp.RunTime.Milliseconds(), b.now, b.imp.ID, b.imp.Worker}
+	if b.pg != nil {
+		cancelRequested, err = b.pg.commit(ctx, args)
+		if err != nil {
+			return false, fmt.Errorf("import %d: commit batch: %w", b.imp.ID, err)
+		}
+		return cancelRequested, nil
 	}
 	st, err := b.s.txStmt(ctx, b.tx, checkpointSQL)
 	if err != nil {
 		return false, fmt.Errorf("import %d: checkpoint: %w", b.imp.ID, err)
 	}
-	c := cp.Counts
-	err = st.QueryRowContext(ctx, c.Records, c.Created, c.Updated, c.Skipped, c.Rejected, c.Batches,
-		cp.RunTime.Milliseconds(), b.now, b.imp.ID, b.imp.Worker).Scan(&cancelRequested)
+	err = st.QueryRowContext(ctx, args...).Scan(&cancelRequested)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, takenOver(b.imp.ID)
 	}
@@ -578,7 +612,13 @@ func (b *Batch) Commit(ctx context.Context, cp crm.Checkpoint) (cancelRequested 
 }
 
 // Rollback abandons the batch.
-func (b *Batch) Rollback() { rollback(b.tx) }
+func (b *Batch) Rollback() {
+	if b.pg != nil {
+		b.pg.rollback()
+		return
+	}
+	rollback(b.tx)
+}
 
 func (b *Batch) writeRejects(ctx context.Context, rejects []crm.Reject) error {
 	const perStatement = 1000
@@ -596,14 +636,14 @@ func (b *Batch) writeRejects(ctx context.Context, rejects []crm.Reject) error {
 		}
 		q := `INSERT INTO import_rejects (import_id, line, cells, message) VALUES ` +
 			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(chunk)), ", ")
-		if _, err := b.tx.ExecContext(ctx, q, rejArgs...); err != nil {
+		if err := b.exec(ctx, q, rejArgs...); err != nil {
 			return fmt.Errorf("import %d: save rejects: %w", b.imp.ID, err)
 		}
 		for e := 0; e < nerr; e += perStatement {
 			n := min(perStatement, nerr-e)
 			q := `INSERT INTO import_errors (import_id, line, field, value, message) VALUES ` +
 				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", n), ", ")
-			if _, err := b.tx.ExecContext(ctx, q, errArgs[e*5:(e+n)*5]...); err != nil {
+			if err := b.exec(ctx, q, errArgs[e*5:(e+n)*5]...); err != nil {
 				return fmt.Errorf("import %d: save errors: %w", b.imp.ID, err)
 			}
 		}

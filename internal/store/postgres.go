@@ -348,11 +348,18 @@ func (c rebindConn) CheckNamedValue(nv *driver.NamedValue) error {
 		}
 		return nil
 	case string:
-		if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
-			nv.Value = strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "\uFFFD")
-		}
+		nv.Value = validText(v)
 	}
 	return c.Conn.CheckNamedValue(nv)
+}
+
+// validText is s as PostgreSQL's text can hold it: valid UTF-8 without
+// NUL, each bad byte and NUL replaced with U+FFFD.
+func validText(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 func (c rebindConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
