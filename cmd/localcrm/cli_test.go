@@ -463,6 +463,19 @@ func TestUsage(t *testing.T) {
 			t.Errorf("usage does not mention %q", cmd)
 		}
 	}
+	// Every command the binary runs is in the usage and has its own help
+	// (the usage is made from the table that dispatches them).
+	for _, cmd := range commands {
+		if !strings.Contains(help.stdout, "\n  "+cmd.name+" ") {
+			t.Errorf("usage does not list the command %q", cmd.name)
+		}
+		if cmd.run == nil {
+			continue
+		}
+		if r := c.run("help", cmd.name); r.code != 0 || !strings.HasPrefix(r.stdout, "Usage: localcrm "+cmd.name) {
+			t.Errorf("localcrm help %s: exit %d, stdout %q", cmd.name, r.code, r.stdout)
+		}
+	}
 	for _, args := range [][]string{{"-h"}, {"--help"}} {
 		if r := c.run(args...); r.code != 0 || r.stdout != help.stdout || r.stderr != "" {
 			t.Errorf("localcrm %q: exit %d, stderr %q; want the usage on stdout and exit 0", args, r.code, r.stderr)

@@ -59,49 +59,74 @@ const (
 	gcPercent   = 150
 )
 
-// commands maps each command name to the function that runs it with the
-// arguments after the name.
-var commands = map[string]func(context.Context, *app, []string) error{
-	"fields":    runFields,
-	"customers": runCustomers,
-	"export":    runExport,
-	"serve":     runServe,
-	"import":    runImport,
-	"imports":   runImports,
-	"users":     runUsers,
-	"tokens":    runTokens,
-	"audit":     runAudit,
+// command is one of localcrm's commands: its name, what runs it with the
+// arguments after the name, and its lines in the usage. The usage is made
+// from this table, so that it cannot leave a command out again.
+type command struct {
+	name  string
+	run   func(context.Context, *app, []string) error
+	lines []usageLine
 }
 
-// usage lists every command; keep it in step with commands.
-const usage = `Usage: localcrm [--db DSN] COMMAND [ARGS]
+// usageLine is a line of the usage: a synopsis and what it does.
+type usageLine struct{ synopsis, does string }
+
+// commands are localcrm's commands, in the usage's order. help has no run:
+// app.run answers it, since it reads this table.
+var commands = []command{
+	{"fields", runFields, []usageLine{
+		{"fields list [--json]", "list every field, standard and custom"},
+		{"fields add NAME --type TYPE [FLAGS]", "add a custom field"},
+		{"fields edit NAME [FLAGS]", "change a custom field or the customer types"},
+		{"fields delete NAME --yes", "delete a custom field and all its values"},
+	}},
+	{"customers", runCustomers, []usageLine{
+		{"customers add --set KEY=VALUE ...", "add a customer and print its account number"},
+		{"customers get ACCOUNT [--json]", "show a customer"},
+		{"customers edit ACCOUNT --set KEY=VALUE ...", "change a customer; an empty VALUE clears the field"},
+		{"customers delete ACCOUNT", "delete a customer"},
+		{"customers list [--search Q] [--limit N] [--offset N] [--json]", "list customers, 50 at a time by default"},
+	}},
+	{"import", runImport, []usageLine{{"import FILE|- [FLAGS]", "load customers from a CSV file"}}},
+	{"imports", runImports, []usageLine{{"imports list|show|resume|cancel|report|delete ...", "follow, resume and report on imports"}}},
+	{"export", runExport, []usageLine{{"export FILE|- [--format csv|json]", "write every customer to FILE (- for standard output)"}}},
+	{"users", runUsers, []usageLine{{"users add|list|set-role|reset-password|disable|enable ...", "manage the people who sign in to the web UI"}}},
+	{"tokens", runTokens, []usageLine{{"tokens create|list|revoke ...", "manage API tokens for scripts"}}},
+	{"audit", runAudit, []usageLine{{"audit [--since T] [--user U] [--action A] [--limit N] [--json]", "show who changed what, newest first"}}},
+	{"serve", runServe, []usageLine{{"serve [FLAGS]", "run the web UI and the JSON API"}}},
+	{"help", nil, []usageLine{{"help [COMMAND]", "show this help, or a command's"}}},
+}
+
+// lookup returns the command called name, if it is one that runs.
+func lookup(name string) (command, bool) {
+	for _, c := range commands {
+		if c.name == name && c.run != nil {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// usage is the help of localcrm itself, its commands listed from commands.
+func usage() string {
+	const width = 40 // of a synopsis; a longer one has its line to itself
+	var b strings.Builder
+	b.WriteString(`Usage: localcrm [--db DSN] COMMAND [ARGS]
 
 localcrm keeps a customer file in a SQLite database, or in PostgreSQL.
 
 Commands:
-  fields list [--json]                    list every field, standard and custom
-  fields add NAME --type TYPE [FLAGS]     add a custom field
-  fields edit NAME [FLAGS]                change a custom field or the customer types
-  fields delete NAME --yes                delete a custom field and all its values
-  customers add --set KEY=VALUE ...       add a customer and print its account number
-  customers get ACCOUNT [--json]          show a customer
-  customers edit ACCOUNT --set KEY=VALUE ...
-                                          change a customer; an empty VALUE clears the field
-  customers delete ACCOUNT                delete a customer
-  customers list [--search Q] [--limit N] [--offset N] [--json]
-                                          list customers, 50 at a time by default
-  import FILE|- [FLAGS]                   load customers from a CSV file
-  imports list|show|resume|cancel|report|delete ...
-                                          follow, resume and report on imports
-  export FILE|- [--format csv|json]       write every customer to FILE (- for standard output)
-  users add|list|set-role|reset-password|disable|enable ...
-                                          manage the people who sign in to the web UI
-  tokens create|list|revoke ...           manage API tokens for scripts
-  audit [--since T] [--user U] [--action A] [--limit N] [--json]
-                                          show who changed what, newest first
-  serve [FLAGS]                           run the web UI and the JSON API
-  help [COMMAND]                          show this help, or a command's
-
+`)
+	for _, c := range commands {
+		for _, l := range c.lines {
+			if len(l.synopsis) < width {
+				fmt.Fprintf(&b, "  %-*s%s\n", width, l.synopsis, l.does)
+			} else {
+				fmt.Fprintf(&b, "  %s\n  %*s%s\n", l.synopsis, width, "", l.does)
+			}
+		}
+	}
+	b.WriteString(`
 Global flags, given before the command:
   --db DSN    the SQLite database file, or a postgres:// URL
               (default: $LOCALCRM_DB, else localcrm.db)
@@ -113,7 +138,9 @@ user who ran it.
 
 Exit status: 0 on success, 2 for bad usage or input, 3 when an import
 finished with rejected records, 1 for anything else.
-`
+`)
+	return b.String()
+}
 
 // defaultDB is the database used when neither --db nor LOCALCRM_DB names one.
 const defaultDB = "localcrm.db"
@@ -205,7 +232,7 @@ func (a *app) run(ctx context.Context, args []string, getenv func(string) string
 	global.StringVar(&a.dsn, "db", dsn, "")
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			_, err := io.WriteString(a.stdout, usage)
+			_, err := io.WriteString(a.stdout, usage())
 			return err
 		}
 		return &usageError{msg: err.Error() + "; run `localcrm help` for the usage"}
@@ -223,11 +250,11 @@ func (a *app) run(ctx context.Context, args []string, getenv func(string) string
 	if name == "help" {
 		return a.help(ctx, rest)
 	}
-	cmd, ok := commands[name]
+	cmd, ok := lookup(name)
 	if !ok {
 		return &usageError{msg: fmt.Sprintf("unknown command %q", name), showUsage: true}
 	}
-	if err := cmd(ctx, a, rest); err != nil {
+	if err := cmd.run(ctx, a, rest); err != nil {
 		return &commandError{name: name, err: err}
 	}
 	return nil
@@ -247,14 +274,14 @@ func currentUser() string {
 // every command prints when given -h.
 func (a *app) help(ctx context.Context, args []string) error {
 	if len(args) == 0 || (len(args) == 1 && args[0] == "help") {
-		_, err := io.WriteString(a.stdout, usage)
+		_, err := io.WriteString(a.stdout, usage())
 		return err
 	}
-	cmd, ok := commands[args[0]]
+	cmd, ok := lookup(args[0])
 	if !ok || len(args) > 1 {
 		return &usageError{msg: fmt.Sprintf("unknown command %q", strings.Join(args, " ")), showUsage: true}
 	}
-	return cmd(ctx, a, []string{"-h"})
+	return cmd.run(ctx, a, []string{"-h"})
 }
 
 // group runs the subcommand named by args[0] from subs; help is the
@@ -440,7 +467,7 @@ func printError(w io.Writer, err error) {
 		}
 		switch {
 		case ue.showUsage:
-			b.WriteString(usage)
+			b.WriteString(usage())
 		case ue.usage != "":
 			b.WriteString(ue.usage)
 		}
