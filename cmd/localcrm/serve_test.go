@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -16,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"localcrm/internal/store/pgtest"
 )
@@ -145,6 +148,60 @@ func TestPostgresServerTakesOver(t *testing.T) {
 		}
 		lines[row[0]] = true
 	}
+}
+
+// TestPostgresServerSurvivesLostConnections cuts every connection of a
+// running server, as a PostgreSQL restart does, in the middle of an
+// import: the server carries on by itself, without a restart. It answers
+// again, and the import, left interrupted at a batch boundary, is resumed
+// and completes with every record once (issue 10, item 7).
+func TestPostgresServerSurvivesLostConnections(t *testing.T) {
+	const n = 3000
+	c := newCLI(t)
+	c.db = pgtest.NewDatabase(t)
+	file := writePeople(t, c.dir, "people.csv", 0, n, nil)
+	token := strings.TrimSpace(c.ok("tokens", "create", "--role", "manager"))
+	base, _ := startServer(t, c, "--lease", "2s")
+	apiImport(t, base, token, file, n)
+	waitRecords(t, c, 200)
+
+	db, err := sql.Open("pgx", c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var cut int
+	if err := db.QueryRow(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&cut); err != nil || cut == 0 {
+		t.Fatalf("cut %d connections: %v", cut, err)
+	}
+
+	deadline := time.Now().Add(time.Minute)
+	for {
+		s := decodeImport(t, c.ok("imports", "show", "1", "--json"))
+		if s.Status == "completed" {
+			if s.Created != n || s.Records != n {
+				t.Errorf("completed with %d records, %d created; want %d", s.Records, s.Created, n)
+			}
+			break
+		}
+		if s.Status == "failed" || time.Now().After(deadline) {
+			t.Fatalf("the import did not complete by itself in a minute: %+v", s)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/customers?limit=1", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("the server after its connections were cut: %v %v", res.Status, err)
+	}
+	res.Body.Close()
+	emails := exportedEmails(t, c)
+	if len(emails) != n {
+		t.Errorf("%d customers, want %d", len(emails), n)
+	}
+	assertUnique(t, emails)
 }
 
 // TestPostgresOverlappingImports: two servers on one PostgreSQL database

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"localcrm/internal/crm"
 	"localcrm/internal/store"
@@ -48,7 +49,7 @@ func (im *Importer) fail(imp *crm.Import, cause error) (*crm.Import, error) {
 	}
 	status, msg := im.explain(imp, cause)
 	imp.Status, imp.Worker, imp.Error = status, "", msg
-	if err := im.store.FinishImport(context.Background(), imp, im.worker); err != nil {
+	if err := im.finish(imp); err != nil {
 		// Most often the cause itself (the lock still held, the disk still
 		// full). The import keeps this process as its worker, so it shows
 		// as interrupted, to be resumed, once this process has ended.
@@ -57,6 +58,22 @@ func (im *Importer) fail(imp *crm.Import, cause error) (*crm.Import, error) {
 			"it shows as interrupted once this program has ended, and can then be resumed.", imp.ID, msg), cause: errors.Join(cause, err)}
 	}
 	return imp, &userError{msg: fmt.Sprintf("import %d %s: %s", imp.ID, status, msg), cause: cause}
+}
+
+// finish saves the state of an import that stopped. When the database was
+// out of reach, the save is tried again for up to a lease: a PostgreSQL
+// restart leaves every pooled connection dead, and each try uses up one,
+// so the first tries fail too; left unsaved, the import would show as
+// running, this process's, and no server would resume it.
+func (im *Importer) finish(imp *crm.Import) error {
+	deadline := im.now().Add(im.lease())
+	for {
+		err := im.store.StopImport(context.Background(), imp.ID, imp.Status, imp.Error, im.worker)
+		if err == nil || !errors.Is(err, store.ErrDatabaseDown) || im.now().After(deadline) {
+			return err
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // explain decides the status an import that stopped on cause is left in, and

@@ -153,6 +153,24 @@ func (s *Store) FinishImport(ctx context.Context, imp *crm.Import, worker string
 	return nil
 }
 
+// StopImport records that import id stopped, with status and msg (its
+// error), for worker, as FinishImport does, but leaves its checkpoint as
+// the last batch committed it: the worker's own counts may be a batch
+// behind, when a batch's COMMIT went through but the connection was lost
+// before its answer came back, and writing them would make a resume redo
+// that batch.
+func (s *Store) StopImport(ctx context.Context, id int64, status crm.ImportStatus, msg, worker string) error {
+	res, err := s.write.ExecContext(ctx, `UPDATE imports SET status = ?, error = ?, worker = '' WHERE id = ? AND (worker = ? OR worker = '')`,
+		string(status), msg, id, worker)
+	if err != nil {
+		return fmt.Errorf("update import %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return takenOver(id)
+	}
+	return nil
+}
+
 // ErrTakenOver is the kind of error for a process writing an import job
 // that another process has taken over (its lease ran out); it is a
 // crm.ErrConflict too.

@@ -188,3 +188,37 @@ func TestLeases(t *testing.T) {
 		t.Errorf("FinishImport by its worker: %v", err)
 	}
 }
+
+// TestStopImportKeepsCheckpoint: an import that stops keeps the checkpoint
+// its last committed batch wrote, whatever its worker believes (a COMMIT
+// can succeed with its answer lost), and only its worker may stop it.
+func TestStopImportKeepsCheckpoint(t *testing.T) {
+	ctx := t.Context()
+	st := openTestStore(t)
+	imp := &crm.Import{Status: crm.ImportInterrupted, FileName: "a.csv", Encoding: "utf-8", Delimiter: "comma", HeaderLine: 1,
+		Options: crm.ImportOptions{BatchSize: 100, MaxRecords: 1000}}
+	if err := st.CreateImport(ctx, imp); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ClaimImport(ctx, imp.ID, crm.ImportInterrupted, "a:1"); err != nil {
+		t.Fatal(err)
+	}
+	imp.Counts = crm.ImportCounts{Records: 200, Created: 200, Batches: 2}
+	imp.Status, imp.Worker = crm.ImportRunning, "a:1"
+	if err := st.UpdateImport(ctx, imp); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.StopImport(ctx, imp.ID, crm.ImportInterrupted, "paused", "b:2"); !errors.Is(err, store.ErrTakenOver) {
+		t.Errorf("StopImport by another worker = %v, want ErrTakenOver", err)
+	}
+	if err := st.StopImport(ctx, imp.ID, crm.ImportInterrupted, "paused", "a:1"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.GetImport(ctx, imp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != crm.ImportInterrupted || got.Error != "paused" || got.Worker != "" || got.Counts != imp.Counts {
+		t.Errorf("stopped import: %s, %q, worker %q, %+v; want interrupted, paused, no worker, %+v", got.Status, got.Error, got.Worker, got.Counts, imp.Counts)
+	}
+}
