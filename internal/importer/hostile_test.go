@@ -384,9 +384,21 @@ func TestWorkerPidReused(t *testing.T) {
 			t.Errorf("alive(%q) = %v, want %v", tt.worker, got, tt.alive)
 		}
 	}
-	if !strings.HasSuffix(e.im.worker, ":"+mustStart(t, os.Getpid())) || !e.im.alive(&crm.Import{Worker: e.im.worker}) {
+	if !strings.HasSuffix(e.im.worker, ":"+mustStart(t, os.Getpid())) || !e.im.alive(&crm.Import{Worker: e.im.worker, Status: crm.ImportQueued}) {
 		t.Errorf("this process's worker %q lacks its start time", e.im.worker)
 	}
+	// An import recorded as running here is alive only while this process
+	// runs it: one whose run ended with its state unsaved (the database out
+	// of reach) must be resumable, not this process's for ever.
+	mine := &crm.Import{ID: 7, Worker: e.im.worker, Status: crm.ImportRunning}
+	if e.im.alive(mine) {
+		t.Errorf("an import this process does not run counts as alive")
+	}
+	release := e.im.hold(mine.ID)
+	if !e.im.alive(mine) {
+		t.Errorf("an import this process runs counts as gone")
+	}
+	release()
 	cmd.Process.Kill()
 	cmd.Wait()
 	if e.im.alive(&crm.Import{Worker: base + ":" + start}) {

@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unicode"
@@ -68,6 +69,8 @@ type Importer struct {
 	boot    string // this boot of the machine; "" where the system does not say
 	worker  string // this process, as recorded on the jobs it runs: host:pid:boot:start
 	now     func() time.Time
+	mu      sync.Mutex
+	runs    map[int64]bool // the imports this process runs, from their claim to their last save
 	// freeSpace returns the bytes free for an unprivileged user on the file
 	// system of dir; a field so that tests can fill the disk.
 	freeSpace func(dir string) (uint64, error)
@@ -396,6 +399,7 @@ func (im *Importer) Start(ctx context.Context, id int64, progress func(Progress)
 	if err := im.checkSource(ctx, imp); err != nil {
 		return nil, err
 	}
+	defer im.hold(id)()
 	if err := im.store.ClaimImport(ctx, id, imp.Status, im.worker); err != nil {
 		return nil, err
 	}
@@ -421,6 +425,7 @@ func (im *Importer) Resume(ctx context.Context, id int64, progress func(Progress
 	if err := im.checkReport(imp); err != nil {
 		return nil, err
 	}
+	defer im.hold(id)()
 	if err := im.store.ClaimImport(ctx, id, imp.Status, im.worker); err != nil {
 		return nil, err
 	}
@@ -501,6 +506,28 @@ const DefaultLease = 30 * time.Second
 
 func (im *Importer) lease() time.Duration { return cmp.Or(im.Lease, DefaultLease) }
 
+// hold records that this process runs import id, from before its claim,
+// and returns what ends that, after its last save.
+func (im *Importer) hold(id int64) func() {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	if im.runs == nil {
+		im.runs = map[int64]bool{}
+	}
+	im.runs[id] = true
+	return func() {
+		im.mu.Lock()
+		defer im.mu.Unlock()
+		delete(im.runs, id)
+	}
+}
+
+func (im *Importer) running(id int64) bool {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	return im.runs[id]
+}
+
 // alive reports whether the worker recorded on a running import still runs:
 // on this machine, whether its process exists; elsewhere, whether it
 // renewed its lease (its heartbeat) within the lease's length.
@@ -517,7 +544,9 @@ func (im *Importer) alive(imp *crm.Import) bool {
 		return im.now().Sub(imp.HeartbeatAt) < im.lease()
 	}
 	if imp.Worker == im.worker {
-		return true
+		// This process: queued here, or run here now. One whose run ended
+		// without its state saved (the database out of reach) is not.
+		return imp.Status == crm.ImportQueued || im.running(imp.ID)
 	}
 	// An older localcrm recorded no boot, or no start time.
 	pidText, rest, _ := strings.Cut(rest, ":")
