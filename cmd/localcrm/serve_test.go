@@ -118,20 +118,7 @@ func TestPostgresServerTakesOver(t *testing.T) {
 		t.Fatalf("the import had ended before its server was killed: %+v", killed)
 	}
 
-	deadline := time.Now().Add(time.Minute)
-	for {
-		s := decodeImport(t, c.ok("imports", "show", "1", "--json"))
-		if s.Status == "completed" {
-			if s.Created != n || s.Records != n {
-				t.Errorf("completed with %d records, %d created; want %d", s.Records, s.Created, n)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the second server did not finish the import in a minute: %+v", s)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitCompleted(t, c, n)
 	emails := exportedEmails(t, c)
 	if len(emails) != n {
 		t.Errorf("%d customers, want %d", len(emails), n)
@@ -176,20 +163,7 @@ func TestPostgresServerSurvivesLostConnections(t *testing.T) {
 		t.Fatalf("cut %d connections: %v", cut, err)
 	}
 
-	deadline := time.Now().Add(time.Minute)
-	for {
-		s := decodeImport(t, c.ok("imports", "show", "1", "--json"))
-		if s.Status == "completed" {
-			if s.Created != n || s.Records != n {
-				t.Errorf("completed with %d records, %d created; want %d", s.Records, s.Created, n)
-			}
-			break
-		}
-		if s.Status == "failed" || time.Now().After(deadline) {
-			t.Fatalf("the import did not complete by itself in a minute: %+v", s)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitCompleted(t, c, n)
 	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/customers?limit=1", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	res, err := http.DefaultClient.Do(req)
@@ -300,6 +274,26 @@ func apiImport(t *testing.T, base, token, file string, n int) int64 {
 		t.Fatalf("start: %v %v", res.Status, err)
 	}
 	return up.ID
+}
+
+// waitCompleted waits a minute at most for import 1 to complete by itself,
+// without a failure on the way, and checks it created all its n records.
+func waitCompleted(t *testing.T, c *cli, n int) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		s := decodeImport(t, c.ok("imports", "show", "1", "--json"))
+		if s.Status == "completed" {
+			if s.Created != n || s.Records != n {
+				t.Errorf("completed with %d records, %d created; want %d", s.Records, s.Created, n)
+			}
+			return
+		}
+		if s.Status == "failed" || time.Now().After(deadline) {
+			t.Fatalf("the import did not complete by itself in a minute: %+v", s)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // waitRecords waits until import 1 has committed at least n records.

@@ -51,8 +51,9 @@ func (im *Importer) fail(imp *crm.Import, cause error) (*crm.Import, error) {
 	imp.Status, imp.Worker, imp.Error = status, "", msg
 	if err := im.finish(imp); err != nil {
 		// Most often the cause itself (the lock still held, the disk still
-		// full). The import keeps this process as its worker, so it shows
-		// as interrupted, to be resumed, once this process has ended.
+		// full). The import keeps this process as its worker, and counts
+		// as gone, so interrupted and resumable, once this run has ended
+		// (alive).
 		im.log().Error("import stopped, and its state could not be saved", "import", imp.ID, "err", err, "cause", cause)
 		return nil, &userError{msg: fmt.Sprintf("import %d stopped: %s Its state could not be saved just now either; "+
 			"it shows as interrupted once this program has ended, and can then be resumed.", imp.ID, msg), cause: errors.Join(cause, err)}

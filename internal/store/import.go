@@ -477,17 +477,10 @@ func findExisting(ctx context.Context, pg bool, query func(string, ...any) (*sql
 			return fmt.Errorf("find existing customers: %w", err)
 		}
 		defer rows.Close()
-		for rows.Next() {
-			e, err := scanExisting(rows)
-			if err != nil {
-				return fmt.Errorf("find existing customers: %w", err)
-			}
-			byAccount[e.Customer.AccountNumber] = e
-			if em := e.Customer.Get(crm.KeyEmail); em != "" {
-				byEmail[EmailKey(em)] = e
-			}
+		if err := collectExisting(rows, byEmail, byAccount); err != nil {
+			return fmt.Errorf("find existing customers: %w", err)
 		}
-		return rows.Err()
+		return nil
 	}
 	if len(emailKeys) > 0 {
 		var keys any = emailKeys // PostgreSQL's unique index holds the keys
@@ -508,6 +501,22 @@ func findExisting(ctx context.Context, pg bool, query func(string, ...any) (*sql
 		}
 	}
 	return byEmail, byAccount, nil
+}
+
+// collectExisting files the customers of rows, read with selectExisting,
+// by their account numbers and their email keys.
+func collectExisting(rows resultRows, byEmail map[string]*crm.Existing, byAccount map[int64]*crm.Existing) error {
+	for rows.Next() {
+		e, err := scanExisting(rows)
+		if err != nil {
+			return err
+		}
+		byAccount[e.Customer.AccountNumber] = e
+		if em := e.Customer.Get(crm.KeyEmail); em != "" {
+			byEmail[EmailKey(em)] = e
+		}
+	}
+	return rows.Err()
 }
 
 func scanExisting(rows rowScanner) (*crm.Existing, error) {

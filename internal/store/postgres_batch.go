@@ -25,7 +25,7 @@ import (
 type pgBatch struct {
 	conn    *sql.Conn
 	pending *pgx.Batch // statements waiting for the next round trip
-	open    bool       // BEGIN has gone out, and no COMMIT or ROLLBACK since
+	open    bool       // its transaction is begun (or BEGIN queued) and not yet ended
 }
 
 // fenceSQL fences the batch: the import must still be this worker's, and
@@ -88,19 +88,7 @@ func (b *pgBatch) send(ctx context.Context) error {
 // existing is Batch.Existing, with the statements of findExisting.
 func (b *pgBatch) existing(ctx context.Context, emailKeys []string, accounts []int64) (map[string]*crm.Existing, map[int64]*crm.Existing, error) {
 	byEmail, byAccount := map[string]*crm.Existing{}, map[int64]*crm.Existing{}
-	find := func(rows pgx.Rows) error {
-		for rows.Next() {
-			e, err := scanExisting(rows)
-			if err != nil {
-				return err
-			}
-			byAccount[e.Customer.AccountNumber] = e
-			if em := e.Customer.Get(crm.KeyEmail); em != "" {
-				byEmail[EmailKey(em)] = e
-			}
-		}
-		return rows.Err()
-	}
+	find := func(rows pgx.Rows) error { return collectExisting(rows, byEmail, byAccount) }
 	if len(emailKeys) > 0 {
 		list, _ := json.Marshal(emailKeys)
 		b.queue(postgresSQL[existingByEmailSQL], string(list)).Query(find)
