@@ -33,6 +33,12 @@ Flags:
   --mapping FILE.json      a JSON object of column → field key
   --no-auto-map            map only what --map and --mapping say
   --on-duplicate POLICY    reject (default), skip or update existing customers
+  --update-rules RULE      how update changes every field: overwrite (default),
+                           fill-empty (only where the customer has no value) or keep
+  --update-rule FIELD=RULE the rule of one field, winning over --update-rules
+                           (repeatable)
+  --blank-clears FIELD     an empty cell clears this field's value when its rule
+                           is overwrite (repeatable; otherwise blanks never erase)
   --date-format FORMAT     MM/DD/YYYY (default), DD/MM/YYYY or YYYY-MM-DD
   --encoding ENC           auto (default), utf-8, utf-16le, utf-16be, windows-1252
   --delimiter D            auto (default), comma, semicolon, tab, pipe
@@ -73,7 +79,8 @@ func (f *importFlags) register(fs *flag.FlagSet) {
 func runImport(ctx context.Context, a *app, args []string) error {
 	fs := newFlagSet("import")
 	var (
-		maps                                       mapFlags
+		maps, fieldRules, blankClears              mapFlags
+		updateRules                                string
 		mappingFile, onDup, dateFormat, enc, delim string
 		noAuto, dry                                bool
 		batchSize, maxRecords                      int
@@ -83,6 +90,9 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	fs.StringVar(&mappingFile, "mapping", "", "")
 	fs.BoolVar(&noAuto, "no-auto-map", false, "")
 	fs.StringVar(&onDup, "on-duplicate", "reject", "")
+	fs.StringVar(&updateRules, "update-rules", string(crm.RuleOverwrite), "")
+	fs.Var(&fieldRules, "update-rule", "")
+	fs.Var(&blankClears, "blank-clears", "")
 	fs.StringVar(&dateFormat, "date-format", string(crm.DateMDY), "")
 	fs.StringVar(&enc, "encoding", "auto", "")
 	fs.StringVar(&delim, "delimiter", "auto", "")
@@ -109,9 +119,13 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	update, err := readUpdateRules(updateRules, fieldRules, blankClears)
+	if err != nil {
+		return err
+	}
 	opts := crm.ImportOptions{
 		OnDuplicate: crm.DuplicatePolicy(onDup), DateFormat: crm.DateFormat(dateFormat),
-		BatchSize: batchSize, MaxRecords: maxRecords,
+		BatchSize: batchSize, MaxRecords: maxRecords, Update: update,
 	}
 	if err := opts.Check(); err != nil {
 		return err
@@ -231,6 +245,15 @@ func (a *app) printOutcome(s *importer.Summary, out importFlags) error {
 		fmt.Fprintf(a.stdout, "%s %s: %s records in %.1fs (import %d, %s)\n", verb, oneLine(s.File), thousands(s.Records), s.Seconds, s.ImportID, s.Status)
 		fmt.Fprintf(a.stdout, "  created  %8s\n  updated  %8s\n  skipped  %8s\n  rejected %8s\n",
 			thousands(s.Created), thousands(s.Updated), thousands(s.Skipped), thousands(s.Rejected))
+		if len(s.Changes) > 0 {
+			fmt.Fprintln(a.stdout, "Values changed by updates:")
+		}
+		for _, c := range s.Changes {
+			fmt.Fprintf(a.stdout, "  %-14s %8s\n", c.Field, thousands(c.Count))
+			for _, x := range c.Samples {
+				fmt.Fprintf(a.stdout, "      line %d, customer %d: %q → %q\n", x.Line, x.AccountNumber, x.Before, x.After)
+			}
+		}
 		if len(s.Unmapped) > 0 {
 			fmt.Fprintf(a.stdout, "Columns not imported: %s\n", strings.Join(s.Unmapped, ", "))
 		}
@@ -283,6 +306,26 @@ func readMapping(file string, entries []string) (map[string]string, error) {
 		m[strings.TrimSpace(col)] = strings.TrimSpace(key)
 	}
 	return m, nil
+}
+
+// readUpdateRules reads --update-rules, --update-rule and --blank-clears;
+// the rules themselves are checked against the fields by Configure.
+func readUpdateRules(def string, fields, blankClears []string) (crm.UpdateRules, error) {
+	u := crm.UpdateRules{Default: crm.UpdateRule(def)}
+	for _, e := range fields {
+		key, rule, ok := strings.Cut(e, "=")
+		if !ok || strings.TrimSpace(key) == "" {
+			return u, &usageError{msg: fmt.Sprintf("--update-rule %q: write it as \"field_key=RULE\", RULE being overwrite, fill-empty or keep", e), usage: importHelp}
+		}
+		if u.Fields == nil {
+			u.Fields = map[string]crm.UpdateRule{}
+		}
+		u.Fields[strings.TrimSpace(key)] = crm.UpdateRule(strings.TrimSpace(rule))
+	}
+	for _, key := range blankClears {
+		u.BlankClears = append(u.BlankClears, strings.TrimSpace(key))
+	}
+	return u, nil
 }
 
 // importer opens the database and returns the import engine over it,

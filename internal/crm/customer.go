@@ -167,20 +167,6 @@ func (s *Schema) ApplyDefaults(c *Customer) {
 	}
 }
 
-// Merge copies the non-blank values of update into c, so that a blank never
-// erases data. It returns whether anything changed.
-func (c *Customer) Merge(update map[string]string) bool {
-	changed := false
-	for k, v := range update {
-		if strings.TrimSpace(v) == "" || c.Get(k) == v {
-			continue
-		}
-		c.Set(k, v)
-		changed = true
-	}
-	return changed
-}
-
 func containsFold(ss []string, s string) bool {
 	for _, t := range ss {
 		if strings.EqualFold(t, s) {

@@ -427,52 +427,6 @@ func TestCustomerName(t *testing.T) {
 	}
 }
 
-func TestMerge(t *testing.T) {
-	tests := []struct {
-		name        string
-		old, update map[string]string
-		want        map[string]string
-		changed     bool
-	}{
-		{"blanks never erase",
-			map[string]string{"first_name": "Ann", "email": "ann@x.com", "company": "Acme"},
-			map[string]string{"first_name": "", "email": "   ", "company": "\t"},
-			map[string]string{"first_name": "Ann", "email": "ann@x.com", "company": "Acme"}, false},
-		{"values replace",
-			map[string]string{"first_name": "Ann", "company": "Acme"},
-			map[string]string{"company": "Globex", "first_name": ""},
-			map[string]string{"first_name": "Ann", "company": "Globex"}, true},
-		{"new values added",
-			map[string]string{"first_name": "Ann"},
-			map[string]string{"voice": "555-1234"},
-			map[string]string{"first_name": "Ann", "voice": "555-1234"}, true},
-		{"same values are no change",
-			map[string]string{"first_name": "Ann", "tier": "VIP"},
-			map[string]string{"first_name": "Ann", "tier": "VIP"},
-			map[string]string{"first_name": "Ann", "tier": "VIP"}, false},
-		{"nothing to merge",
-			map[string]string{"first_name": "Ann"}, nil,
-			map[string]string{"first_name": "Ann"}, false},
-		{"into an empty customer", nil,
-			map[string]string{"first_name": "Ann", "last_name": ""},
-			map[string]string{"first_name": "Ann"}, true},
-	}
-	for _, tt := range tests {
-		c := &crm.Customer{Values: maps.Clone(tt.old)}
-		changed := c.Merge(tt.update)
-		if changed != tt.changed {
-			t.Errorf("%s: changed = %v, want %v", tt.name, changed, tt.changed)
-		}
-		got := c.Values
-		if got == nil {
-			got = map[string]string{}
-		}
-		if !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("%s: Values = %q, want %q", tt.name, got, tt.want)
-		}
-	}
-}
-
 // FuzzValidate puts random strings into each field of a schema with one
 // custom field of each type. Validate must not panic; a value it accepts must
 // be accepted again, unchanged, in its stored form; a value it refuses must

@@ -74,6 +74,7 @@ const (
 type ImportOptions struct {
 	Mapping     map[string]string `json:"mapping"` // column name → field key
 	OnDuplicate DuplicatePolicy   `json:"on_duplicate"`
+	Update      UpdateRules       `json:"update_rules"` // how an update changes each field
 	DateFormat  DateFormat        `json:"date_format"`
 	BatchSize   int               `json:"batch_size"`
 	MaxRecords  int               `json:"max_records"`
@@ -116,6 +117,8 @@ type ImportCounts struct {
 	Skipped  int `json:"skipped"`
 	Rejected int `json:"rejected"`
 	Batches  int `json:"batches"`
+	// Changes counts, per field key, the values that updates changed.
+	Changes map[string]int `json:"changes,omitempty"`
 }
 
 // Checkpoint is what a batch of an import commits beside its customers, in

@@ -17,8 +17,10 @@ import (
 type decider struct {
 	sc       *crm.Schema
 	policy   crm.DuplicatePolicy
-	partial  bool  // an update import: a record need not carry every required field
-	importID int64 // the import that runs, whose rows of earlier batches are claims; 0 in a dry run
+	partial  bool // an update import: a record need not carry every required field
+	update   crm.UpdateRules
+	mapped   []string // the fields the file fills, in file order
+	importID int64    // the import that runs, whose rows of earlier batches are claims; 0 in a dry run
 	// seen maps the email keys, "#account numbers" and "@customers" that
 	// rows have claimed to their lines. A real run keeps only one batch's
 	// claims (nil here); a dry run writes nothing, so it keeps the file's.
@@ -117,12 +119,12 @@ func (d *decider) decide(batch []*record, byEmail map[string]*crm.Existing, byAc
 			r.outcome, r.customer.AccountNumber = "skipped", acct
 		case crm.DuplicateUpdate:
 			after := &crm.Customer{AccountNumber: acct, Values: maps.Clone(ex.Customer.Values)}
-			after.Merge(r.customer.Values)
+			changes := d.update.Apply(after, r.customer.Values, d.mapped)
 			if err := d.sc.Validate(after, crm.ValidateOptions{DateFormat: crm.DateISO}); err != nil {
 				r.reject(matchField(r), matchValue(r, email), fmt.Sprintf("Updating customer %d would leave it invalid: %s", acct, err))
 				continue
 			}
-			r.outcome, r.customer = "updated", after
+			r.outcome, r.customer, r.changes = "updated", after, changes
 			claim(r)
 			updates = append(updates, r)
 			befores = append(befores, ex.Customer)

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -19,6 +20,10 @@ func TestDecide(t *testing.T) {
 		"first_name": "Bo", "last_name": "Ng", "email": "bo@example.com", "customer_type": "Default"}}}
 	byEmail := map[string]*crm.Existing{"ann@example.com": ann, "bo@example.com": mine}
 	byAccount := map[int64]*crm.Existing{ann.Customer.AccountNumber: ann, mine.Customer.AccountNumber: mine}
+	var all []string // as if the file had a column for every field
+	for _, f := range sc.Fields {
+		all = append(all, f.Key)
+	}
 
 	// rec is a validated record at line with an email and, unless 0, the
 	// account number it names.
@@ -45,7 +50,7 @@ func TestDecide(t *testing.T) {
 			[]*record{rec(2, "ann@example.com", 0, "first_name", "A", "last_name", "L")},
 			[]want{{"skipped", ""}}},
 		{"update: a known email updates, keeping the values the file leaves blank",
-			decider{sc: sc, policy: crm.DuplicateUpdate, partial: true, importID: 7},
+			decider{sc: sc, policy: crm.DuplicateUpdate, partial: true, importID: 7, mapped: all},
 			[]*record{rec(2, "ann@example.com", 0, "last_name", "New")},
 			[]want{{"updated", ""}}},
 		{"an email twice in the file: the second row is refused, naming the first",
@@ -53,11 +58,11 @@ func TestDecide(t *testing.T) {
 			[]*record{rec(2, "cy@example.com", 0, "first_name", "C", "last_name", "P"), rec(3, "CY@example.com", 0, "first_name", "C", "last_name", "Q")},
 			[]want{{"created", ""}, {"rejected", "also on line 2 of this file"}}},
 		{"an account number no customer has is refused",
-			decider{sc: sc, policy: crm.DuplicateUpdate, partial: true, importID: 7},
+			decider{sc: sc, policy: crm.DuplicateUpdate, partial: true, importID: 7, mapped: all},
 			[]*record{rec(2, "", 10000099, "last_name", "X")},
 			[]want{{"rejected", "does not belong to any customer"}}},
 		{"update: two rows that resolve to one customer, by account and by email",
-			decider{sc: sc, policy: crm.DuplicateUpdate, partial: true, importID: 7},
+			decider{sc: sc, policy: crm.DuplicateUpdate, partial: true, importID: 7, mapped: all},
 			[]*record{rec(2, "", 10000001, "company", "A"), rec(3, "ann@example.com", 0, "company", "B")},
 			[]want{{"updated", ""}, {"rejected", "line 2 of this file already updates"}}},
 		{"a customer an earlier batch of this import wrote is an in-file duplicate",
@@ -69,11 +74,11 @@ func TestDecide(t *testing.T) {
 			[]*record{rec(5, "bo@example.com", 0, "first_name", "B", "last_name", "N")},
 			[]want{{"skipped", ""}}},
 		{"an update that would leave the customer invalid is refused",
-			decider{sc: sc, policy: crm.DuplicateUpdate, partial: true, importID: 7},
+			decider{sc: sc, policy: crm.DuplicateUpdate, partial: true, importID: 7, mapped: all},
 			[]*record{rec(2, "ann@example.com", 0, "email", "not an email")},
 			[]want{{"rejected", ""}}},
 		{"a record that would create a customer needs every required field",
-			decider{sc: sc, policy: crm.DuplicateUpdate, partial: true, importID: 7},
+			decider{sc: sc, policy: crm.DuplicateUpdate, partial: true, importID: 7, mapped: all},
 			[]*record{rec(2, "new@example.com", 0, "company", "X")},
 			[]want{{"rejected", "would be created"}}},
 	}
@@ -101,7 +106,7 @@ func TestDecide(t *testing.T) {
 	}
 
 	// An update merges: the values the file gives replace, the others stay.
-	d := decider{sc: sc, policy: crm.DuplicateUpdate, partial: true, importID: 7}
+	d := decider{sc: sc, policy: crm.DuplicateUpdate, partial: true, importID: 7, mapped: all}
 	r := rec(2, "ann@example.com", 0, "last_name", "New")
 	d.decide([]*record{r}, byEmail, byAccount)
 	if got := r.customer; got.AccountNumber != 10000001 || got.Get("last_name") != "New" || got.Get("company") != "Acme" || got.Get("first_name") != "Ann" {
@@ -109,6 +114,25 @@ func TestDecide(t *testing.T) {
 	}
 	if ann.Customer.Get("last_name") != "Lee" {
 		t.Errorf("the customer found was changed in place: %v", ann.Customer.Values)
+	}
+	if want := []crm.Change{{Field: "last_name", Before: "Lee", After: "New"}}; !reflect.DeepEqual(r.changes, want) {
+		t.Errorf("changes = %+v, want %+v", r.changes, want)
+	}
+
+	// The import's update rules decide field by field.
+	d.update = crm.UpdateRules{Default: crm.RuleFillEmpty, Fields: map[string]crm.UpdateRule{"first_name": crm.RuleKeep},
+		BlankClears: []string{"company"}}
+	r = rec(2, "ann@example.com", 0, "first_name", "Anne", "last_name", "New", "voice", "555 0100")
+	d.decide([]*record{r}, byEmail, byAccount)
+	// fill-empty leaves company: blank clears needs overwrite
+	if want := []crm.Change{{Field: "voice", Before: "", After: "555 0100"}}; r.outcome != "updated" || !reflect.DeepEqual(r.changes, want) || r.customer.Get("first_name") != "Ann" || r.customer.Get("last_name") != "Lee" {
+		t.Errorf("with rules: %s, changes %+v, customer %v; want only voice filled", r.outcome, r.changes, r.customer.Values)
+	}
+	d.update = crm.UpdateRules{BlankClears: []string{"company"}}
+	r = rec(2, "ann@example.com", 0)
+	d.decide([]*record{r}, byEmail, byAccount)
+	if want := []crm.Change{{Field: "company", Before: "Acme", After: ""}}; !reflect.DeepEqual(r.changes, want) || r.customer.Get("company") != "" {
+		t.Errorf("blank clears: changes %+v, customer %v; want company cleared", r.changes, r.customer.Values)
 	}
 }
 

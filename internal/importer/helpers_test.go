@@ -273,10 +273,15 @@ func (e *env) allowInserts(table string) {
 	e.exec(fmt.Sprintf(`DROP TRIGGER refuse_%s`, table))
 }
 
-// wantCounts compares an import's counts.
+// wantCounts compares an import's counts; its changes per field only when
+// want has some (the tests of update rules check them).
 func wantCounts(t *testing.T, imp *crm.Import, want crm.ImportCounts) {
 	t.Helper()
-	if imp.Counts != want {
+	got := imp.Counts
+	if want.Changes == nil {
+		got.Changes = nil
+	}
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("import %d counts = %+v, want %+v", imp.ID, imp.Counts, want)
 	}
 }

@@ -377,6 +377,9 @@ func (im *Importer) Configure(ctx context.Context, id int64, o crm.ImportOptions
 	if err := CheckMapping(imp.Columns, o.Mapping, sc, o.OnDuplicate); err != nil {
 		return nil, err
 	}
+	if err := o.Update.Check(sc); err != nil {
+		return nil, err
+	}
 	imp.Options = o
 	if err := im.store.UpdateImport(ctx, imp); err != nil {
 		return nil, err

@@ -2,11 +2,13 @@ package importer
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"localcrm/internal/crm"
@@ -43,8 +45,41 @@ type Summary struct {
 	Seconds     float64           `json:"duration_seconds"` // running time: not the time it waited interrupted
 	Place       int               `json:"place,omitempty"`  // while queued: its place in its server's line, 1 next
 	Error       string            `json:"error,omitempty"`
+	Update      crm.UpdateRules   `json:"update_rules"`
+	Changes     []FieldChanges    `json:"changes"` // per field, the values updates change (a dry run) or changed
 	Warnings    []string          `json:"warnings,omitempty"`
 	Errors      []crm.RowError    `json:"errors"`
+}
+
+// FieldChanges is how many values of one field an import's updates change,
+// with, in a dry run, the first few as examples.
+type FieldChanges struct {
+	Field   string         `json:"field"`
+	Count   int            `json:"count"`
+	Samples []ChangeSample `json:"samples,omitempty"`
+}
+
+// ChangeSample is one value an update changes: before → after.
+type ChangeSample struct {
+	Line          int    `json:"line"`
+	AccountNumber int64  `json:"account_number"`
+	Before        string `json:"before"`
+	After         string `json:"after"`
+}
+
+// changeSamples is how many examples of its changes a dry run shows per field.
+const changeSamples = 3
+
+// fieldChanges lists counts (and samples) per field, most changed first.
+func fieldChanges(counts map[string]int, samples map[string][]ChangeSample) []FieldChanges {
+	out := make([]FieldChanges, 0, len(counts))
+	for key, n := range counts {
+		out = append(out, FieldChanges{Field: key, Count: n, Samples: samples[key]})
+	}
+	slices.SortFunc(out, func(a, b FieldChanges) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Field, b.Field))
+	})
+	return out
 }
 
 // Summarize describes imp with its first errors (all of them when limit < 0).
@@ -66,6 +101,7 @@ func summary(imp *crm.Import, errs []crm.RowError) *Summary {
 		Mapping: o.Mapping, Unmapped: Unmapped(imp.Columns, o.Mapping),
 		OnDuplicate: string(o.OnDuplicate), DateFormat: string(o.DateFormat), BatchSize: o.BatchSize, MaxRecords: o.MaxRecords,
 		CreatedBy: imp.CreatedBy, CreatedAt: timePtr(imp.CreatedAt), StartedAt: timePtr(imp.StartedAt), FinishedAt: timePtr(imp.FinishedAt),
+		Update: o.Update, Changes: fieldChanges(imp.Counts.Changes, nil),
 		Error: imp.Error, Errors: errs,
 	}
 	if s.Mapping == nil {
@@ -212,6 +248,7 @@ func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summa
 	p := im.newPass(imp, sc, true)
 	var errs []crm.RowError
 	counts := crm.ImportCounts{}
+	samples := map[string][]ChangeSample{}
 	_, err = p.each(ctx, 0, func(records []*record, last bool) (bool, error) {
 		byEmail, byAccount, err := lookup(ctx, records, im.batches.Existing)
 		if err != nil {
@@ -225,6 +262,11 @@ func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summa
 			if tally(&counts, r) {
 				errs = append(errs, r.errs[:min(len(r.errs), maxErrors-len(errs))]...)
 			}
+			for _, ch := range r.changes {
+				if len(samples[ch.Field]) < changeSamples {
+					samples[ch.Field] = append(samples[ch.Field], ChangeSample{r.line, r.customer.AccountNumber, ch.Before, ch.After})
+				}
+			}
 		}
 		return false, nil
 	})
@@ -237,6 +279,7 @@ func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summa
 	dry := *imp
 	dry.Status, dry.Counts = StatusDryRun, counts
 	s := summary(&dry, errs)
+	s.Changes = fieldChanges(counts.Changes, samples)
 	if imp.Total > imp.Options.MaxRecords {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("The file holds %s records; one import may load at most %s, so starting it will be refused. Split the file, or raise the limit.",
 			thousands(imp.Total), thousands(imp.Options.MaxRecords)))

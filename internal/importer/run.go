@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,7 +37,8 @@ type record struct {
 	account  int64  // the account number the row names, when that column is mapped
 	emailKey string // store.EmailKey of its email, if any
 	errs     []crm.RowError
-	outcome  string // created, updated, skipped or rejected
+	outcome  string       // created, updated, skipped or rejected
+	changes  []crm.Change // what an update changed
 }
 
 // column is a mapped column: its position in a row and its field.
@@ -70,7 +72,11 @@ func (im *Importer) newPass(imp *crm.Import, sc *crm.Schema, dry bool) *pass {
 		}
 	}
 	p.validate = crm.ValidateOptions{DateFormat: imp.Options.DateFormat, Partial: imp.Options.OnDuplicate == crm.DuplicateUpdate}
-	p.decider = decider{sc: sc, policy: imp.Options.OnDuplicate, partial: p.validate.Partial, importID: imp.ID}
+	p.decider = decider{sc: sc, policy: imp.Options.OnDuplicate, partial: p.validate.Partial, importID: imp.ID,
+		update: imp.Options.Update}
+	for _, col := range p.columns {
+		p.decider.mapped = append(p.decider.mapped, col.key)
+	}
 	if dry {
 		p.decider.importID, p.decider.seen = 0, map[string]int{}
 	}
@@ -450,7 +456,9 @@ func (p *pass) begin(ctx context.Context) (*batch, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &batch{tx: tx, counts: p.imp.Counts}, nil
+	counts := p.imp.Counts
+	counts.Changes = maps.Clone(counts.Changes) // p.imp's stay as they are until the batch commits
+	return &batch{tx: tx, counts: counts}, nil
 }
 
 // add writes records, the next of b's, in b's transaction, and reports them.
@@ -509,6 +517,12 @@ func tally(c *crm.ImportCounts, r *record) (rejected bool) {
 		c.Created++
 	case "updated":
 		c.Updated++
+		for _, ch := range r.changes {
+			if c.Changes == nil {
+				c.Changes = map[string]int{}
+			}
+			c.Changes[ch.Field]++
+		}
 	case "skipped":
 		c.Skipped++
 	default:

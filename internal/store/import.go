@@ -16,19 +16,19 @@ import (
 // importColumns must match scanImport.
 const importColumns = `id, status, file_name, file_size, encoding, delimiter, header_line, columns, options,
 	total, records, created, updated, skipped, rejected, batches, report_size, error, created_by, worker,
-	cancel_requested, created_at, started_at, finished_at, heartbeat_at, run_ms`
+	cancel_requested, created_at, started_at, finished_at, heartbeat_at, run_ms, changes`
 
 func scanImport(r rowScanner) (*crm.Import, error) {
 	var (
 		imp                    crm.Import
-		columns, options       string
+		columns, options, chg  string
 		cre, start, fin, heart string
 		runMS                  int64
 	)
 	err := r.Scan(&imp.ID, &imp.Status, &imp.FileName, &imp.FileSize, &imp.Encoding, &imp.Delimiter, &imp.HeaderLine,
 		&columns, &options, &imp.Total, &imp.Counts.Records, &imp.Counts.Created, &imp.Counts.Updated, &imp.Counts.Skipped,
 		&imp.Counts.Rejected, &imp.Counts.Batches, &imp.ReportSize, &imp.Error, &imp.CreatedBy, &imp.Worker,
-		&imp.CancelRequested, &cre, &start, &fin, &heart, &runMS)
+		&imp.CancelRequested, &cre, &start, &fin, &heart, &runMS, &chg)
 	if err != nil {
 		return nil, err
 	}
@@ -37,6 +37,12 @@ func scanImport(r rowScanner) (*crm.Import, error) {
 	}
 	if err := json.Unmarshal([]byte(options), &imp.Options); err != nil {
 		return nil, fmt.Errorf("import %d: options: %w", imp.ID, err)
+	}
+	if err := json.Unmarshal([]byte(chg), &imp.Counts.Changes); err != nil {
+		return nil, fmt.Errorf("import %d: changes: %w", imp.ID, err)
+	}
+	if len(imp.Counts.Changes) == 0 {
+		imp.Counts.Changes = nil // as a new import's, so that counts compare equal
 	}
 	imp.CreatedAt, imp.StartedAt, imp.FinishedAt, imp.HeartbeatAt = parseTime(cre), parseTime(start), parseTime(fin), parseTime(heart)
 	imp.RunTime = time.Duration(runMS) * time.Millisecond
@@ -105,7 +111,7 @@ const updateImportSQL = `
 	UPDATE imports
 	SET status = ?, options = ?, total = ?, records = ?, created = ?, updated = ?, skipped = ?, rejected = ?,
 	    batches = ?, report_size = ?, error = ?, worker = ?, started_at = ?, finished_at = ?, heartbeat_at = ?,
-	    run_ms = ?
+	    run_ms = ?, changes = ?
 	WHERE id = ?`
 
 // checkpointSQL saves a batch's checkpoint and tells whether a cancel was
@@ -113,7 +119,7 @@ const updateImportSQL = `
 // a batch of a process that lost the job to another commits nothing.
 const checkpointSQL = `
 	UPDATE imports
-	SET records = ?, created = ?, updated = ?, skipped = ?, rejected = ?, batches = ?, run_ms = ?, heartbeat_at = ?
+	SET records = ?, created = ?, updated = ?, skipped = ?, rejected = ?, batches = ?, changes = ?, run_ms = ?, heartbeat_at = ?
 	WHERE id = ? AND worker = ?
 	RETURNING cancel_requested`
 
@@ -122,7 +128,16 @@ func updateImportArgs(imp *crm.Import) []any {
 	c := imp.Counts
 	return []any{imp.Status, string(options), imp.Total, c.Records, c.Created, c.Updated,
 		c.Skipped, c.Rejected, c.Batches, imp.ReportSize, imp.Error, imp.Worker, formatTime(imp.StartedAt),
-		formatTime(imp.FinishedAt), formatTime(imp.HeartbeatAt), imp.RunTime.Milliseconds(), imp.ID}
+		formatTime(imp.FinishedAt), formatTime(imp.HeartbeatAt), imp.RunTime.Milliseconds(), changesJSON(c.Changes), imp.ID}
+}
+
+// changesJSON is an import's changes per field as stored.
+func changesJSON(changes map[string]int) string {
+	if len(changes) == 0 {
+		return "{}"
+	}
+	b, _ := json.Marshal(changes)
+	return string(b)
 }
 
 func updateImport(ctx context.Context, q queryer, imp *crm.Import) error {
@@ -606,7 +621,7 @@ func (b *Batch) Commit(ctx context.Context, cp crm.Checkpoint) (cancelRequested 
 		return false, fmt.Errorf("import %d: save report: %w", b.imp.ID, err)
 	}
 	c := cp.Counts
-	args := []any{c.Records, c.Created, c.Updated, c.Skipped, c.Rejected, c.Batches,
+	args := []any{c.Records, c.Created, c.Updated, c.Skipped, c.Rejected, c.Batches, changesJSON(c.Changes),
 		cp.RunTime.Milliseconds(), b.now, b.imp.ID, b.imp.Worker}
 	if b.pg != nil {
 		cancelRequested, err = b.pg.commit(ctx, args)

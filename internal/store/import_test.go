@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"reflect"
 	"testing"
 	"time"
 
@@ -59,14 +60,14 @@ func TestBatchInsertNumbersEachCustomer(t *testing.T) {
 	}
 	// The checkpoint is what Commit was given, and only that: the job's
 	// other fields, and the job in memory, are the importer's.
-	if imp.Counts != (crm.ImportCounts{}) || !imp.HeartbeatAt.IsZero() {
+	if !reflect.DeepEqual(imp.Counts, crm.ImportCounts{}) || !imp.HeartbeatAt.IsZero() {
 		t.Errorf("Commit wrote into the caller's import: %+v", imp)
 	}
 	stored, err := st.GetImport(ctx, imp.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stored.Counts != cp.Counts || stored.RunTime != cp.RunTime || stored.Status != crm.ImportRunning || stored.HeartbeatAt.IsZero() {
+	if !reflect.DeepEqual(stored.Counts, cp.Counts) || stored.RunTime != cp.RunTime || stored.Status != crm.ImportRunning || stored.HeartbeatAt.IsZero() {
 		t.Errorf("after Commit the job is %s with %+v, %v, heartbeat %v; want running with the checkpoint's", stored.Status, stored.Counts, stored.RunTime, stored.HeartbeatAt)
 	}
 	var report string
@@ -218,7 +219,7 @@ func TestStopImportKeepsCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != crm.ImportInterrupted || got.Error != "paused" || got.Worker != "" || got.Counts != imp.Counts {
+	if got.Status != crm.ImportInterrupted || got.Error != "paused" || got.Worker != "" || !reflect.DeepEqual(got.Counts, imp.Counts) {
 		t.Errorf("stopped import: %s, %q, worker %q, %+v; want interrupted, paused, no worker, %+v", got.Status, got.Error, got.Worker, got.Counts, imp.Counts)
 	}
 }

@@ -203,9 +203,12 @@ type apiMappingBody struct {
 	DateFormat  *string            `json:"date_format"`
 	BatchSize   *int               `json:"batch_size"`
 	MaxRecords  *int               `json:"max_records"`
+	// UpdateRules, for an import that updates: {"default": "fill-empty",
+	// "fields": {"company": "keep"}, "blank_clears": ["comments"]}.
+	UpdateRules *crm.UpdateRules `json:"update_rules"`
 }
 
-var apiMappingKeys = []string{"mapping", "on_duplicate", "date_format", "batch_size", "max_records"}
+var apiMappingKeys = []string{"mapping", "on_duplicate", "date_format", "batch_size", "max_records", "update_rules"}
 
 func (h *Handler) apiImportMapping(w http.ResponseWriter, r *http.Request) error {
 	id, err := apiImportID(r)
@@ -236,6 +239,9 @@ func (h *Handler) apiImportMapping(w http.ResponseWriter, r *http.Request) error
 	}
 	if body.MaxRecords != nil {
 		o.MaxRecords = *body.MaxRecords // Configure refuses one over the server's limit
+	}
+	if body.UpdateRules != nil {
+		o.Update = *body.UpdateRules
 	}
 	imp, err = h.Importer.Configure(ctx, id, o)
 	if err != nil {

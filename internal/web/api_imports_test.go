@@ -563,3 +563,53 @@ func TestAPIImportReportsBeforeStart(t *testing.T) {
 		t.Errorf("rejects.csv of a pending import: %q", got)
 	}
 }
+
+// TestAPIImportUpdateRules sets update rules through the API: the dry run
+// counts per field what will change, with examples, the import changes
+// exactly that, and rules that cannot work are refused with their field.
+func TestAPIImportUpdateRules(t *testing.T) {
+	s := newTestServer(t)
+	for _, c := range []map[string]string{
+		{"first_name": "Ann", "last_name": "Lee", "email": "ann@example.com", "company": "Acme"},
+		{"first_name": "Bo", "last_name": "Ng", "email": "bo@example.com", "comments": "call later"},
+	} {
+		s.call(t, http.MethodPost, "/api/v1/customers", c, http.StatusCreated, nil)
+	}
+	file := "Email,Company,Comments\nann@example.com,Globex,\nbo@example.com,Umbrella,\n"
+	id := s.prepare(t, []byte(file), map[string]any{
+		"on_duplicate": "update",
+		"update_rules": map[string]any{"default": "fill-empty", "fields": map[string]string{"comments": "overwrite"}, "blank_clears": []string{"comments"}},
+	})
+	var dry importer.Summary
+	s.call(t, http.MethodPost, fmt.Sprintf("/api/v1/imports/%d/dry-run", id), nil, http.StatusOK, &dry)
+	want := []importer.FieldChanges{
+		{Field: "comments", Count: 1, Samples: []importer.ChangeSample{{Line: 3, AccountNumber: 10000001, Before: "call later", After: ""}}},
+		{Field: "company", Count: 1, Samples: []importer.ChangeSample{{Line: 3, AccountNumber: 10000001, Before: "", After: "Umbrella"}}},
+	}
+	if !reflect.DeepEqual(dry.Changes, want) || dry.Update.Default != crm.RuleFillEmpty {
+		t.Errorf("dry run changes %+v, rules %+v; want %+v with fill-empty", dry.Changes, dry.Update, want)
+	}
+	s.call(t, http.MethodPost, fmt.Sprintf("/api/v1/imports/%d/start", id), nil, http.StatusAccepted, nil)
+	sum := s.waitFinished(t, id)
+	for i := range want {
+		want[i].Samples = nil // only a dry run shows examples
+	}
+	if sum.Updated != 2 || !reflect.DeepEqual(sum.Changes, want) {
+		t.Errorf("import: updated %d, changes %+v; want 2, %+v", sum.Updated, sum.Changes, want)
+	}
+	var ann, bo map[string]any
+	s.call(t, http.MethodGet, "/api/v1/customers/10000000", nil, http.StatusOK, &ann)
+	s.call(t, http.MethodGet, "/api/v1/customers/10000001", nil, http.StatusOK, &bo)
+	if ann["company"] != "Acme" || bo["company"] != "Umbrella" || bo["comments"] != nil && bo["comments"] != "" {
+		t.Errorf("after the import: Ann %v, Bo %v; want Acme kept, Umbrella filled, Bo's comment cleared", ann, bo)
+	}
+
+	id = s.mustUpload(t, "again.csv", []byte(file)).ID
+	e := s.fail(t, http.MethodPut, fmt.Sprintf("/api/v1/imports/%d/mapping", id),
+		map[string]any{"on_duplicate": "update", "update_rules": map[string]any{"fields": map[string]string{"account_number": "keep"}}}, http.StatusBadRequest, "invalid")
+	if !strings.Contains(e.Message, "Account Number finds the customer to update") {
+		t.Errorf("a rule for the account number: %q", e.Message)
+	}
+	s.fail(t, http.MethodPut, fmt.Sprintf("/api/v1/imports/%d/mapping", id),
+		map[string]any{"update_rules": map[string]any{"always": "keep"}}, http.StatusBadRequest, "invalid")
+}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"localcrm/internal/crm"
 )
 
 // The browser tests drive Debian's Chromium through the import wizard and
@@ -55,6 +57,7 @@ func TestBrowserImport(t *testing.T) {
 	b := newBrowser(t)
 	t.Run("WizardAndFixedRejects", b.wizardAndFixedRejects)
 	t.Run("ReloadMidImport", b.reloadMidImport)
+	t.Run("UpdateRules", b.updateRules)
 }
 
 // browser is one Chromium, shared by the subtests of a file because it is
@@ -578,5 +581,57 @@ func (b *browser) reloadMidImport(t *testing.T) {
 	}
 	if got := b.text(t, "batches"); got != "5,000" {
 		t.Errorf("batches %s, want 5,000", got)
+	}
+}
+
+// updateRules updates two customers with a rule chosen for one field: the
+// phone is replaced, the company kept, and the summary says beforehand
+// which values will change.
+func (b *browser) updateRules(t *testing.T) {
+	defer b.checkScripts(t)
+	for _, v := range []map[string]string{
+		{"first_name": "Joan", "last_name": "Clarke", "email": "joan@rules.example", "company": "Hut 8", "voice": "+44 20 7946 0101"},
+		{"first_name": "Tommy", "last_name": "Flowers", "email": "tommy@rules.example", "company": "Post Office"},
+	} {
+		if err := b.env.st.CreateCustomer(context.Background(), &crm.Customer{Values: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.upload(t, "update.csv", "Email,Company,Phone\n"+
+		"joan@rules.example,GCHQ,+44 20 7946 0199\n"+
+		"tommy@rules.example,Dollis Hill,+44 20 7946 0102\n")
+	b.do(t, "go to the mapping", chromedp.Click(chromedp.ID("to-map")), chromedp.WaitVisible(chromedp.ID("step-map")))
+	if js[bool](t, b, `!document.getElementById('update-rules').hidden`) {
+		t.Error("update rules are shown for an import that rejects duplicates")
+	}
+	b.do(t, "choose to update", chromedp.Click(chromedp.ID("dup-update")), chromedp.WaitVisible(chromedp.ID("rule-company")))
+	rows := js[[]string](t, b, `[...document.querySelectorAll('#field-rules tbody tr')].map(tr => tr.cells[0].textContent)`)
+	if strings.Join(rows, ",") != "Email,Company,Voice" {
+		t.Errorf("rules are offered for %q, want the mapped fields Email, Company, Voice", rows)
+	}
+	b.choose(t, "rule-company", "keep")
+	b.shot(t, "2-map-update-rules.png")
+	b.do(t, "go to the summary", chromedp.Click(chromedp.ID("to-summary")), chromedp.WaitVisible(chromedp.ID("step-summary")))
+	changes := js[[]string](t, b, `[...document.querySelectorAll('#dry-changes tbody tr')].map(tr => tr.cells[0].textContent + ' ' + tr.cells[1].textContent + ' ' + tr.cells[2].textContent)`)
+	want := []string{`Voice 2 Line 2: “+44 20 7946 0101” → “+44 20 7946 0199”Line 3: “” → “+44 20 7946 0102”`}
+	if strings.Join(changes, "|") != strings.Join(want, "|") {
+		t.Errorf("the summary announces changes %q, want %q", changes, want)
+	}
+	b.startAndFinish(t, "completed")
+	if got := b.text(t, "updated"); got != "2" {
+		t.Errorf("updated %s, want 2", got)
+	}
+	got := map[string]string{}
+	err := b.env.st.EachCustomer(context.Background(), func(c *crm.Customer) error {
+		got[c.Get("email")] = c.Get("company") + "|" + c.Get("voice")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for email, want := range map[string]string{"joan@rules.example": "Hut 8|+44 20 7946 0199", "tommy@rules.example": "Post Office|+44 20 7946 0102"} {
+		if got[email] != want {
+			t.Errorf("%s: company|voice = %q, want %q", email, got[email], want)
+		}
 	}
 }

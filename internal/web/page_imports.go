@@ -70,6 +70,7 @@ type wizardData struct {
 	Delimiters  []pageChoice  `json:"delimiters"`
 	Duplicates  []pageChoice  `json:"duplicates"`
 	DateFormats []pageChoice  `json:"date_formats"`
+	UpdateRules []pageChoice  `json:"update_rules"`
 	BatchSize   int           `json:"batch_size"`
 	MaxBatch    int           `json:"max_batch"`
 	MaxUpload   int64         `json:"max_upload"`
@@ -119,7 +120,12 @@ func (p *pages) importWizard(w http.ResponseWriter, r *http.Request) {
 		Duplicates: []pageChoice{
 			{string(crm.DuplicateReject), "Reject the record", "It is listed in the report with the existing customer's account number."},
 			{string(crm.DuplicateSkip), "Skip the record", "It is counted as skipped; the existing customer is left as it is."},
-			{string(crm.DuplicateUpdate), "Update the existing customer", "Filled cells replace the customer's values; blank cells never erase data."},
+			{string(crm.DuplicateUpdate), "Update the existing customer", "Its fields change as the rules below say; blank cells never erase data unless you choose so for a field."},
+		},
+		UpdateRules: []pageChoice{
+			{string(crm.RuleOverwrite), "Replace with the file's value", ""},
+			{string(crm.RuleFillEmpty), "Fill only if empty", ""},
+			{string(crm.RuleKeep), "Keep the customer's value", ""},
 		},
 		BatchSize: crm.DefaultBatchSize,
 		MaxBatch:  crm.MaxBatchSize,

@@ -218,6 +218,7 @@
         date_format: data.date_formats[0].value,
         batch_size: data.batch_size
       },
+      update: (old && old.update) || { default: 'overwrite', fields: {}, blank_clears: [] },
       dry: null
     };
     Object.keys(up.suggested_mapping || {}).forEach(function (col) {
@@ -334,10 +335,10 @@
     } else if (col) {
       text = sentence(state.reasons[key] || 'Chosen by you');
     } else if (f && (f.key === 'first_name' || f.key === 'last_name')) {
-      text = 'Required: choose the column that holds it.';
+      text = onlyUpdating() ? 'Only a record that creates a customer needs it.' : 'Required: choose the column that holds it.';
     }
     why.textContent = text;
-    $('row-' + key).classList.toggle('missing', !col && (key === 'first_name' || key === 'last_name'));
+    $('row-' + key).classList.toggle('missing', !col && (key === 'first_name' || key === 'last_name') && !onlyUpdating());
   }
 
   function onMap(ev) {
@@ -370,6 +371,7 @@
     save();
     renderWhy(key);
     renderUnmatched();
+    renderRules();
     checkRequired();
   }
 
@@ -525,7 +527,13 @@
       data.duplicates.forEach(function (d) {
         var id = 'dup-' + d.value;
         var input = el('input', { type: 'radio', name: 'on_duplicate', id: id, value: d.value, 'aria-describedby': id + '-help' });
-        input.addEventListener('change', function () { state.options.on_duplicate = d.value; state.dry = null; save(); });
+        input.addEventListener('change', function () {
+          state.options.on_duplicate = d.value;
+          state.dry = null;
+          save();
+          renderRules();
+          checkRequired();
+        });
         box.appendChild(el('div', { class: 'radio' }, [
           el('label', { for: id }, [input, d.label]),
           el('p', { class: 'hint', id: id + '-help', text: d.help })
@@ -535,15 +543,80 @@
       $('date-format').addEventListener('change', function () { state.options.date_format = this.value; state.dry = null; save(); });
       $('batch-size').max = String(data.max_batch);
       $('batch-size').addEventListener('change', function () { state.options.batch_size = Number(this.value); state.dry = null; save(); });
+      fillSelect($('update-default'), data.update_rules);
+      $('update-default').addEventListener('change', function () { state.update.default = this.value; state.dry = null; save(); });
     }
     var dup = $('dup-' + state.options.on_duplicate);
     if (dup) dup.checked = true;
     $('date-format').value = state.options.date_format;
     $('batch-size').value = state.options.batch_size;
+    renderRules();
   }
 
+  // renderRules shows, for an import that updates, the default rule and a
+  // rule and a "blank clears" box for each mapped field.
+  function renderRules() {
+    var on = state.options.on_duplicate === 'update';
+    $('update-rules').hidden = !on;
+    if (!on) return;
+    // A wizard saved by an older version has no rules yet.
+    var u = state.update = state.update || { default: 'overwrite', fields: {}, blank_clears: [] };
+    $('update-default').value = u.default;
+    var body = $('field-rules').querySelector('tbody');
+    body.textContent = '';
+    data.fields.forEach(function (f) {
+      if (!state.mapping[f.key] || f.key === 'account_number') return;
+      var sel = el('select', { id: 'rule-' + f.key, 'aria-label': 'Rule for ' + f.label });
+      sel.appendChild(el('option', { value: '', text: 'As above' }));
+      data.update_rules.forEach(function (r) { sel.appendChild(el('option', { value: r.value, text: r.label })); });
+      sel.value = u.fields[f.key] || '';
+      sel.addEventListener('change', function () {
+        if (this.value) u.fields[f.key] = this.value; else delete u.fields[f.key];
+        state.dry = null;
+        save();
+      });
+      var clears = el('input', { type: 'checkbox', id: 'clears-' + f.key, 'aria-label': 'A blank cell clears ' + f.label });
+      clears.checked = u.blank_clears.indexOf(f.key) >= 0;
+      clears.disabled = f.required;
+      clears.addEventListener('change', function () {
+        u.blank_clears = u.blank_clears.filter(function (k) { return k !== f.key; });
+        if (this.checked) u.blank_clears.push(f.key);
+        state.dry = null;
+        save();
+      });
+      body.appendChild(el('tr', {}, [
+        el('td', { 'data-label': 'Field', text: f.label }),
+        el('td', { 'data-label': 'Rule' }, [sel]),
+        el('td', { 'data-label': 'Blank clears' }, [clears])
+      ]));
+    });
+  }
+
+  // updateRules is what the server is sent: only mapped fields' choices.
+  function updateRules() {
+    var u = state.update || { default: 'overwrite', fields: {}, blank_clears: [] };
+    var fields = {};
+    Object.keys(u.fields).forEach(function (k) { if (state.mapping[k]) fields[k] = u.fields[k]; });
+    return {
+      default: u.default,
+      fields: fields,
+      blank_clears: u.blank_clears.filter(function (k) { return state.mapping[k]; })
+    };
+  }
+
+  function onlyUpdating() {
+    var m = state.mapping;
+    return state.options.on_duplicate === 'update' && !!(m.email || m.account_number);
+  }
+
+  // checkRequired lets the user go on once First and Last Name are mapped,
+  // or, for an import that only updates customers found by email or
+  // account number, without them (the server then asks them only of the
+  // records that would create a customer).
   function checkRequired() {
-    var ok = !!(state.mapping.first_name && state.mapping.last_name);
+    var m = state.mapping;
+    var ok = onlyUpdating() || !!(m.first_name && m.last_name);
+    ['first_name', 'last_name'].forEach(renderWhy);
     $('to-summary').disabled = !ok;
     $('map-required').hidden = ok;
     return ok;
@@ -569,7 +642,8 @@
       mapping: mapping,
       on_duplicate: state.options.on_duplicate,
       date_format: state.options.date_format,
-      batch_size: size
+      batch_size: size,
+      update_rules: updateRules()
     }).then(function () {
       return api('POST', '/api/v1/imports/' + id + '/dry-run');
     }).then(function (dry) {
@@ -603,6 +677,21 @@
     wl.textContent = '';
     warnings.forEach(function (w) { wl.appendChild(el('li', { text: w })); });
     $('dry-warnings').hidden = !warnings.length;
+
+    var changes = dry.changes || [];
+    var cb = $('dry-changes').querySelector('tbody');
+    cb.textContent = '';
+    changes.forEach(function (c) {
+      var f = field(c.field);
+      cb.appendChild(el('tr', {}, [
+        el('td', { 'data-label': 'Field', text: f ? f.label : c.field }),
+        el('td', { 'data-label': 'Values changed', class: 'num', text: fmt(c.count) }),
+        el('td', { 'data-label': 'For example' }, (c.samples || []).map(function (x) {
+          return el('div', { class: 'value', text: 'Line ' + x.line + ': “' + x.before + '” → “' + x.after + '”' });
+        }))
+      ]));
+    });
+    $('dry-changes-box').hidden = !changes.length;
 
     var errs = dry.errors || [];
     var eb = $('dry-errors').querySelector('tbody');
@@ -639,10 +728,11 @@
     [['Records', fmt(state.upload.records)],
       ['Encoding', labelOf(data.encodings, state.upload.encoding)],
       ['Delimiter', labelOf(data.delimiters, state.upload.delimiter)],
-      ['Duplicates', labelOf(data.duplicates, state.options.on_duplicate)],
+      ['Duplicates', labelOf(data.duplicates, state.options.on_duplicate)]
+    ].concat(state.options.on_duplicate === 'update' ? [['Update rule', labelOf(data.update_rules, state.update.default)]] : []).concat([
       ['Date format', state.options.date_format],
       ['Records per batch', fmt(state.options.batch_size)]
-    ].forEach(function (kv) {
+    ]).forEach(function (kv) {
       opts.appendChild(el('div', {}, [el('dt', { text: kv[0] }), el('dd', { text: kv[1] })]));
     });
     $('start').disabled = false;
