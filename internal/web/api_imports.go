@@ -41,8 +41,11 @@ type apiUploadResponse struct {
 	Columns          []string          `json:"columns"`
 	Preview          [][]string        `json:"preview"`           // the first records, cell by cell
 	SuggestedMapping map[string]string `json:"suggested_mapping"` // column → field key
-	Reasons          map[string]string `json:"reasons"`           // column → why it was suggested
-	Unmapped         []string          `json:"unmapped"`          // columns the suggestion leaves out
+	Reasons          map[string]string `json:"reasons"`           // column → why it was suggested, or why it was left to the user
+	// Choices names, for a column that fits two fields equally, both, for
+	// the user to choose: the suggestion leaves it unmapped.
+	Choices  map[string][]string `json:"choices"`
+	Unmapped []string            `json:"unmapped"` // columns the suggestion leaves out
 }
 
 // apiImportUpload keeps an uploaded CSV file as a new pending import. The
@@ -137,7 +140,7 @@ func (h *Handler) apiImportUpload(w http.ResponseWriter, r *http.Request) error 
 		ID: imp.ID, Status: imp.Status, File: imp.FileName, Size: imp.FileSize,
 		Encoding: imp.Encoding, BOM: p.Format.BOM, Delimiter: imp.Delimiter, HeaderLine: imp.HeaderLine,
 		Records: imp.Total, Columns: p.Columns, Preview: p.Rows,
-		SuggestedMapping: p.Suggestion.Mapping, Reasons: p.Suggestion.Reasons,
+		SuggestedMapping: p.Suggestion.Mapping, Reasons: p.Suggestion.Reasons, Choices: p.Suggestion.Choices,
 		Unmapped: importer.Unmapped(p.Columns, p.Suggestion.Mapping),
 	}
 	if resp.Columns == nil {

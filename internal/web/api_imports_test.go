@@ -613,3 +613,16 @@ func TestAPIImportUpdateRules(t *testing.T) {
 	s.fail(t, http.MethodPut, fmt.Sprintf("/api/v1/imports/%d/mapping", id),
 		map[string]any{"update_rules": map[string]any{"always": "keep"}}, http.StatusBadRequest, "invalid")
 }
+
+// TestAPIImportUploadChoices: a column that could be two fields is left
+// for the user, with both named and the reason why.
+func TestAPIImportUploadChoices(t *testing.T) {
+	s := newTestServer(t)
+	up := s.mustUpload(t, "choices.csv", []byte("First Name,Last Name,Phone/Fax\nAnn,Lee,555 0100\n"))
+	if got := up.Choices["Phone/Fax"]; !reflect.DeepEqual(got, []string{"voice", "fax"}) {
+		t.Errorf("choices for Phone/Fax = %q, want voice and fax", got)
+	}
+	if up.SuggestedMapping["Phone/Fax"] != "" || !strings.Contains(up.Reasons["Phone/Fax"], "could be Voice or Fax") {
+		t.Errorf("Phone/Fax: mapped to %q, reason %q; want it left to the user, saying why", up.SuggestedMapping["Phone/Fax"], up.Reasons["Phone/Fax"])
+	}
+}

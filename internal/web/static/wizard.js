@@ -334,11 +334,23 @@
       why.classList.add('manual');
     } else if (col) {
       text = sentence(state.reasons[key] || 'Chosen by you');
+    } else if (choiceFor(key)) {
+      text = choiceFor(key);
     } else if (f && (f.key === 'first_name' || f.key === 'last_name')) {
       text = onlyUpdating() ? 'Only a record that creates a customer needs it.' : 'Required: choose the column that holds it.';
     }
     why.textContent = text;
     $('row-' + key).classList.toggle('missing', !col && (key === 'first_name' || key === 'last_name') && !onlyUpdating());
+  }
+
+  // choiceFor says, for an unmapped field, which column the automatic
+  // matching could not decide between it and another field.
+  function choiceFor(key) {
+    var choices = state.upload.choices || {};
+    var cols = Object.keys(choices).filter(function (col) {
+      return choices[col].indexOf(key) >= 0 && columns().indexOf(col) >= 0 && !Object.keys(state.mapping).some(function (k) { return state.mapping[k] === col; });
+    });
+    return cols.length ? sentence((state.upload.reasons || {})[cols[0]]) : '';
   }
 
   function onMap(ev) {
@@ -369,7 +381,7 @@
     }
     state.dry = null;
     save();
-    renderWhy(key);
+    data.fields.forEach(function (f) { renderWhy(f.key); }); // a column taken is no longer a choice elsewhere
     renderUnmatched();
     renderRules();
     checkRequired();
