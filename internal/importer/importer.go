@@ -251,6 +251,10 @@ func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
 		return nil, err
 	}
 	p.Suggestion = AutoMap(p.Columns, sc)
+	last, err := im.remember(ctx, p.Columns, sc, &p.Suggestion)
+	if err != nil {
+		return nil, err
+	}
 	imp := &crm.Import{
 		Status:     crm.ImportPending,
 		FileName:   filepath.Base(up.Name),
@@ -265,6 +269,10 @@ func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
 			Mapping:    p.Suggestion.Mapping,
 			MaxRecords: im.MaxRecords,
 		},
+	}
+	if last != nil { // the choices of the import it was mapped as, but not its record limit
+		o := &imp.Options
+		o.OnDuplicate, o.DateFormat, o.BatchSize, o.Update = last.Options.OnDuplicate, last.Options.DateFormat, last.Options.BatchSize, last.Options.Update
 	}
 	if err := imp.Options.Check(); err != nil {
 		return nil, err
