@@ -20,19 +20,22 @@ const (
 	RuleKeep UpdateRule = "keep"
 )
 
-// UpdateRulesList names the rules in the order people are offered them.
-var UpdateRulesList = []UpdateRule{RuleOverwrite, RuleFillEmpty, RuleKeep}
-
-// ParseUpdateRule accepts a rule's name; empty means overwrite, what an
-// update did before rules existed.
-func ParseUpdateRule(s string) (UpdateRule, error) {
-	switch r := UpdateRule(strings.TrimSpace(s)); r {
-	case "":
-		return RuleOverwrite, nil
-	case RuleOverwrite, RuleFillEmpty, RuleKeep:
-		return r, nil
+// valid reports whether r is a rule; empty counts, as overwrite.
+func (r UpdateRule) valid() bool {
+	switch r {
+	case "", RuleOverwrite, RuleFillEmpty, RuleKeep:
+		return true
 	}
-	return "", Invalid("update_rules", s, fmt.Sprintf("%q is not an update rule; the rules are overwrite, fill-empty and keep.", s))
+	return false
+}
+
+// orOverwrite is r, or overwrite (what an update did before rules existed)
+// when r is empty.
+func (r UpdateRule) orOverwrite() UpdateRule {
+	if r == "" {
+		return RuleOverwrite
+	}
+	return r
 }
 
 // UpdateRules are an import's rules for the customers it updates: one for
@@ -48,12 +51,9 @@ type UpdateRules struct {
 // For is the rule of the field key.
 func (u UpdateRules) For(key string) UpdateRule {
 	if r, ok := u.Fields[key]; ok {
-		return r
+		return r.orOverwrite()
 	}
-	if u.Default == "" {
-		return RuleOverwrite
-	}
-	return u.Default
+	return u.Default.orOverwrite()
 }
 
 // Check normalises the rules and refuses unknown rules and fields, rules
@@ -62,22 +62,22 @@ func (u UpdateRules) For(key string) UpdateRule {
 // invalid).
 func (u *UpdateRules) Check(sc *Schema) error {
 	var v ValidationError
-	if r, err := ParseUpdateRule(string(u.Default)); err != nil {
-		v.Add("update_rules", string(u.Default), err.(*ValidationError).Problems[0].Message)
-	} else {
-		u.Default = r
+	const rules = "the rules are overwrite, fill-empty and keep."
+	if !u.Default.valid() {
+		v.Add("update_rules", string(u.Default), fmt.Sprintf("%q is not an update rule; %s", u.Default, rules))
 	}
+	u.Default = u.Default.orOverwrite()
 	for _, key := range slices.Sorted(maps.Keys(u.Fields)) {
-		r, err := ParseUpdateRule(string(u.Fields[key]))
+		r := u.Fields[key]
 		switch f, ok := sc.Field(key); {
 		case !ok:
 			v.Add("update_rules", key, fmt.Sprintf("An update rule names %q, which is not a field; see the fields with `localcrm fields list`.", key))
 		case key == KeyAccountNumber:
 			v.Add("update_rules", key, "Account Number finds the customer to update and never changes; it takes no update rule.")
-		case err != nil:
-			v.Add("update_rules", string(u.Fields[key]), fmt.Sprintf("The rule for %s: %s", f.Label, err.(*ValidationError).Problems[0].Message))
+		case !r.valid():
+			v.Add("update_rules", string(r), fmt.Sprintf("The rule for %s: %q is not an update rule; %s", f.Label, r, rules))
 		default:
-			u.Fields[key] = r
+			u.Fields[key] = r.orOverwrite()
 		}
 	}
 	for _, key := range u.BlankClears {

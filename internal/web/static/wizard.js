@@ -204,6 +204,12 @@
     });
   });
 
+  // noRules are the update rules before the user chooses any: the file's
+  // values replace the customer's, blanks never erase.
+  function noRules() {
+    return { default: 'overwrite', fields: {}, blank_clears: [] };
+  }
+
   // newState starts the wizard's memory for an upload, keeping the options
   // chosen for an earlier reading of the same file.
   function newState(up, old) {
@@ -218,7 +224,7 @@
         date_format: data.date_formats[0].value,
         batch_size: data.batch_size
       },
-      update: (old && old.update) || { default: 'overwrite', fields: {}, blank_clears: [] },
+      update: (old && old.update) || noRules(),
       dry: null
     };
     Object.keys(up.suggested_mapping || {}).forEach(function (col) {
@@ -571,8 +577,7 @@
     var on = state.options.on_duplicate === 'update';
     $('update-rules').hidden = !on;
     if (!on) return;
-    // A wizard saved by an older version has no rules yet.
-    var u = state.update = state.update || { default: 'overwrite', fields: {}, blank_clears: [] };
+    var u = state.update = state.update || noRules(); // saved by an older version
     $('update-default').value = u.default;
     var body = $('field-rules').querySelector('tbody');
     body.textContent = '';
@@ -606,7 +611,7 @@
 
   // updateRules is what the server is sent: only mapped fields' choices.
   function updateRules() {
-    var u = state.update || { default: 'overwrite', fields: {}, blank_clears: [] };
+    var u = state.update || noRules();
     var fields = {};
     Object.keys(u.fields).forEach(function (k) { if (state.mapping[k]) fields[k] = u.fields[k]; });
     return {
