@@ -255,6 +255,9 @@ func run(sizes []int, runs int, dir string, keep bool) error {
 	printTable(os.Stdout, rows)
 	fmt.Println()
 	printMarkdown(os.Stdout, rows)
+	if err := runRevert(bin, dir, runs); err != nil {
+		return err
+	}
 	if failed {
 		return errors.New("some runs did not load every record")
 	}

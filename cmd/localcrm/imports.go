@@ -20,9 +20,16 @@ Commands:
   resume ID [--json] [--report FILE.csv] [--rejects FILE.csv] [--progress]
                                 continue an interrupted or failed import from its last committed batch
   cancel ID                     stop an import after the batch in flight; what was committed stays
-  report ID [--csv FILE] [--rejects FILE] [--json FILE]
+  report ID [--csv FILE] [--rejects FILE] [--json FILE] [--revert FILE]
                                 write an import's report (every record), its rejected rows
-                                (to fix and import again) or its JSON summary; FILE may be -
+                                (to fix and import again), its JSON summary or its revert's
+                                report (every customer it touched); FILE may be -
+  revert ID [--dry-run] [--force] [--json]
+                                undo an import: delete the customers it created and give those
+                                it updated their values from before it back. Customers changed
+                                since are kept and listed (--force restores updated ones anyway);
+                                --dry-run says what it would do. An import is reverted once; a
+                                revert that stopped goes on where it stopped when run again
   delete ID                     delete an import's record and files (its customers stay)
 `
 
@@ -33,6 +40,7 @@ func runImports(ctx context.Context, a *app, args []string) error {
 		"resume": importsResume,
 		"cancel": importsCancel,
 		"report": importsReport,
+		"revert": importsRevert,
 		"delete": importsDelete,
 	}, args)
 }
@@ -94,7 +102,11 @@ func importsList(ctx context.Context, a *app, args []string) error {
 		if !imp.StartedAt.IsZero() {
 			started = imp.StartedAt.Local().Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s/%s\t%d\t%d\t%d\t%d\t%s\n", imp.ID, imp.Status, oneLine(imp.FileName),
+		status := string(imp.Status)
+		if imp.Revert != nil {
+			status += ", revert " + string(imp.Revert.Status)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s/%s\t%d\t%d\t%d\t%d\t%s\n", imp.ID, status, oneLine(imp.FileName),
 			thousands(c.Records), thousands(imp.Total), c.Created, c.Updated, c.Skipped, c.Rejected, started)
 	}
 	return tw.Flush()
@@ -128,8 +140,16 @@ func importsShow(ctx context.Context, a *app, args []string) error {
 	if s.Error != "" {
 		fmt.Fprintf(w, "  error      %s\n", oneLine(s.Error))
 	}
-	if imp.Status.Resumable() {
+	switch rv := s.Revert; {
+	case rv == nil && imp.Status.Resumable():
 		fmt.Fprintf(w, "Resume it with `localcrm imports resume %d`.\n", id)
+	case rv == nil:
+	case rv.Status == crm.RevertCompleted:
+		fmt.Fprintf(w, "  reverted   %s by %s: %s deleted, %s restored, %s kept\n", rv.FinishedAt.Local().Format("2006-01-02 15:04"),
+			rv.CreatedBy, customers(rv.Deleted), thousands(rv.Restored), thousands(rv.Kept))
+	default:
+		fmt.Fprintf(w, "  revert     %s since %s, by %s; %s\n", rv.Status, rv.StartedAt.Local().Format("2006-01-02 15:04"), rv.CreatedBy, oneLine(rv.Error))
+		fmt.Fprintf(w, "Go on with it: `localcrm imports revert %d`.\n", id)
 	}
 	for _, e := range s.Errors {
 		fmt.Fprintf(w, "  %s\n", errorLine(e))
@@ -174,6 +194,7 @@ func importsReport(ctx context.Context, a *app, args []string) error {
 	csvFile := fs.String("csv", "", "")
 	rejects := fs.String("rejects", "", "")
 	jsonFile := fs.String("json", "", "")
+	revertFile := fs.String("revert", "", "")
 	pos, err := a.parse(fs, args, importsHelp, "ID")
 	if err != nil {
 		return err
@@ -182,8 +203,8 @@ func importsReport(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *csvFile == "" && *rejects == "" && *jsonFile == "" {
-		return &usageError{msg: "say what to write: --csv FILE, --rejects FILE or --json FILE", usage: importsHelp}
+	if *csvFile == "" && *rejects == "" && *jsonFile == "" && *revertFile == "" {
+		return &usageError{msg: "say what to write: --csv FILE, --rejects FILE, --json FILE or --revert FILE", usage: importsHelp}
 	}
 	im, err := a.importer(ctx)
 	if err != nil {
@@ -195,7 +216,7 @@ func importsReport(ctx context.Context, a *app, args []string) error {
 	for _, out := range []struct {
 		path  string
 		write func(context.Context, int64, io.Writer) error
-	}{{*csvFile, im.WriteReport}, {*rejects, im.WriteRejects}, {*jsonFile, im.WriteSummary}} {
+	}{{*csvFile, im.WriteReport}, {*rejects, im.WriteRejects}, {*jsonFile, im.WriteSummary}, {*revertFile, im.WriteRevertReport}} {
 		if out.path == "" {
 			continue
 		}
@@ -204,6 +225,95 @@ func importsReport(ctx context.Context, a *app, args []string) error {
 		}
 	}
 	return nil
+}
+
+// keptShown is how many of the customers a revert keeps the command line
+// lists; the revert's report has them all.
+const keptShown = 20
+
+func importsRevert(ctx context.Context, a *app, args []string) error {
+	fs := newFlagSet("imports revert")
+	dry := fs.Bool("dry-run", false, "")
+	force := fs.Bool("force", false, "")
+	asJSON := fs.Bool("json", false, "")
+	im, id, err := a.importArg(ctx, fs, args)
+	if err != nil {
+		return err
+	}
+	if *dry {
+		p, err := im.PreviewRevert(ctx, id, *force, keptShown)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeIndented(a.stdout, p)
+		}
+		c := p.Counts
+		fmt.Fprintf(a.stdout, "Reverting import %d would delete %s, restore %s and keep %s (changed since the import)",
+			id, customers(c.Deleted), thousands(c.Restored), thousands(c.Kept))
+		if c.Missing > 0 {
+			fmt.Fprintf(a.stdout, "; %s it touched were deleted since", thousands(c.Missing))
+		}
+		fmt.Fprintln(a.stdout, ".")
+		a.printKept(p.Kept, p.KeptMore, c.Kept)
+		forced := ""
+		if *force {
+			forced = " --force"
+		}
+		fmt.Fprintf(a.stdout, "Nothing has changed yet: run `localcrm imports revert %d%s` to revert it.\n", id, forced)
+		return nil
+	}
+	rv, err := im.Revert(ctx, id, *force, nil)
+	if err != nil {
+		return err
+	}
+	kept, more, err := im.RevertItems(ctx, id, crm.RevertKept, keptShown)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		imp, err := im.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		s, err := im.Summarize(ctx, imp, 0)
+		if err != nil {
+			return err
+		}
+		return writeIndented(a.stdout, map[string]any{"revert": s.Revert, "kept": kept, "kept_more": more})
+	}
+	c := rv.Counts
+	fmt.Fprintf(a.stdout, "Import %d is reverted: %s deleted, %s restored, %s kept (changed since the import)",
+		id, customers(c.Deleted), thousands(c.Restored), thousands(c.Kept))
+	if c.Missing > 0 {
+		fmt.Fprintf(a.stdout, "; %s it touched were deleted since", thousands(c.Missing))
+	}
+	fmt.Fprintln(a.stdout, ".")
+	a.printKept(kept, more, c.Kept)
+	fmt.Fprintf(a.stdout, "Its report: `localcrm imports report %d --revert FILE`.\n", id)
+	return nil
+}
+
+// customers is "1 customer" or "n customers".
+func customers(n int) string {
+	if n == 1 {
+		return "1 customer"
+	}
+	return thousands(n) + " customers"
+}
+
+// printKept lists the customers a revert keeps (of all), with why.
+func (a *app) printKept(kept []crm.RevertItem, more bool, all int) {
+	if len(kept) == 0 {
+		return
+	}
+	fmt.Fprintln(a.stdout, "Kept:")
+	for _, item := range kept {
+		fmt.Fprintf(a.stdout, "  customer %d: %s\n", item.AccountNumber, item.Reason)
+	}
+	if more {
+		fmt.Fprintf(a.stdout, "  … and %s more; the revert's report lists them all.\n", thousands(all-len(kept)))
+	}
 }
 
 func importsDelete(ctx context.Context, a *app, args []string) error {

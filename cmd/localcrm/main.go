@@ -88,7 +88,7 @@ var commands = []command{
 		{"customers list [--search Q] [--limit N] [--offset N] [--json]", "list customers, 50 at a time by default"},
 	}},
 	{"import", runImport, []usageLine{{"import FILE|- [FLAGS]", "load customers from a CSV file"}}},
-	{"imports", runImports, []usageLine{{"imports list|show|resume|cancel|report|delete ...", "follow, resume and report on imports"}}},
+	{"imports", runImports, []usageLine{{"imports list|show|resume|cancel|report|revert|delete ...", "follow, resume and report on imports"}}},
 	{"export", runExport, []usageLine{{"export FILE|- [--format csv|json]", "write every customer to FILE (- for standard output)"}}},
 	{"users", runUsers, []usageLine{{"users add|list|set-role|reset-password|disable|enable ...", "manage the people who sign in to the web UI"}}},
 	{"tokens", runTokens, []usageLine{{"tokens create|list|revoke ...", "manage API tokens for scripts"}}},

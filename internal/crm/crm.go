@@ -99,6 +99,16 @@ func (e *ConflictError) Error() string {
 // Is makes errors.Is(err, ErrConflict) true for a ConflictError.
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 
+// Conflict returns an ErrConflict whose message, for people, is msg: a
+// request that clashes with the state of things, such as reverting an
+// import that is still running.
+func Conflict(msg string) error { return &conflictMessage{msg} }
+
+type conflictMessage struct{ msg string }
+
+func (e *conflictMessage) Error() string        { return e.msg }
+func (e *conflictMessage) Is(target error) bool { return target == ErrConflict }
+
 // fieldLabel names a standard field for messages, falling back to its key.
 func fieldLabel(key string) string {
 	for _, f := range standardFields {

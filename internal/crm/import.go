@@ -180,6 +180,8 @@ type Import struct {
 	// its last checkpoint. Unlike FinishedAt-StartedAt, it leaves out the
 	// time an interrupted import waited to be resumed.
 	RunTime time.Duration
+	// Revert is the import's revert, begun or done; nil when it has none.
+	Revert *Revert
 }
 
 // Rate is how many records a second the import has read over its running

@@ -185,6 +185,7 @@ const (
 	AuditImportCancel   AuditAction = "import-cancelled"
 	AuditImportResume   AuditAction = "import-resumed"
 	AuditImportDelete   AuditAction = "import-deleted"
+	AuditImportRevert   AuditAction = "import-reverted"
 	AuditExport         AuditAction = "export"
 )
 

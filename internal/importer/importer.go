@@ -520,8 +520,17 @@ func (im *Importer) lease() time.Duration { return cmp.Or(im.Lease, DefaultLease
 // hold records that this process runs import id, from before its claim,
 // and returns what ends that, after its last save.
 func (im *Importer) hold(id int64) func() {
+	release, _ := im.holdOnce(id)
+	return release
+}
+
+// holdOnce is hold, unless this process holds id already (ok false).
+func (im *Importer) holdOnce(id int64) (release func(), ok bool) {
 	im.mu.Lock()
 	defer im.mu.Unlock()
+	if im.runs[id] {
+		return func() {}, false
+	}
 	if im.runs == nil {
 		im.runs = map[int64]bool{}
 	}
@@ -530,7 +539,7 @@ func (im *Importer) hold(id int64) func() {
 		im.mu.Lock()
 		defer im.mu.Unlock()
 		delete(im.runs, id)
-	}
+	}, true
 }
 
 func (im *Importer) running(id int64) bool {
@@ -550,14 +559,20 @@ func (im *Importer) running(id int64) bool {
 // often does) took the import for its own, and the import stayed
 // "running" for ever, neither resumable nor deletable.
 func (im *Importer) alive(imp *crm.Import) bool {
-	host, rest, ok := strings.Cut(imp.Worker, ":")
-	if !ok || host != im.host {
-		return im.now().Sub(imp.HeartbeatAt) < im.lease()
-	}
 	if imp.Worker == im.worker {
 		// This process: queued here, or run here now. One whose run ended
 		// without its state saved (the database out of reach) is not.
 		return imp.Status == crm.ImportQueued || im.running(imp.ID)
+	}
+	return im.workerAlive(imp.Worker, imp.HeartbeatAt)
+}
+
+// workerAlive reports whether worker, another process that last gave a
+// sign of life at heartbeat, still runs (see alive).
+func (im *Importer) workerAlive(worker string, heartbeat time.Time) bool {
+	host, rest, ok := strings.Cut(worker, ":")
+	if !ok || host != im.host || worker == im.worker {
+		return im.now().Sub(heartbeat) < im.lease()
 	}
 	// An older localcrm recorded no boot, or no start time.
 	pidText, rest, _ := strings.Cut(rest, ":")

@@ -48,7 +48,27 @@ type Summary struct {
 	Update      crm.UpdateRules   `json:"update_rules"`
 	Changes     []FieldChanges    `json:"changes"` // per field, the values updates change (a dry run) or changed
 	Warnings    []string          `json:"warnings,omitempty"`
+	Revert      *RevertSummary    `json:"revert,omitempty"`
 	Errors      []crm.RowError    `json:"errors"`
+}
+
+// RevertSummary is an import's revert as people and scripts see it.
+type RevertSummary struct {
+	Status crm.RevertStatus `json:"status"`
+	Force  bool             `json:"force"`
+	crm.RevertCounts
+	CreatedBy  string     `json:"created_by"`
+	StartedAt  *time.Time `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at"`
+	Error      string     `json:"error,omitempty"`
+}
+
+func revertSummary(rv *crm.Revert) *RevertSummary {
+	if rv == nil {
+		return nil
+	}
+	return &RevertSummary{Status: rv.Status, Force: rv.Force, RevertCounts: rv.Counts, CreatedBy: rv.CreatedBy,
+		StartedAt: timePtr(rv.StartedAt), FinishedAt: timePtr(rv.FinishedAt), Error: rv.Error}
 }
 
 // FieldChanges is how many values of one field an import's updates change,
@@ -102,7 +122,7 @@ func summary(imp *crm.Import, errs []crm.RowError) *Summary {
 		OnDuplicate: string(o.OnDuplicate), DateFormat: string(o.DateFormat), BatchSize: o.BatchSize, MaxRecords: o.MaxRecords,
 		CreatedBy: imp.CreatedBy, CreatedAt: timePtr(imp.CreatedAt), StartedAt: timePtr(imp.StartedAt), FinishedAt: timePtr(imp.FinishedAt),
 		Update: o.Update, Changes: fieldChanges(imp.Counts.Changes, nil),
-		Error: imp.Error, Errors: errs,
+		Error: imp.Error, Revert: revertSummary(imp.Revert), Errors: errs,
 	}
 	if s.Mapping == nil {
 		s.Mapping = map[string]string{}

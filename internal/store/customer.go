@@ -501,7 +501,10 @@ func getCustomer(ctx context.Context, q queryer, account int64) (*crm.Customer, 
 	return c, nil
 }
 
-var updateCustomerSQL = `UPDATE customers SET ` + strings.Join(valueColumns, " = ?, ") + ` = ?, email_key = ?, email_hash = ?, custom = ?, updated_at = ? WHERE account_number = ?`
+// updateCustomerSQL writes a customer's values and which import and line
+// of its file changed it last: none for a change by hand, so that a revert
+// of the import knows the customer was changed since and keeps it.
+var updateCustomerSQL = `UPDATE customers SET ` + strings.Join(valueColumns, " = ?, ") + ` = ?, email_key = ?, email_hash = ?, custom = ?, updated_at = ?, import_id = ?, import_line = ? WHERE account_number = ?`
 
 // UpdateCustomer applies change to the customer with the account number and
 // saves the result after validating what changed, all in one transaction.
@@ -543,16 +546,18 @@ func (s *Store) UpdateCustomer(ctx context.Context, account int64, change func(*
 }
 
 func updateCustomer(ctx context.Context, tx *sql.Tx, sc *crm.Schema, c *crm.Customer, now string) error {
-	if _, err := tx.ExecContext(ctx, updateCustomerSQL, updateCustomerArgs(sc, c, now)...); err != nil {
+	if _, err := tx.ExecContext(ctx, updateCustomerSQL, updateCustomerArgs(sc, c, now, nil, nil)...); err != nil {
 		return fmt.Errorf("update customer %d: %w", c.AccountNumber, err)
 	}
 	return nil
 }
 
-func updateCustomerArgs(sc *crm.Schema, c *crm.Customer, now string) []any {
-	args := appendValues(make([]any, 0, len(valueColumns)+5), c)
+// updateCustomerArgs are updateCustomerSQL's arguments; importID and line
+// are nil for a change by hand.
+func updateCustomerArgs(sc *crm.Schema, c *crm.Customer, now string, importID, line any) []any {
+	args := appendValues(make([]any, 0, len(valueColumns)+7), c)
 	key, hash := emailArgs(c)
-	return append(args, key, hash, customJSON(c, sc), now, c.AccountNumber)
+	return append(args, key, hash, customJSON(c, sc), now, importID, line, c.AccountNumber)
 }
 
 // DeleteCustomer deletes the customer with the account number. The number

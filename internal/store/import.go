@@ -81,6 +81,9 @@ func (s *Store) GetImport(ctx context.Context, id int64) (*crm.Import, error) {
 	if err != nil {
 		return nil, fmt.Errorf("get import %d: %w", id, err)
 	}
+	if imp.Revert, err = s.GetRevert(ctx, id); err != nil {
+		return nil, err
+	}
 	return imp, nil
 }
 
@@ -103,6 +106,13 @@ func (s *Store) ListImports(ctx context.Context) ([]*crm.Import, error) {
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list imports: %w", err)
+	}
+	reverts, err := s.reverts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, imp := range imps {
+		imp.Revert = reverts[imp.ID]
 	}
 	return imps, nil
 }
@@ -210,7 +220,7 @@ func (s *Store) RenewLease(ctx context.Context, id int64, worker string) (bool, 
 
 const claimImportSQL = `
 	UPDATE imports SET status = 'running', worker = ?, heartbeat_at = ?, error = '', cancel_requested = 0
-	WHERE id = ? AND status = ?
+	WHERE id = ? AND status = ? AND NOT EXISTS (SELECT 1 FROM reverts WHERE import_id = imports.id)
 	RETURNING started_at`
 
 // ClaimImport makes worker the runner of the import if it still has the
@@ -574,23 +584,23 @@ func (b *Batch) Insert(ctx context.Context, cs []*crm.Customer, lines []int) err
 	return nil
 }
 
-const updateProvenanceSQL = `UPDATE customers SET import_id = ?, import_line = ? WHERE account_number = ?`
-
-const insertChangeSQL = `INSERT INTO import_changes (import_id, account_number, line, before) VALUES (?, ?, ?, ?)`
+// insertChangeSQL keeps what an import's update is about to overwrite: the
+// customer's values (given) and, read from its row, which import and line
+// changed it last and when, so that a revert gives all of it back.
+const insertChangeSQL = `
+	INSERT INTO import_changes (import_id, line, account_number, before, prev_import, prev_line, prev_updated)
+	SELECT ?, ?, account_number, ?, import_id, import_line, updated_at FROM customers WHERE account_number = ?`
 
 // Update saves after, an existing customer updated by the record at line,
 // and keeps before, its values until now, so that the import can be
 // reverted.
 func (b *Batch) Update(ctx context.Context, before, after *crm.Customer, line int) error {
-	if err := b.exec(ctx, updateCustomerSQL, updateCustomerArgs(b.sc, after, b.now)...); err != nil {
-		return fmt.Errorf("import %d: update customer %d: %w", b.imp.ID, after.AccountNumber, err)
-	}
-	if err := b.exec(ctx, updateProvenanceSQL, b.imp.ID, line, after.AccountNumber); err != nil {
-		return fmt.Errorf("import %d: update customer %d: %w", b.imp.ID, after.AccountNumber, err)
-	}
 	prev, _ := json.Marshal(before.Values)
-	if err := b.exec(ctx, insertChangeSQL, b.imp.ID, after.AccountNumber, line, string(prev)); err != nil {
+	if err := b.exec(ctx, insertChangeSQL, b.imp.ID, line, string(prev), after.AccountNumber); err != nil {
 		return fmt.Errorf("import %d: record change of customer %d: %w", b.imp.ID, after.AccountNumber, err)
+	}
+	if err := b.exec(ctx, updateCustomerSQL, updateCustomerArgs(b.sc, after, b.now, b.imp.ID, line)...); err != nil {
+		return fmt.Errorf("import %d: update customer %d: %w", b.imp.ID, after.AccountNumber, err)
 	}
 	return nil
 }

@@ -301,6 +301,57 @@ func (h *Handler) apiImportCancel(w http.ResponseWriter, r *http.Request) error 
 	return h.apiWriteSummary(w, r, http.StatusOK, imp, apiImportErrorsShown)
 }
 
+// apiRevertBody is the body of POST /api/v1/imports/{id}/revert, which
+// may be empty: a real revert that keeps customers changed since.
+type apiRevertBody struct {
+	DryRun bool `json:"dry_run"` // say what it would do, changing nothing
+	Force  bool `json:"force"`   // restore updated customers changed since all the same
+}
+
+var apiRevertKeys = []string{"dry_run", "force"}
+
+// apiRevertKeptShown is how many of the customers it would keep a revert's
+// dry run lists; the revert's report lists them all.
+const apiRevertKeptShown = 100
+
+// apiImportRevert reverts an import in the background and answers 202 with
+// the import, its revert begun; with dry_run, it answers what the revert
+// would do.
+func (h *Handler) apiImportRevert(w http.ResponseWriter, r *http.Request) error {
+	id, err := apiImportID(r)
+	if err != nil {
+		return err
+	}
+	var body apiRevertBody
+	if r.ContentLength != 0 {
+		if err := apiDecode(w, r, &body, apiRevertKeys); err != nil {
+			return err
+		}
+	}
+	ctx := r.Context()
+	if body.DryRun {
+		p, err := h.Importer.PreviewRevert(ctx, id, body.Force, apiRevertKeptShown)
+		if err != nil {
+			return apiNoImport(err, id)
+		}
+		apiWriteJSON(w, http.StatusOK, p)
+		return nil
+	}
+	if _, err := h.Runner.Revert(ctx, id, body.Force); err != nil {
+		return apiNoImport(err, id)
+	}
+	imp, err := h.Importer.Get(ctx, id)
+	if err != nil {
+		return apiNoImport(err, id)
+	}
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/imports/%d", id))
+	return h.apiWriteSummary(w, r, http.StatusAccepted, imp, 0)
+}
+
+func (h *Handler) apiImportRevertCSV(w http.ResponseWriter, r *http.Request) error {
+	return h.apiImportDownload(w, r, "revert.csv", "text/csv; charset=utf-8", h.Importer.WriteRevertReport)
+}
+
 func (h *Handler) apiImportList(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	imps, err := h.Importer.List(ctx)

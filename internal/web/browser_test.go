@@ -58,6 +58,7 @@ func TestBrowserImport(t *testing.T) {
 	t.Run("WizardAndFixedRejects", b.wizardAndFixedRejects)
 	t.Run("ReloadMidImport", b.reloadMidImport)
 	t.Run("UpdateRules", b.updateRules)
+	t.Run("Revert", b.revert)
 }
 
 // browser is one Chromium, shared by the subtests of a file because it is

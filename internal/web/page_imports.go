@@ -28,8 +28,9 @@ type importRow struct {
 	Counts    crm.ImportCounts
 	Started   bool // it has a report to download
 	Resumable bool
-	Deletable bool   // it is not running
-	Age       string // how long a pending import has waited: "3 days ago"
+	Deletable bool             // it is not running
+	Age       string           // how long a pending import has waited: "3 days ago"
+	Revert    crm.RevertStatus // its revert's, if it has one
 }
 
 func (p *pages) importList(w http.ResponseWriter, r *http.Request) {
@@ -44,7 +45,10 @@ func (p *pages) importList(w http.ResponseWriter, r *http.Request) {
 		row := importRow{
 			ID: imp.ID, File: imp.FileName, Status: imp.Status, CreatedAt: imp.CreatedAt,
 			Total: imp.Total, Counts: imp.Counts, Started: !imp.StartedAt.IsZero(),
-			Resumable: imp.Status.Resumable(), Deletable: !imp.Status.Active(),
+			Resumable: imp.Status.Resumable() && imp.Revert == nil, Deletable: !imp.Status.Active(),
+		}
+		if imp.Revert != nil {
+			row.Revert = imp.Revert.Status
 		}
 		if imp.Status == crm.ImportPending {
 			// A file set up and left: its age tells whether anyone still means to start it.
@@ -172,6 +176,14 @@ type importPage struct {
 	Started   string            // when the import started
 	Ended     string            // when it ended
 	Labels    map[string]string // field key → label, for the script's error rows
+	// Revertable: Revert is offered (the import ran, is not running, and
+	// has not been reverted yet, or its revert stopped and may go on).
+	Revertable bool
+	Revert     *importer.RevertSummary // its revert, begun or done
+	Reverting  bool                    // its revert runs: the page follows it
+	RevertedAt string
+	Kept       []crm.RevertItem // the first customers its revert kept, with why
+	KeptMore   bool
 }
 
 // mappingRow is one column of the file and the field it fills.
@@ -267,6 +279,15 @@ func (p *pages) importView(r *http.Request, imp *crm.Import) (importPage, error)
 		}
 		data.Mapping = append(data.Mapping, row)
 	}
+	data.Revertable = crm.RevertRefusal(imp) == "" && !(imp.Revert != nil && imp.Revert.Status == crm.RevertRunning)
+	if data.Revert = s.Revert; imp.Revert != nil {
+		data.Reverting = imp.Revert.Status == crm.RevertRunning
+		data.RevertedAt = pageTime(imp.Revert.FinishedAt)
+		data.Kept, data.KeptMore, err = p.Importer.RevertItems(r.Context(), imp.ID, crm.RevertKept, revertKeptShown)
+		if err != nil {
+			return importPage{}, err
+		}
+	}
 	for _, e := range s.Errors {
 		ie := importError{RowError: e, FieldLabel: "the row"}
 		if e.Field != "" {
@@ -346,6 +367,58 @@ func (p *pages) importResume(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.redirectFlash(w, r, fmt.Sprintf("/imports/%d", imp.ID), "The import resumes from its last committed batch.")
+}
+
+// revertKeptShown is how many of the customers a revert keeps its pages
+// list; the revert's report lists them all.
+const revertKeptShown = 100
+
+// revertPage previews a revert and asks before it: what it would delete,
+// restore and keep, and why it keeps what it keeps.
+type revertPage struct {
+	pageMeta
+	ID      int64
+	File    string
+	Force   bool
+	Preview *importer.RevertPreview
+	Again   bool // its revert stopped midway and goes on
+}
+
+func (p *pages) importRevertConfirm(w http.ResponseWriter, r *http.Request) {
+	imp, ok := p.pageImport(w, r)
+	if !ok {
+		return
+	}
+	force := r.URL.Query().Get("force") != ""
+	preview, err := p.Importer.PreviewRevert(r.Context(), imp.ID, force, revertKeptShown)
+	if err != nil {
+		if !pageUserError(err) || errors.Is(err, crm.ErrNotFound) {
+			p.pageError(w, r, tabImports, err)
+			return
+		}
+		p.importActionFailed(w, r, imp, err)
+		return
+	}
+	p.render(w, r, http.StatusOK, "revert.html", &revertPage{
+		pageMeta: pageMeta{Title: fmt.Sprintf("Revert import #%d?", imp.ID), Tab: tabImports},
+		ID:       imp.ID, File: imp.FileName, Force: force, Preview: preview, Again: imp.Revert != nil,
+	})
+}
+
+func (p *pages) importRevert(w http.ResponseWriter, r *http.Request) {
+	imp, ok := p.pageImport(w, r)
+	if !ok {
+		return
+	}
+	if _, err := p.Runner.Revert(r.Context(), imp.ID, r.PostFormValue("force") != ""); err != nil {
+		if !pageUserError(err) || errors.Is(err, crm.ErrNotFound) {
+			p.pageError(w, r, tabImports, err)
+			return
+		}
+		p.importActionFailed(w, r, imp, err)
+		return
+	}
+	p.redirectFlash(w, r, fmt.Sprintf("/imports/%d", imp.ID), "The import is being reverted; this page shows what was done.")
 }
 
 // importDeleteConfirm asks before deleting an import. A running import

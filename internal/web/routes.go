@@ -68,6 +68,8 @@ func (h *Handler) routeTable(p *pages) []route {
 		{"GET /api/v1/imports/{id}/rejects.csv", manager, api(h.apiImportRejectsCSV)},
 		{"GET /api/v1/imports/{id}/report.json", manager, api(h.apiImportReportJSON)},
 		{"GET /api/v1/imports/{id}/events", manager, api(h.apiImportEvents)},
+		{"POST /api/v1/imports/{id}/revert", manager, api(h.apiImportRevert)},
+		{"GET /api/v1/imports/{id}/revert.csv", manager, api(h.apiImportRevertCSV)},
 
 		// api_audit.go
 		{"GET /api/v1/audit", admin, api(h.apiAuditList)},
@@ -109,6 +111,8 @@ func (h *Handler) routeTable(p *pages) []route {
 		{"GET /imports/{id}", manager, page(p.importShow)},
 		{"POST /imports/{id}/cancel", manager, form(p.importCancel)},
 		{"POST /imports/{id}/resume", manager, form(p.importResume)},
+		{"GET /imports/{id}/revert", manager, page(p.importRevertConfirm)},
+		{"POST /imports/{id}/revert", manager, form(p.importRevert)},
 		{"GET /imports/{id}/delete", manager, page(p.importDeleteConfirm)},
 		{"POST /imports/{id}/delete", manager, form(p.importDelete)},
 
