@@ -30,8 +30,8 @@ func (im *Importer) remember(ctx context.Context, columns []string, sc *crm.Sche
 	var best *crm.Import
 	bestShared := 0
 	for _, imp := range imps {
-		if imp.Status != crm.ImportCompleted && imp.Status != crm.ImportCompletedWithErrors {
-			continue
+		if imp.Status != crm.ImportCompleted && imp.Status != crm.ImportCompletedWithErrors || imp.Revert != nil {
+			continue // a reverted import was a mistake, perhaps its mapping
 		}
 		shared := 0
 		for _, c := range imp.Columns {

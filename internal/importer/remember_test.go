@@ -45,4 +45,12 @@ func TestRememberedMapping(t *testing.T) {
 	if p.Suggestion.Reasons["First Name"] == reason || p.Import.Options.OnDuplicate != crm.DuplicateReject {
 		t.Errorf("an unrelated file: reasons %v, options %+v", p.Suggestion.Reasons, p.Import.Options)
 	}
+
+	// A reverted import was a mistake, perhaps of its mapping: it is not
+	// remembered.
+	e.revert(first.ID, false)
+	p = e.create("may.csv", []byte("Given,Family,Mail,Cell No.,Tier\nDi,Ro,di@example.com,555 0103,Gold\n"))
+	if p.Suggestion.Reasons["Given"] == reason || p.Import.Options.OnDuplicate == crm.DuplicateUpdate {
+		t.Errorf("after reverting import %d: reasons %v, options %+v; want it forgotten", first.ID, p.Suggestion.Reasons, p.Import.Options)
+	}
 }
