@@ -223,7 +223,8 @@ func (a *app) finishImport(ctx context.Context, im *importer.Importer, imp *crm.
 			imp.ID, thousands(imp.Counts.Records), thousands(imp.Total), imp.ID)}
 	}
 	if imp.Status == crm.ImportCancelled {
-		return &exitError{code: 1, msg: fmt.Sprintf("import %d was cancelled after %s records", imp.ID, thousands(imp.Counts.Records))}
+		return &exitError{code: 1, msg: fmt.Sprintf("import %d was cancelled after %s records; what it loaded stays: resume it with `localcrm imports resume %d`, or take it back with `localcrm imports revert %d`",
+			imp.ID, thousands(imp.Counts.Records), imp.ID, imp.ID)}
 	}
 	return nil
 }

@@ -18,7 +18,7 @@ Commands:
   list [--json]                 every import, newest first
   show ID [--json]              one import with its counts and errors
   resume ID [--json] [--report FILE.csv] [--rejects FILE.csv] [--progress]
-                                continue an interrupted or failed import from its last committed batch
+                                continue an interrupted, failed or cancelled import from its last committed batch
   cancel ID                     stop an import after the batch in flight; what was committed stays
   report ID [--csv FILE] [--rejects FILE] [--json FILE] [--revert FILE]
                                 write an import's report (every record), its rejected rows
@@ -141,7 +141,7 @@ func importsShow(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintf(w, "  error      %s\n", oneLine(s.Error))
 	}
 	switch rv := s.Revert; {
-	case rv == nil && imp.Status.Resumable():
+	case imp.Resumable():
 		fmt.Fprintf(w, "Resume it with `localcrm imports resume %d`.\n", id)
 	case rv == nil:
 	case rv.Status == crm.RevertCompleted:

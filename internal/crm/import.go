@@ -36,7 +36,9 @@ func (s ImportStatus) Active() bool {
 	return s == ImportRunning || s == ImportQueued
 }
 
-// Resumable reports whether the import can be resumed from its checkpoint.
+// Resumable reports whether an import of the status can be resumed from
+// its checkpoint: one that stopped before its end not by a person's wish.
+// A cancelled one may be resumed too (Import.Resumable).
 func (s ImportStatus) Resumable() bool {
 	return s == ImportInterrupted || s == ImportFailed
 }
@@ -182,6 +184,15 @@ type Import struct {
 	RunTime time.Duration
 	// Revert is the import's revert, begun or done; nil when it has none.
 	Revert *Revert
+}
+
+// Resumable reports whether the import can be resumed from its checkpoint:
+// it stopped before its end (interrupted, failed, or cancelled after it
+// started: a person who cancelled may think again), and it has not been
+// reverted.
+func (imp *Import) Resumable() bool {
+	started := imp.Status.Resumable() || imp.Status == ImportCancelled && !imp.StartedAt.IsZero()
+	return started && imp.Revert == nil
 }
 
 // Rate is how many records a second the import has read over its running

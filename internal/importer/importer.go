@@ -606,7 +606,7 @@ func nextStep(imp *crm.Import) string {
 	switch {
 	case imp.Status.Active():
 		return "wait for it to finish, or cancel it."
-	case imp.Status.Resumable():
+	case imp.Resumable():
 		return fmt.Sprintf("resume it with `localcrm imports resume %d`.", imp.ID)
 	case imp.Status == crm.ImportPending:
 		return "start it first."

@@ -399,9 +399,6 @@ func TestCancel(t *testing.T) {
 	if rep := e.report(imp.ID); len(rep) != 41 {
 		t.Errorf("report has %d rows, want 41", len(rep))
 	}
-	if _, err := e.im.Resume(e.ctx, imp.ID, nil); !errors.Is(err, crm.ErrInvalid) {
-		t.Errorf("Resume of a cancelled import: %v", err)
-	}
 	if _, err := e.im.Cancel(e.ctx, imp.ID); !errors.Is(err, crm.ErrInvalid) {
 		t.Errorf("Cancel of a cancelled import: %v", err)
 	}
@@ -414,8 +411,22 @@ func TestCancel(t *testing.T) {
 	if _, err := e.im.Start(e.ctx, pending.ID, nil); !errors.Is(err, crm.ErrInvalid) {
 		t.Errorf("Start of a cancelled import: %v", err)
 	}
+	if _, err := e.im.Resume(e.ctx, pending.ID, nil); !errors.Is(err, crm.ErrInvalid) {
+		t.Errorf("Resume of an import cancelled before it started: %v", err)
+	}
 	if n := e.count(); n != 40 {
 		t.Errorf("%d customers, want 40", n)
+	}
+
+	// Whoever cancelled may think again: the import resumes after its last
+	// committed batch, and loads the rest once.
+	imp, err = e.im.Resume(e.ctx, imp.ID, nil)
+	if err != nil || imp.Status != crm.ImportCompleted {
+		t.Fatalf("Resume of a cancelled import: %v, %+v", err, imp)
+	}
+	wantCounts(t, imp, crm.ImportCounts{Records: 1000, Created: 1000, Batches: 100})
+	if n := e.count(); n != 1000 {
+		t.Errorf("%d customers, want 1000", n)
 	}
 }
 

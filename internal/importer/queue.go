@@ -21,13 +21,14 @@ func (im *Importer) startable(ctx context.Context, imp *crm.Import) (*crm.Schema
 	return im.mappable(ctx, imp)
 }
 
-// resumable checks that imp can resume: it is interrupted or failed (or
-// queued by this process), and its mapping still fits the fields.
+// resumable checks that imp can resume: it is interrupted, failed or
+// cancelled after it started (or queued by this process), and its mapping
+// still fits the fields.
 func (im *Importer) resumable(ctx context.Context, imp *crm.Import) (*crm.Schema, error) {
 	if imp.Revert != nil {
 		return nil, crm.Invalid("status", string(imp.Status), fmt.Sprintf("Import %d was reverted, so it cannot be resumed; import the file again instead.", imp.ID))
 	}
-	if !imp.Status.Resumable() && !im.queuedHere(imp) {
+	if !imp.Resumable() && !im.queuedHere(imp) {
 		return nil, crm.Invalid("status", string(imp.Status), fmt.Sprintf("Import %d is %s, so there is nothing to resume; %s", imp.ID, imp.Status, nextStep(imp)))
 	}
 	return im.mappable(ctx, imp)

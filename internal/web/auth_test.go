@@ -406,6 +406,7 @@ var wantNeeds = map[string]crm.Role{
 	"GET /imports":                              crm.RoleManager,
 	"GET /imports/new":                          crm.RoleManager,
 	"GET /imports/{id}":                         crm.RoleManager,
+	"GET /imports/{id}/cancel":                  crm.RoleManager,
 	"POST /imports/{id}/cancel":                 crm.RoleManager,
 	"POST /imports/{id}/resume":                 crm.RoleManager,
 	"GET /imports/{id}/delete":                  crm.RoleManager,

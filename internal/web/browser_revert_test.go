@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -94,4 +95,42 @@ func (b *browser) customerByEmail(t *testing.T, email string) *crm.Customer {
 		t.Fatal(err)
 	}
 	return found
+}
+
+// cancelThenResume cancels a running import as a person would, which asks
+// first and says what stays, then thinks again and resumes it: every
+// record is loaded once.
+func (b *browser) cancelThenResume(t *testing.T) {
+	defer b.checkScripts(t)
+	const n = 4000
+	var sb strings.Builder
+	sb.WriteString("First Name,Last Name,Email\n")
+	for i := range n {
+		fmt.Fprintf(&sb, "Person%d,Cancelled,person%d@cancel.example\n", i, i)
+	}
+	b.upload(t, "cancel.csv", sb.String())
+	b.do(t, "go to the mapping", chromedp.Click(chromedp.ID("to-map")), chromedp.WaitVisible(chromedp.ID("step-map")))
+	b.do(t, "set the batch size", chromedp.SetValue(chromedp.ID("batch-size"), "2")) // slow enough to cancel midway
+	js[bool](t, b, `document.getElementById('batch-size').dispatchEvent(new Event('change'))`)
+	b.do(t, "go to the summary", chromedp.Click(chromedp.ID("to-summary")), chromedp.WaitVisible(chromedp.ID("step-summary")))
+	b.do(t, "start", chromedp.Click(chromedp.ID("start")), chromedp.WaitVisible(chromedp.ID("progress")))
+	b.wait(t, "progress", `Number(document.getElementById('processed').textContent.replace(/,/g, '')) >= 10`, time.Minute)
+
+	b.do(t, "cancel", chromedp.Click(chromedp.ID("cancel")), chromedp.WaitVisible(chromedp.ID("confirm-q")))
+	if q := b.text(t, "confirm-q"); !strings.HasPrefix(q, "Cancel import #") {
+		t.Errorf("cancelling asks %q", q)
+	}
+	if js[bool](t, b, `!/you can resume it, to load the rest, or revert it/.test(document.querySelector('.confirm p').textContent)`) {
+		t.Error("the confirmation does not say what can be done afterwards")
+	}
+	b.do(t, "confirm", chromedp.Click(chromedp.CSS(`.confirm button.danger`)), chromedp.WaitVisible(chromedp.ID("progress")))
+	b.wait(t, "the import to stop", `document.getElementById('progress').dataset.status === 'cancelled' && document.getElementById('cancelled-note')`, time.Minute)
+	if js[bool](t, b, `!document.getElementById('resume') || !document.getElementById('revert')`) {
+		t.Fatal("a cancelled import offers neither Resume nor Revert")
+	}
+	b.do(t, "resume", chromedp.Click(chromedp.ID("resume")), chromedp.WaitVisible(chromedp.ID("progress")))
+	b.wait(t, "the import to complete", `document.getElementById('progress').dataset.status === 'completed' && document.getElementById('report')`, 3*time.Minute)
+	if got := b.text(t, "created"); got != "4,000" {
+		t.Errorf("created %s after the resume, want 4,000", got)
+	}
 }

@@ -59,6 +59,7 @@ func TestBrowserImport(t *testing.T) {
 	t.Run("ReloadMidImport", b.reloadMidImport)
 	t.Run("UpdateRules", b.updateRules)
 	t.Run("Revert", b.revert)
+	t.Run("CancelThenResume", b.cancelThenResume)
 }
 
 // browser is one Chromium, shared by the subtests of a file because it is

@@ -45,7 +45,7 @@ func (p *pages) importList(w http.ResponseWriter, r *http.Request) {
 		row := importRow{
 			ID: imp.ID, File: imp.FileName, Status: imp.Status, CreatedAt: imp.CreatedAt,
 			Total: imp.Total, Counts: imp.Counts, Started: !imp.StartedAt.IsZero(),
-			Resumable: imp.Status.Resumable() && imp.Revert == nil, Deletable: !imp.Status.Active(),
+			Resumable: imp.Resumable(), Deletable: !imp.Status.Active(),
 		}
 		if imp.Revert != nil {
 			row.Revert = imp.Revert.Status
@@ -237,7 +237,7 @@ func (p *pages) importView(r *http.Request, imp *crm.Import) (importPage, error)
 		Pending:   imp.Status == crm.ImportPending,
 		Deletable: !imp.Status.Active(),
 		Finished:  imp.Status.Finished(),
-		Resumable: imp.Status.Resumable(),
+		Resumable: imp.Resumable(),
 		Cancel:    imp.CancelRequested && imp.Status == crm.ImportRunning,
 		Error:     imp.Error,
 		ErrorCap:  len(s.Errors) >= importErrorCap,
@@ -331,6 +331,34 @@ func (p *pages) importActionFailed(w http.ResponseWriter, r *http.Request, imp *
 	}
 	data.Alert = err.Error()
 	p.render(w, r, http.StatusConflict, "import.html", &data)
+}
+
+// importCancelConfirm asks before cancelling an import: a click must not
+// stop an import halfway by mistake, and the page says what stays.
+func (p *pages) importCancelConfirm(w http.ResponseWriter, r *http.Request) {
+	imp, ok := p.pageImport(w, r)
+	if !ok {
+		return
+	}
+	name := fmt.Sprintf("import #%d", imp.ID)
+	page := &confirmPage{
+		pageMeta: pageMeta{Title: "Cancel " + name + "?", Tab: tabImports},
+		Question: fmt.Sprintf("Cancel %s (%s)?", name, imp.FileName),
+		Detail: fmt.Sprintf("It stops after the batch in flight. The customers it has loaded so far (%s of %s records read) stay: "+
+			"afterwards you can resume it, to load the rest, or revert it, to take them back.", pageThousands(int64(imp.Counts.Records)), pageThousands(int64(imp.Total))),
+		Action: fmt.Sprintf("/imports/%d/cancel", imp.ID),
+		Button: "Cancel " + name,
+		Back:   fmt.Sprintf("/imports/%d", imp.ID),
+	}
+	switch {
+	case imp.Status == crm.ImportPending:
+		page.Title, page.Question = "Discard "+name+"?", fmt.Sprintf("Discard %s (%s)?", name, imp.FileName)
+		page.Detail, page.Button = "It was never started, so no customer came from it.", "Discard "+name
+	case !imp.Status.Active():
+		p.importActionFailed(w, r, imp, crm.Invalid("status", string(imp.Status), fmt.Sprintf("Import %d is already %s.", imp.ID, imp.Status)))
+		return
+	}
+	p.render(w, r, http.StatusOK, "confirm.html", page)
 }
 
 func (p *pages) importCancel(w http.ResponseWriter, r *http.Request) {

@@ -122,8 +122,10 @@ func TestPageImportCancelAndResume(t *testing.T) {
 	e := newPageEnv(t)
 	imp := e.pageImport(t, pageImportCSV)
 	path := fmt.Sprintf("/imports/%d", imp.ID)
+	e.get(t, path+"/cancel").want(t, http.StatusOK, fmt.Sprintf("Discard import #%d", imp.ID), "never started", `action="`+path+`/cancel"`)
 	e.post(t, path+"/cancel", nil).redirect(t, path)
 	e.get(t, path).want(t, http.StatusOK, "cancelled", "The import was discarded")
+	e.get(t, path+"/cancel").want(t, http.StatusConflict, "is already cancelled")
 	e.post(t, path+"/cancel", nil).want(t, http.StatusConflict, "is already cancelled")
 	e.post(t, path+"/resume", nil).want(t, http.StatusConflict, "nothing to resume")
 

@@ -109,6 +109,7 @@ func (h *Handler) routeTable(p *pages) []route {
 		{"GET /imports", manager, page(p.importList)},
 		{"GET /imports/new", manager, page(p.importWizard)},
 		{"GET /imports/{id}", manager, page(p.importShow)},
+		{"GET /imports/{id}/cancel", manager, page(p.importCancelConfirm)},
 		{"POST /imports/{id}/cancel", manager, form(p.importCancel)},
 		{"POST /imports/{id}/resume", manager, form(p.importResume)},
 		{"GET /imports/{id}/revert", manager, page(p.importRevertConfirm)},
