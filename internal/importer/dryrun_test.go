@@ -2,8 +2,10 @@ package importer
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"localcrm/internal/crm"
@@ -156,6 +158,24 @@ func TestDryRunDateWarning(t *testing.T) {
 	}
 	if len(s.Warnings) != 0 || s.Rejected != 1 || s.Created != 4 {
 		t.Errorf("as DD/MM/YYYY: warnings %q, %d rejected, %d created", s.Warnings, s.Rejected, s.Created)
+	}
+
+	// A few dates of a day-first file are month-first: switching would
+	// refuse far more than it reads, so the advice is to fix those rows.
+	var b strings.Builder
+	b.WriteString("first_name,last_name,birthday\n")
+	for i := range 20 {
+		fmt.Fprintf(&b, "P%d,Q,%02d/11/1990\n", 13+i%15, 13+i%15) // day first, days 13 to 27: DD/MM only
+	}
+	b.WriteString("X,Y,11/28/1990\nZ,W,11/29/1990\n") // month first
+	imp = e.prepare("mostly-dmy.csv", []byte(b.String()), crm.ImportOptions{DateFormat: crm.DateDMY})
+	s, err = e.im.DryRun(e.ctx, imp.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []string{"2 date values are not DD/MM/YYYY dates; they would read as MM/DD/YYYY, but MM/DD/YYYY would refuse 20 of the file's other dates. Keep DD/MM/YYYY and fix these rows (listed with the problems)."}
+	if !slices.Equal(s.Warnings, want) {
+		t.Errorf("warnings = %q\nwant %q", s.Warnings, want)
 	}
 }
 

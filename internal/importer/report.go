@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"localcrm/internal/crm"
@@ -304,11 +305,64 @@ func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summa
 		s.Warnings = append(s.Warnings, fmt.Sprintf("The file holds %s records; one import may load at most %s, so starting it will be refused. Split the file, or raise the limit.",
 			thousands(imp.Total), thousands(imp.Options.MaxRecords)))
 	}
-	for _, f := range crm.DateFormats {
-		if n := p.dateHint[f]; f != imp.Options.DateFormat && n > 0 {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("%s date values are not %s dates but would be valid as %s; if the file writes dates that way, choose %s as the date format.",
-				thousands(n), imp.Options.DateFormat, f, f))
+	s.Warnings = append(s.Warnings, p.dates.advice()...)
+	return s, nil
+}
+
+// dateTally counts, in a dry run, the file's date values and the date
+// formats each fits, to advise on the import's date format.
+type dateTally struct {
+	sc       *crm.Schema
+	declared crm.DateFormat
+	values   int                    // non-empty values of date fields
+	fits     map[crm.DateFormat]int // of them, those each format reads
+	rescued  map[crm.DateFormat]int // of them, those the declared format refuses and each other reads
+}
+
+func newDateTally(sc *crm.Schema, declared crm.DateFormat) *dateTally {
+	return &dateTally{sc: sc, declared: declared, fits: map[crm.DateFormat]int{}, rescued: map[crm.DateFormat]int{}}
+}
+
+// count counts c's date values, as read; nil counts nothing (a real run).
+func (d *dateTally) count(c *crm.Customer) {
+	if d == nil {
+		return
+	}
+	for key, v := range c.Values {
+		if f, ok := d.sc.Field(key); !ok || f.Type != crm.TypeDate || strings.TrimSpace(v) == "" {
+			continue
+		}
+		d.values++
+		fits := crm.FittingDateFormats(strings.TrimSpace(v))
+		declared := slices.Contains(fits, d.declared)
+		for _, f := range fits {
+			d.fits[f]++
+			if !declared {
+				d.rescued[f]++
+			}
 		}
 	}
-	return s, nil
+}
+
+// advice suggests another date format only when it reads the file's dates
+// clearly better: it at least halves the values refused. Otherwise values
+// that another format would read are rows to fix, which the warning says,
+// so that nobody switches to a format that refuses more of the file.
+func (d *dateTally) advice() []string {
+	var out []string
+	refused := d.values - d.fits[d.declared]
+	for _, f := range crm.DateFormats {
+		n := d.rescued[f]
+		if f == d.declared || n == 0 {
+			continue
+		}
+		if other := d.values - d.fits[f]; other*2 <= refused {
+			out = append(out, fmt.Sprintf("%s date values are not %s dates but would be valid as %s; if the file writes dates that way, choose %s as the date format.",
+				thousands(n), d.declared, f, f))
+		} else {
+			out = append(out, fmt.Sprintf("%s date values are not %s dates; they would read as %s, but %s would refuse %s of the file's other dates. Keep %s and fix these rows (listed with the problems).",
+				thousands(n), d.declared, f, f, thousands(other-(refused-n)), d.declared))
+		}
+	}
+	return out
 }

@@ -55,8 +55,8 @@ type pass struct {
 	columns  []column
 	validate crm.ValidateOptions
 	decider  decider
-	report   *reportLines // nil in a dry run
-	dateHint map[crm.DateFormat]int
+	report   *reportLines  // nil in a dry run
+	dates    *dateTally    // a dry run's count of date values, for its advice on the date format
 	began    time.Time     // when this run began
 	ranUntil time.Duration // imp.RunTime when it began: the runs before it
 }
@@ -65,7 +65,7 @@ type pass struct {
 func (p *pass) runTime() time.Duration { return p.ranUntil + p.im.now().Sub(p.began) }
 
 func (im *Importer) newPass(imp *crm.Import, sc *crm.Schema, dry bool) *pass {
-	p := &pass{im: im, imp: imp, sc: sc, dateHint: map[crm.DateFormat]int{}}
+	p := &pass{im: im, imp: imp, sc: sc}
 	for i, col := range imp.Columns {
 		if key := imp.Options.Mapping[col]; key != "" {
 			p.columns = append(p.columns, column{i, key})
@@ -78,6 +78,7 @@ func (im *Importer) newPass(imp *crm.Import, sc *crm.Schema, dry bool) *pass {
 		p.decider.mapped = append(p.decider.mapped, col.key)
 	}
 	if dry {
+		p.dates = newDateTally(sc, imp.Options.DateFormat)
 		p.decider.importID, p.decider.seen = 0, map[string]int{}
 	}
 	return p
@@ -363,12 +364,12 @@ func (p *pass) prepare(rec *csvin.Record) *record {
 		}
 		c.Values[col.key] = v
 	}
+	p.dates.count(c)
 	if err := p.sc.Validate(c, p.validate); err != nil {
 		var v *crm.ValidationError
 		errors.As(err, &v)
 		for _, pr := range v.Problems {
 			r.reject(pr.Field, pr.Value, pr.Message)
-			p.noteDate(pr)
 		}
 		return r
 	}
@@ -392,18 +393,6 @@ func (p *pass) parseAccount(r *record, v string) int64 {
 		return 0
 	}
 	return n
-}
-
-// noteDate counts date values that fail in the declared format but would
-// pass in another, so that the summary can suggest that format.
-func (p *pass) noteDate(pr crm.Problem) {
-	f, ok := p.sc.Field(pr.Field)
-	if !ok || f.Type != crm.TypeDate {
-		return
-	}
-	for _, df := range crm.FittingDateFormats(strings.TrimSpace(pr.Value)) {
-		p.dateHint[df]++
-	}
 }
 
 func (r *record) reject(field, value, message string) {
