@@ -28,6 +28,9 @@ their names unless told otherwise. Every valid record is committed in
 batches; every other record is reported with its line and why.
 
 Flags:
+  --template NAME          map the columns and set the options as the saved
+                           template NAME says (see localcrm templates); the
+                           flags below, when given, win over it
   --map "COLUMN=FIELD"     map a column to a field key (repeatable; wins over
                            automatic mapping; "COLUMN=" leaves it out)
   --mapping FILE.json      a JSON object of column → field key
@@ -80,12 +83,13 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	fs := newFlagSet("import")
 	var (
 		maps, fieldRules, blankClears              mapFlags
-		updateRules                                string
+		updateRules, templateName                  string
 		mappingFile, onDup, dateFormat, enc, delim string
 		noAuto, dry                                bool
 		batchSize, maxRecords                      int
 		out                                        importFlags
 	)
+	fs.StringVar(&templateName, "template", "", "")
 	fs.Var(&maps, "map", "")
 	fs.StringVar(&mappingFile, "mapping", "", "")
 	fs.BoolVar(&noAuto, "no-auto-map", false, "")
@@ -148,6 +152,14 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	}
 	im.MaxRecords = maxRecords // whoever runs the CLI is the admin of its database
 	im.MaxColumns = *maxColumns
+	var tpl *crm.Template
+	if given(fs)["template"] {
+		// Looked up before the upload, so that a mistyped name costs no
+		// reading of a large file.
+		if tpl, err = im.Template(ctx, templateName); err != nil {
+			return noTemplate(err)
+		}
+	}
 	bar := a.progressBar(out.progress)
 	p, err := im.Create(ctx, importer.Upload{Name: name, Body: body, Format: format, CreatedBy: crm.ActorFrom(ctx).Name, Reading: bar.reading})
 	if err != nil {
@@ -161,6 +173,11 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	opts.Mapping = p.Suggestion.Mapping
 	if noAuto {
 		opts.Mapping = map[string]string{}
+	}
+	if tpl != nil {
+		if opts, err = withTemplate(ctx, im, p.Import, tpl, opts, given(fs)); err != nil {
+			return discard(err)
+		}
 	}
 	for col, key := range explicit {
 		for c, k := range opts.Mapping {
@@ -285,6 +302,45 @@ func errorLine(e crm.RowError) string {
 		where += fmt.Sprintf(", %s %q", e.Field, e.Value)
 	}
 	return where + ": " + oneLine(e.Message)
+}
+
+// withTemplate applies the template tpl to the new import imp, over the
+// mapping in opts, and returns opts with the template's mapping and its
+// options, except those whose flags were given (set): a flag beside
+// --template says what this file needs otherwise. --update-rule changes one
+// field's rule of the template's; --blank-clears replaces its list.
+func withTemplate(ctx context.Context, im *importer.Importer, imp *crm.Import, tpl *crm.Template, opts crm.ImportOptions, set map[string]bool) (crm.ImportOptions, error) {
+	base := *imp
+	base.Options.Mapping = opts.Mapping
+	o, _, err := im.TemplateOptions(ctx, &base, tpl)
+	if err != nil {
+		return opts, err
+	}
+	opts.Mapping = o.Mapping
+	if !set["on-duplicate"] {
+		opts.OnDuplicate = o.OnDuplicate
+	}
+	if !set["date-format"] {
+		opts.DateFormat = o.DateFormat
+	}
+	if !set["batch-size"] {
+		opts.BatchSize = o.BatchSize
+	}
+	u := o.Update
+	if set["update-rules"] {
+		u.Default = opts.Update.Default
+	}
+	for key, rule := range opts.Update.Fields {
+		if u.Fields == nil {
+			u.Fields = map[string]crm.UpdateRule{}
+		}
+		u.Fields[key] = rule
+	}
+	if set["blank-clears"] {
+		u.BlankClears = opts.Update.BlankClears
+	}
+	opts.Update = u
+	return opts, nil
 }
 
 // readMapping reads --mapping and --map into one mapping, --map winning.

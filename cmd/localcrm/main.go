@@ -89,6 +89,7 @@ var commands = []command{
 	}},
 	{"import", runImport, []usageLine{{"import FILE|- [FLAGS]", "load customers from a CSV file"}}},
 	{"imports", runImports, []usageLine{{"imports list|show|resume|cancel|report|revert|delete ...", "follow, resume and report on imports"}}},
+	{"templates", runTemplates, []usageLine{{"templates list|save|delete ...", "name an import's mapping and options, to map files like it"}}},
 	{"export", runExport, []usageLine{{"export FILE|- [--format csv|json]", "write every customer to FILE (- for standard output)"}}},
 	{"users", runUsers, []usageLine{{"users add|list|set-role|reset-password|disable|enable ...", "manage the people who sign in to the web UI"}}},
 	{"tokens", runTokens, []usageLine{{"tokens create|list|revoke ...", "manage API tokens for scripts"}}},

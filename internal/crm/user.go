@@ -198,6 +198,7 @@ var AuditActions = []AuditAction{
 	AuditFieldCreated, AuditFieldChanged, AuditFieldDeleted,
 	AuditCustomerAdded, AuditCustomerEdited, AuditCustomerDelete,
 	AuditImportUpload, AuditImportStart, AuditImportCancel, AuditImportResume, AuditImportDelete,
+	AuditTemplateSaved, AuditTemplateDeleted, // template.go
 	AuditExport,
 }
 

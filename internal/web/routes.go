@@ -71,6 +71,12 @@ func (h *Handler) routeTable(p *pages) []route {
 		{"POST /api/v1/imports/{id}/revert", manager, api(h.apiImportRevert)},
 		{"GET /api/v1/imports/{id}/revert.csv", manager, api(h.apiImportRevertCSV)},
 
+		// api_templates.go
+		{"GET /api/v1/templates", manager, api(h.apiTemplateList)},
+		{"POST /api/v1/templates", manager, api(h.apiTemplateSave)},
+		{"DELETE /api/v1/templates/{name}", manager, api(h.apiTemplateDelete)},
+		{"POST /api/v1/imports/{id}/template", manager, api(h.apiImportTemplate)},
+
 		// api_audit.go
 		{"GET /api/v1/audit", admin, api(h.apiAuditList)},
 

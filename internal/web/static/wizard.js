@@ -193,6 +193,8 @@
       save();
       unmatchedItems = {};
       $('unmatched-list').textContent = '';
+      templateStatus('');
+      $('template-replace').hidden = true;
       history.replaceState(null, '', '#choose');
       renderChoose();
       $('to-map').focus();
@@ -296,6 +298,7 @@
     renderUnmatched();
     renderOptions();
     checkRequired();
+    if (templates === null) loadTemplates();
   }
 
   function renderMapping() {
@@ -641,43 +644,188 @@
 
   $('back-choose').addEventListener('click', function () { go('choose'); });
 
-  $('to-summary').addEventListener('click', function () {
-    if (!checkRequired()) return;
+  // putMapping sends the mapping and options chosen on this page to the
+  // server, which checks them as it will at the start.
+  function putMapping() {
     var size = Number($('batch-size').value);
     if (!(size >= 1 && size <= data.max_batch) || Math.floor(size) !== size) {
-      showError('Records per batch must be a whole number from 1 to ' + fmt(data.max_batch) + '.');
       $('batch-size').focus();
-      return;
+      return Promise.reject(new Error('Records per batch must be a whole number from 1 to ' + fmt(data.max_batch) + '.'));
     }
     var mapping = {};
     Object.keys(state.mapping).forEach(function (key) { mapping[state.mapping[key]] = key; });
-    var id = state.upload.id;
-    $('to-summary').disabled = true;
-    busy('dry-busy', true);
-    showError('');
-    api('PUT', '/api/v1/imports/' + id + '/mapping', {
+    return api('PUT', '/api/v1/imports/' + state.upload.id + '/mapping', {
       mapping: mapping,
       on_duplicate: state.options.on_duplicate,
       date_format: state.options.date_format,
       batch_size: size,
       update_rules: updateRules()
-    }).then(function () {
+    });
+  }
+
+  // errorText is an API error's message with its per-field messages that
+  // it does not already say.
+  function errorText(err) {
+    var parts = [err.message];
+    Object.keys(err.fields || {}).forEach(function (k) {
+      if (err.fields[k] !== err.message && err.message.indexOf(err.fields[k]) < 0) parts.push(err.fields[k]);
+    });
+    return parts.join(' ');
+  }
+
+  $('to-summary').addEventListener('click', function () {
+    if (!checkRequired()) return;
+    var id = state.upload.id;
+    $('to-summary').disabled = true;
+    busy('dry-busy', true);
+    showError('');
+    putMapping().then(function () {
       return api('POST', '/api/v1/imports/' + id + '/dry-run');
     }).then(function (dry) {
       state.dry = dry;
       save();
       go('summary');
     }, function (err) {
-      var parts = [err.message];
-      Object.keys(err.fields || {}).forEach(function (k) {
-        if (err.fields[k] !== err.message && err.message.indexOf(err.fields[k]) < 0) parts.push(err.fields[k]);
-      });
-      showError(parts.join(' '));
+      showError(errorText(err));
     }).then(function () {
       busy('dry-busy', false);
       checkRequired();
     });
   });
+
+  // ---- Templates on the map step ------------------------------------------
+
+  var templates = null; // the saved templates' names, loaded when the map step is first shown
+
+  function loadTemplates() {
+    templates = [];
+    renderTemplates('');
+    api('GET', '/api/v1/templates').then(function (list) {
+      templates = list.map(function (t) { return t.name; });
+      renderTemplates($('template').value);
+    }, function (err) {
+      templates = null; // tried again the next time the step is shown
+      templateStatus(err.message, true);
+    });
+  }
+
+  // renderTemplates fills the template select, with selected chosen.
+  function renderTemplates(selected) {
+    var sel = $('template');
+    sel.textContent = '';
+    sel.appendChild(el('option', { value: '', text: templates.length ? '— choose a template —' : 'No template saved yet' }));
+    templates.forEach(function (name) { sel.appendChild(el('option', { value: name, text: name })); });
+    sel.value = templates.indexOf(selected) >= 0 ? selected : '';
+    sel.disabled = !templates.length;
+    $('template-apply').disabled = !templates.length;
+  }
+
+  // templateStatus says how applying or saving a template went, beside the
+  // controls: screen readers hear it, as the region is a status.
+  function templateStatus(msg, failed) {
+    var p = $('template-status');
+    p.textContent = msg || '';
+    p.classList.toggle('error', !!failed);
+  }
+
+  // applyImport takes over the mapping and options of the import as the
+  // server answered after a template was applied: the columns the template
+  // decided get its reason, the others keep theirs.
+  function applyImport(imp, reasons) {
+    var oldReasons = state.reasons, oldManual = state.manual;
+    state.mapping = {};
+    state.reasons = {};
+    state.manual = {};
+    Object.keys(imp.mapping || {}).forEach(function (col) {
+      var key = imp.mapping[col];
+      state.mapping[key] = col;
+      if (reasons[col]) {
+        state.reasons[key] = reasons[col];
+        state.manual[key] = false;
+      } else {
+        state.reasons[key] = oldReasons[key] || '';
+        state.manual[key] = !!oldManual[key];
+      }
+    });
+    state.options = { on_duplicate: imp.on_duplicate, date_format: imp.date_format, batch_size: imp.batch_size };
+    var u = imp.update_rules || {};
+    state.update = { default: u.default || 'overwrite', fields: u.fields || {}, blank_clears: u.blank_clears || [] };
+    state.dry = null;
+    save();
+    renderMap();
+  }
+
+  $('template-apply-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var name = $('template').value;
+    if (!name) {
+      templateStatus('Choose a template to apply.', true);
+      $('template').focus();
+      return;
+    }
+    var id = state.upload.id;
+    $('template-apply').disabled = true;
+    templateStatus('Applying “' + name + '”…');
+    // What was chosen by hand is sent first, so that the columns the
+    // template does not know keep it; a mapping that cannot be sent yet
+    // (First or Last Name missing) is left for the template to complete.
+    (checkRequired() ? putMapping() : Promise.resolve()).then(function () {
+      return api('POST', '/api/v1/imports/' + id + '/template', { name: name });
+    }).then(function (imp) {
+      var reasons = imp.reasons || {};
+      var n = Object.keys(reasons).filter(function (col) { return imp.mapping[col]; }).length;
+      applyImport(imp, reasons);
+      templateStatus('Applied the template “' + name + '”: it mapped ' + n + (n === 1 ? ' column' : ' columns') + '. Check the mapping below.');
+    }, function (err) {
+      templateStatus(errorText(err), true);
+    }).then(function () {
+      $('template-apply').disabled = !templates.length;
+    });
+  });
+
+  // saveTemplate saves what this page shows as the template named in the
+  // form: the mapping is sent first, so that the template is what the user
+  // chose here, checked as an import's mapping is.
+  function saveTemplate(replace) {
+    var name = $('template-name').value.trim();
+    if (!name) {
+      templateStatus('Give the template a name first, such as the system the file comes from.', true);
+      $('template-name').focus();
+      return;
+    }
+    if (!checkRequired()) {
+      templateStatus('Map First Name and Last Name first: a template is saved from a mapping that can be imported.', true);
+      return;
+    }
+    $('template-save').disabled = true;
+    $('template-replace').hidden = true;
+    templateStatus('Saving “' + name + '”…');
+    putMapping().then(function () {
+      return api('POST', '/api/v1/templates', { import_id: state.upload.id, name: name, replace: replace });
+    }).then(function (t) {
+      templates = (templates || []).filter(function (n) { return n.toLowerCase() !== t.name.toLowerCase(); }).concat([t.name]);
+      templates.sort(function (a, b) { return a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0; });
+      renderTemplates($('template').value);
+      templateStatus((replace ? 'Replaced' : 'Saved') + ' the template “' + t.name + '”. Apply it to the next file of this kind.');
+    }, function (err) {
+      if (err.status !== 409) {
+        templateStatus(errorText(err), true);
+        return;
+      }
+      templateStatus('A template named “' + name + '” exists: choose another name, or replace it.', true);
+      $('template-replace').hidden = false;
+      $('template-replace').setAttribute('aria-label', 'Replace the template “' + name + '”');
+    }).then(function () {
+      $('template-save').disabled = false;
+    });
+  }
+
+  $('template-save-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    saveTemplate(false);
+  });
+  $('template-replace').addEventListener('click', function () { saveTemplate(true); });
+  $('template-name').addEventListener('input', function () { $('template-replace').hidden = true; });
 
   // ---- Step 3: summary -----------------------------------------------------
 
