@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"os"
 	"strings"
@@ -173,6 +174,10 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	opts.Mapping = p.Suggestion.Mapping
 	if noAuto {
 		opts.Mapping = map[string]string{}
+	} else {
+		// A file mapped as an earlier import was comes with that import's
+		// options too (they are the defaults otherwise); flags still win.
+		opts = flagsOver(p.Import.Options, opts, given(fs))
 	}
 	if tpl != nil {
 		if opts, err = withTemplate(ctx, im, p.Import, tpl, opts, given(fs)); err != nil {
@@ -316,31 +321,40 @@ func withTemplate(ctx context.Context, im *importer.Importer, imp *crm.Import, t
 	if err != nil {
 		return opts, err
 	}
-	opts.Mapping = o.Mapping
-	if !set["on-duplicate"] {
-		opts.OnDuplicate = o.OnDuplicate
+	return flagsOver(o, opts, set), nil
+}
+
+// flagsOver returns base with the options whose flags were given (set)
+// taken from opts, and opts' record limit: a flag says what this file
+// needs. --update-rule changes one field's rule of base's; --blank-clears
+// replaces its list.
+func flagsOver(base, opts crm.ImportOptions, set map[string]bool) crm.ImportOptions {
+	base.MaxRecords = opts.MaxRecords
+	if set["on-duplicate"] {
+		base.OnDuplicate = opts.OnDuplicate
 	}
-	if !set["date-format"] {
-		opts.DateFormat = o.DateFormat
+	if set["date-format"] {
+		base.DateFormat = opts.DateFormat
 	}
-	if !set["batch-size"] {
-		opts.BatchSize = o.BatchSize
+	if set["batch-size"] {
+		base.BatchSize = opts.BatchSize
 	}
-	u := o.Update
+	u := base.Update
 	if set["update-rules"] {
 		u.Default = opts.Update.Default
 	}
-	for key, rule := range opts.Update.Fields {
+	if len(opts.Update.Fields) > 0 {
+		u.Fields = maps.Clone(u.Fields)
 		if u.Fields == nil {
 			u.Fields = map[string]crm.UpdateRule{}
 		}
-		u.Fields[key] = rule
+		maps.Copy(u.Fields, opts.Update.Fields)
 	}
 	if set["blank-clears"] {
 		u.BlankClears = opts.Update.BlankClears
 	}
-	opts.Update = u
-	return opts, nil
+	base.Update = u
+	return base
 }
 
 // readMapping reads --mapping and --map into one mapping, --map winning.

@@ -122,3 +122,35 @@ func TestImportUpdateRules(t *testing.T) {
 		t.Errorf("%d imports recorded, want 2: a refused one leaves nothing", n)
 	}
 }
+
+// TestImportRemembersOptions: a file with the header of an earlier import
+// is imported with that import's options too, as well as its mapping;
+// flags given beside still win.
+func TestImportRemembersOptions(t *testing.T) {
+	c := newCLI(t)
+	write := func(name, text string) string {
+		path := filepath.Join(c.dir, name)
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	c.ok("import", write("march.csv", "Email,First Name,Last Name,Company\nann@example.com,Ann,Lee,Acme\n"),
+		"--on-duplicate", "update", "--update-rules", "fill-empty", "--date-format", "DD/MM/YYYY")
+	var got struct {
+		OnDuplicate string          `json:"on_duplicate"`
+		DateFormat  string          `json:"date_format"`
+		Update      json.RawMessage `json:"update_rules"`
+		Updated     int             `json:"updated"`
+	}
+	april := write("april.csv", "Email,First Name,Last Name,Company\nann@example.com,Ann,Lee,Globex\n")
+	if err := json.Unmarshal([]byte(c.ok("import", april, "--json")), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.OnDuplicate != "update" || got.DateFormat != "DD/MM/YYYY" || !strings.Contains(string(got.Update), `"fill-empty"`) || got.Updated != 1 {
+		t.Errorf("second import: %+v, want import 1's options (update, fill-empty, DD/MM/YYYY)", got)
+	}
+	if r := c.do("import", april, "--json", "--on-duplicate", "skip"); r.code != 0 || !strings.Contains(r.stdout, `"on_duplicate": "skip"`) {
+		t.Errorf("a flag beside the remembered options must win: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -46,6 +46,13 @@ type apiUploadResponse struct {
 	// the user to choose: the suggestion leaves it unmapped.
 	Choices  map[string][]string `json:"choices"`
 	Unmapped []string            `json:"unmapped"` // columns the suggestion leaves out
+	// The import's options: the defaults, or those of the earlier import
+	// whose header the file shares (its reasons say "as in import N"),
+	// which a team importing the same export again wants again.
+	OnDuplicate crm.DuplicatePolicy `json:"on_duplicate"`
+	DateFormat  crm.DateFormat      `json:"date_format"`
+	BatchSize   int                 `json:"batch_size"`
+	UpdateRules crm.UpdateRules     `json:"update_rules"`
 }
 
 // apiImportUpload keeps an uploaded CSV file as a new pending import. The
@@ -141,7 +148,9 @@ func (h *Handler) apiImportUpload(w http.ResponseWriter, r *http.Request) error 
 		Encoding: imp.Encoding, BOM: p.Format.BOM, Delimiter: imp.Delimiter, HeaderLine: imp.HeaderLine,
 		Records: imp.Total, Columns: p.Columns, Preview: p.Rows,
 		SuggestedMapping: p.Suggestion.Mapping, Reasons: p.Suggestion.Reasons, Choices: p.Suggestion.Choices,
-		Unmapped: importer.Unmapped(p.Columns, p.Suggestion.Mapping),
+		Unmapped:    importer.Unmapped(p.Columns, p.Suggestion.Mapping),
+		OnDuplicate: imp.Options.OnDuplicate, DateFormat: imp.Options.DateFormat, BatchSize: imp.Options.BatchSize,
+		UpdateRules: imp.Options.Update,
 	}
 	if resp.Columns == nil {
 		resp.Columns = []string{}

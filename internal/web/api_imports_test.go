@@ -609,7 +609,11 @@ func TestAPIImportUpdateRules(t *testing.T) {
 		t.Errorf("after the import: Ann %v, Bo %v; want Acme kept, Umbrella filled, Bo's comment cleared", ann, bo)
 	}
 
-	id = s.mustUpload(t, "again.csv", []byte(file)).ID
+	again := s.mustUpload(t, "again.csv", []byte(file))
+	if again.OnDuplicate != crm.DuplicateUpdate || again.UpdateRules.Default != crm.RuleFillEmpty || again.UpdateRules.Fields["comments"] != crm.RuleOverwrite {
+		t.Errorf("a file with the header of the import before comes with options %s, %+v; want that import's", again.OnDuplicate, again.UpdateRules)
+	}
+	id = again.ID
 	e := s.fail(t, http.MethodPut, fmt.Sprintf("/api/v1/imports/%d/mapping", id),
 		map[string]any{"on_duplicate": "update", "update_rules": map[string]any{"fields": map[string]string{"account_number": "keep"}}}, http.StatusBadRequest, "invalid")
 	if !strings.Contains(e.Message, "Account Number finds the customer to update") {

@@ -29,6 +29,8 @@ func (b *browser) rememberedMapping(t *testing.T) {
 		t.Fatalf("Cell No. is mapped to Alternative before anyone did it: %q", got)
 	}
 	b.choose(t, "map-alternative", "Cell No.")
+	b.do(t, "choose to update", chromedp.Click(chromedp.ID("dup-update")), chromedp.WaitVisible(chromedp.ID("rule-email")))
+	b.choose(t, "update-default", "fill-empty")
 	b.do(t, "go to the summary", chromedp.Click(chromedp.ID("to-summary")), chromedp.WaitVisible(chromedp.ID("step-summary")))
 	first := b.startAndFinish(t, "completed")
 
@@ -44,6 +46,11 @@ func (b *browser) rememberedMapping(t *testing.T) {
 	}
 	if why := b.text(t, "why-first_name"); why != want {
 		t.Errorf("the reason beside First Name is %q, want %q", why, want)
+	}
+	// Its options come along: update existing customers, filling only
+	// their empty fields.
+	if !js[bool](t, b, `document.getElementById('dup-update').checked`) || js[string](t, b, `document.getElementById('update-default').value`) != "fill-empty" {
+		t.Errorf("the second file's options are not the first import's (update, fill-empty)")
 	}
 	b.shot(t, "2-map-remembered.png")
 }

@@ -213,8 +213,11 @@
   }
 
   // newState starts the wizard's memory for an upload, keeping the options
-  // chosen for an earlier reading of the same file.
+  // chosen for an earlier reading of the same file; a new file starts from
+  // the options the server gives it: the defaults, or those of the earlier
+  // import it is mapped as.
   function newState(up, old) {
+    var u = up.update_rules || {};
     var s = {
       upload: up,
       mapping: {},
@@ -222,11 +225,11 @@
       reasons: {},
       suggested: {}, // field → the column the automatic matching chose
       options: (old && old.options) || {
-        on_duplicate: data.duplicates[0].value,
-        date_format: data.date_formats[0].value,
-        batch_size: data.batch_size
+        on_duplicate: up.on_duplicate || data.duplicates[0].value,
+        date_format: up.date_format || data.date_formats[0].value,
+        batch_size: up.batch_size || data.batch_size
       },
-      update: (old && old.update) || noRules(),
+      update: (old && old.update) || { default: u.default || 'overwrite', fields: u.fields || {}, blank_clears: u.blank_clears || [] },
       dry: null
     };
     Object.keys(up.suggested_mapping || {}).forEach(function (col) {
