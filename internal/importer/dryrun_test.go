@@ -211,3 +211,48 @@ func TestDryRunOnlyBeforeTheStart(t *testing.T) {
 		t.Errorf("dry run after the start: %v, want %q", err, want)
 	}
 }
+
+// TestDryRunProblemGroups: a dry run groups every problem by kind, most
+// frequent first, and each group's rows download as a rejects file
+// before the import starts.
+func TestDryRunProblemGroups(t *testing.T) {
+	e := newEnv(t)
+	file := "first_name,last_name,email\n" +
+		"Ann,Lee,ann-at-example.com\n" + // 2: bad email
+		"Bo,Ng,bo@example.com\n" +
+		"Cy,,cy@example.com\n" + // 4: no last name
+		"Di,Ro,di.example.com\n" + // 5: bad email
+		"Ed,Po,bo@example.com\n" + // 6: in-file duplicate of line 3
+		"Fa,Qi,fa(at)example.com\n" // 7: bad email
+	imp := e.prepare("problems.csv", []byte(file), crm.ImportOptions{})
+	s, err := e.im.DryRun(e.ctx, imp.ID, 1) // the first error only; the groups have them all
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range s.Problems {
+		got = append(got, fmt.Sprintf("%d × %s %v", g.Count, g.Field, g.Lines))
+	}
+	want := []string{"3 × email [2 5 7]", "1 × last_name [4]", "1 × email [6]"}
+	if !slices.Equal(got, want) {
+		t.Errorf("groups %q, want %q", got, want)
+	}
+	var b strings.Builder
+	if err := e.im.WriteDryRunRejects(e.ctx, imp.ID, s.Problems[0].Kind, &b); err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(strings.TrimSpace(strings.TrimPrefix(b.String(), "\ufeff")), "\r\n")
+	if len(rows) != 4 || rows[0] != "first_name,last_name,email,error" || !strings.HasPrefix(rows[1], "Ann,Lee,ann-at-example.com,") || !strings.HasPrefix(rows[3], "Fa,Qi,fa(at)example.com,") {
+		t.Errorf("the bad emails' rows:\n%s", b.String())
+	}
+	b.Reset()
+	if err := e.im.WriteDryRunRejects(e.ctx, imp.ID, "", &b); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(b.String(), "\r\n"); n != 6 {
+		t.Errorf("every rejected row: %d lines, want a header and 5", n)
+	}
+	if got, err := e.im.Get(e.ctx, imp.ID); err != nil || got.Status != crm.ImportPending {
+		t.Errorf("after the downloads the import is %v (%v), want still pending", got.Status, err)
+	}
+}

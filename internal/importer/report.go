@@ -51,6 +51,7 @@ type Summary struct {
 	Warnings    []string          `json:"warnings,omitempty"`
 	Revert      *RevertSummary    `json:"revert,omitempty"`
 	Errors      []crm.RowError    `json:"errors"`
+	Problems    []ProblemGroup    `json:"problems,omitempty"` // a dry run's problems, all of them, grouped by kind
 }
 
 // RevertSummary is an import's revert as people and scripts see it.
@@ -204,6 +205,14 @@ func (im *Importer) WriteRejects(ctx context.Context, id int64, w io.Writer) err
 	if err != nil {
 		return err
 	}
+	return writeRejects(imp, w, func(row func(cells []string, msg string) error) error {
+		return im.store.EachReject(ctx, id, func(r crm.Reject) error { return row(r.Cells, r.Message) })
+	})
+}
+
+// writeRejects writes a rejects file of imp to w: its start, then the rows
+// each gives to row.
+func writeRejects(imp *crm.Import, w io.Writer, each func(row func(cells []string, msg string) error) error) error {
 	delim, err := delimiter(imp)
 	if err != nil {
 		return err
@@ -222,8 +231,7 @@ func (im *Importer) WriteRejects(ctx context.Context, id int64, w io.Writer) err
 	if err := cw.Write(append(append([]string{}, columns...), errorColumn)); err != nil {
 		return err
 	}
-	err = im.store.EachReject(ctx, id, func(r crm.Reject) error {
-		cells := r.Cells
+	err = each(func(cells []string, msg string) error {
 		if again && len(cells) == len(imp.Columns) {
 			cells = cells[:len(columns)]
 		}
@@ -231,7 +239,7 @@ func (im *Importer) WriteRejects(ctx context.Context, id int64, w io.Writer) err
 			// A short row is padded so that the error lands in its column.
 			cells = append(cells, make([]string, len(columns)-len(cells))...)
 		}
-		return cw.Write(append(cells, r.Message))
+		return cw.Write(append(slices.Clip(cells), msg))
 	})
 	if err != nil {
 		return err
@@ -247,41 +255,21 @@ const StatusDryRun crm.ImportStatus = "dry_run"
 
 // DryRun reads and validates the whole file of a pending import and checks
 // every record against the customers that exist, exactly as Start would,
-// without writing anything. The result's Errors are the first maxErrors.
+// without writing anything. The result's Errors are the first maxErrors;
+// its Problems group them all by kind.
 func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summary, error) {
-	imp, err := im.store.GetImport(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if imp.Status != crm.ImportPending {
-		return nil, crm.Invalid("status", string(imp.Status), fmt.Sprintf("Import %d is %s; a dry run checks an import before it starts.", id, imp.Status))
-	}
-	sc, err := im.store.Schema(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := CheckMapping(imp.Columns, imp.Options.Mapping, sc, imp.Options.OnDuplicate); err != nil {
-		return nil, err
-	}
-	if err := im.checkSource(ctx, imp); err != nil {
-		return nil, err
-	}
-	p := im.newPass(imp, sc, true)
 	var errs []crm.RowError
 	counts := crm.ImportCounts{}
 	samples := map[string][]ChangeSample{}
-	_, err = p.each(ctx, 0, func(records []*record, last bool) (bool, error) {
-		byEmail, byAccount, err := lookup(ctx, records, im.batches.Existing)
-		if err != nil {
-			return true, err
-		}
-		p.decider.decide(records, byEmail, byAccount)
+	groups := problemGroups{}
+	imp, p, err := im.dryPass(ctx, id, func(records []*record, last bool) {
 		if last {
 			counts.Batches++
 		}
 		for _, r := range records {
 			if tally(&counts, r) {
 				errs = append(errs, r.errs[:min(len(r.errs), maxErrors-len(errs))]...)
+				groups.add(r.errs)
 			}
 			for _, ch := range r.changes {
 				if len(samples[ch.Field]) < changeSamples {
@@ -289,11 +277,7 @@ func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summa
 				}
 			}
 		}
-		return false, nil
 	})
-	if err == nil {
-		err = ctx.Err()
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -301,12 +285,54 @@ func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summa
 	dry.Status, dry.Counts = StatusDryRun, counts
 	s := summary(&dry, errs)
 	s.Changes = fieldChanges(counts.Changes, samples)
+	s.Problems = groups.list()
 	if imp.Total > imp.Options.MaxRecords {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("The file holds %s records; one import may load at most %s, so starting it will be refused. Split the file, or raise the limit.",
 			thousands(imp.Total), thousands(imp.Options.MaxRecords)))
 	}
 	s.Warnings = append(s.Warnings, p.dates.advice()...)
 	return s, nil
+}
+
+// dryPass runs import id's whole file as a dry run: every record read,
+// validated and decided against the customers that exist, as Start would,
+// and nothing written. visit sees each chunk of records once decided, and
+// whether it ends a batch.
+func (im *Importer) dryPass(ctx context.Context, id int64, visit func(records []*record, last bool)) (*crm.Import, *pass, error) {
+	imp, err := im.store.GetImport(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if imp.Status != crm.ImportPending {
+		return nil, nil, crm.Invalid("status", string(imp.Status), fmt.Sprintf("Import %d is %s; a dry run checks an import before it starts.", id, imp.Status))
+	}
+	sc, err := im.store.Schema(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := CheckMapping(imp.Columns, imp.Options.Mapping, sc, imp.Options.OnDuplicate); err != nil {
+		return nil, nil, err
+	}
+	if err := im.checkSource(ctx, imp); err != nil {
+		return nil, nil, err
+	}
+	p := im.newPass(imp, sc, true)
+	_, err = p.each(ctx, 0, func(records []*record, last bool) (bool, error) {
+		byEmail, byAccount, err := lookup(ctx, records, im.batches.Existing)
+		if err != nil {
+			return true, err
+		}
+		p.decider.decide(records, byEmail, byAccount)
+		visit(records, last)
+		return false, nil
+	})
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return imp, p, nil
 }
 
 // dateTally counts, in a dry run, the file's date values and the date

@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"runtime"
 	"slices"
@@ -80,18 +81,35 @@ func (r *Runner) Resume(ctx context.Context, id int64) (*crm.Import, error) {
 
 // DryRun checks a pending import's whole file in one of the runner's
 // slots, waiting for one as long as ctx lasts.
-func (r *Runner) DryRun(ctx context.Context, id int64, maxErrors int) (*Summary, error) {
+func (r *Runner) DryRun(ctx context.Context, id int64, maxErrors int) (s *Summary, err error) {
+	err = r.inSlot(ctx, func() error {
+		s, err = r.im.DryRun(ctx, id, maxErrors)
+		return err
+	})
+	return s, err
+}
+
+// DryRunRejects writes, as WriteDryRunRejects, the rows of a pending
+// import with a problem of kind, in one of the runner's slots: it checks
+// the whole file, as a dry run does.
+func (r *Runner) DryRunRejects(ctx context.Context, id int64, kind string, w io.Writer) error {
+	return r.inSlot(ctx, func() error { return r.im.WriteDryRunRejects(ctx, id, kind, w) })
+}
+
+// inSlot runs fn in one of the runner's slots, waiting for one as long as
+// ctx lasts.
+func (r *Runner) inSlot(ctx context.Context, fn func() error) error {
 	w, ok := r.take(0)
 	if !ok {
 		select {
 		case <-w.ready:
 		case <-ctx.Done():
 			r.leave(w)
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 	}
 	defer r.release()
-	return r.im.DryRun(ctx, id, maxErrors)
+	return fn()
 }
 
 // Place returns an import's place in this runner's line (1 is next), or 0

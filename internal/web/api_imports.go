@@ -357,6 +357,16 @@ func (h *Handler) apiImportRevert(w http.ResponseWriter, r *http.Request) error 
 	return h.apiWriteSummary(w, r, http.StatusAccepted, imp, 0)
 }
 
+// apiImportDryRunRejects downloads, before the import starts, the rows
+// with one kind of problem (kind, from the dry run's problems), or every
+// rejected row, as a rejects file to fix.
+func (h *Handler) apiImportDryRunRejects(w http.ResponseWriter, r *http.Request) error {
+	kind := r.URL.Query().Get("kind")
+	return h.apiImportDownload(w, r, "problems.csv", "text/csv; charset=utf-8", func(ctx context.Context, id int64, w io.Writer) error {
+		return h.Runner.DryRunRejects(ctx, id, kind, w)
+	})
+}
+
 func (h *Handler) apiImportRevertCSV(w http.ResponseWriter, r *http.Request) error {
 	return h.apiImportDownload(w, r, "revert.csv", "text/csv; charset=utf-8", h.Importer.WriteRevertReport)
 }

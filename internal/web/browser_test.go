@@ -60,6 +60,7 @@ func TestBrowserImport(t *testing.T) {
 	t.Run("UpdateRules", b.updateRules)
 	t.Run("Revert", b.revert)
 	t.Run("CancelThenResume", b.cancelThenResume)
+	t.Run("SummaryWarnings", b.summaryWarnings)
 }
 
 // browser is one Chromium, shared by the subtests of a file because it is
@@ -281,8 +282,7 @@ func (b *browser) upload(t *testing.T, name, content string) {
 	b.do(t, "upload "+name,
 		chromedp.Navigate(b.url+"/imports/new"),
 		chromedp.WaitVisible(chromedp.ID("upload-form")),
-		chromedp.SetUploadFiles(chromedp.ID("file"), []string{path}),
-		chromedp.Click(chromedp.ID("upload-button")),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{path}), // read at once: no button to press
 		chromedp.WaitVisible(chromedp.ID("file-info")),
 	)
 	b.wait(t, "Next to be enabled", `!document.getElementById('to-map').disabled`, 10*time.Second)

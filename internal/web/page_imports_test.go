@@ -66,7 +66,7 @@ func TestPageImportWizard(t *testing.T) {
 	}
 	r := e.get(t, "/imports/new")
 	r.want(t, http.StatusOK, `aria-current="page">Imports`, "1. Choose file", "2. Map columns to fields", "3. Summary",
-		`<label for="file">CSV file</label>`, `<label for="encoding">Encoding</label>`, `<label for="delimiter">Delimiter</label>`,
+		`<label for="file">CSV file `, `<label for="encoding">Encoding</label>`, `<label for="delimiter">Delimiter</label>`,
 		`aria-current="step"`, "Choose file", "Progress", "Report", `src="/static/wizard.js"`)
 
 	// The script gets the fields, standard then custom, and the options.

@@ -61,6 +61,7 @@ func (h *Handler) routeTable(p *pages) []route {
 		{"DELETE /api/v1/imports/{id}", manager, api(h.apiImportDelete)},
 		{"PUT /api/v1/imports/{id}/mapping", manager, api(h.apiImportMapping)},
 		{"POST /api/v1/imports/{id}/dry-run", manager, api(h.apiImportDryRun)},
+		{"GET /api/v1/imports/{id}/dry-run/rejects.csv", manager, api(h.apiImportDryRunRejects)},
 		{"POST /api/v1/imports/{id}/start", manager, api(h.apiImportStart)},
 		{"POST /api/v1/imports/{id}/cancel", manager, api(h.apiImportCancel)},
 		{"POST /api/v1/imports/{id}/resume", manager, api(h.apiImportResume)},

@@ -47,6 +47,13 @@
 
   function fmt(n) { return Number(n || 0).toLocaleString('en-US'); }
 
+  // bytes says a file's size as people read it: "737 KB", "1.2 MB".
+  function bytes(n) {
+    if (n < 1024) return fmt(n) + ' bytes';
+    if (n < 1 << 20) return fmt(Math.round(n / 1024)) + ' KB';
+    return (n / (1 << 20)).toFixed(1) + ' MB';
+  }
+
   function labelOf(list, value) {
     for (var i = 0; i < list.length; i++) if (list[i].value === value) return list[i].label;
     return value;
@@ -152,12 +159,31 @@
   fillSelect($('delimiter'), data.delimiters);
   $('max-upload').textContent = Math.round(data.max_upload / (1 << 20)) + ' MB';
 
+  // Choosing a file, or dropping one on the step, reads it at once:
+  // another file is read with detection again.
   $('file').addEventListener('change', function () {
-    // Another file is read with detection again.
     $('encoding').value = '';
     $('delimiter').value = '';
-    $('upload-button').textContent = 'Upload and preview';
-    $('upload-button').classList.add('primary');
+    if ($('file').files.length) $('upload-form').requestSubmit();
+  });
+  var zone = $('step-choose');
+  ['dragenter', 'dragover'].forEach(function (type) {
+    zone.addEventListener(type, function (ev) {
+      if (!ev.dataTransfer || Array.prototype.indexOf.call(ev.dataTransfer.types, 'Files') < 0) return;
+      ev.preventDefault();
+      ev.dataTransfer.dropEffect = 'copy';
+      zone.classList.add('dragging');
+    });
+  });
+  zone.addEventListener('dragleave', function (ev) {
+    if (!zone.contains(ev.relatedTarget)) zone.classList.remove('dragging');
+  });
+  zone.addEventListener('drop', function (ev) {
+    zone.classList.remove('dragging');
+    if (!ev.dataTransfer || !ev.dataTransfer.files.length) return;
+    ev.preventDefault();
+    $('file').files = ev.dataTransfer.files;
+    $('file').dispatchEvent(new Event('change'));
   });
 
   $('upload-form').addEventListener('submit', function (ev) {
@@ -245,12 +271,13 @@
     var up = state && state.upload;
     $('file-info').hidden = !up;
     $('to-map').disabled = !up;
+    $('upload-button').hidden = !up; // a chosen file is read at once; this reads it again
     if (!up) return;
     $('upload-button').textContent = 'Read the file again';
     $('upload-button').classList.remove('primary');
     $('encoding').value = up.encoding;
     $('delimiter').value = up.delimiter;
-    $('info-file').textContent = up.file + ' (' + fmt(up.size) + ' bytes)';
+    $('info-file').textContent = up.file + ' (' + bytes(up.size) + ')';
     $('info-encoding').textContent = labelOf(data.encodings, up.encoding) + (up.bom ? ' with byte-order mark' : '');
     $('info-delimiter').textContent = labelOf(data.delimiters, up.delimiter);
     $('info-records').textContent = fmt(up.records);
@@ -846,6 +873,14 @@
     warnings.forEach(function (w) { wl.appendChild(el('li', { text: w })); });
     $('dry-warnings').hidden = !warnings.length;
 
+    var dropped = columns().filter(function (col) {
+      return !Object.keys(state.mapping).some(function (k) { return state.mapping[k] === col; });
+    });
+    $('dry-dropped-list').textContent = dropped.join(', ');
+    $('dry-dropped').hidden = !dropped.length;
+
+    renderProblems(dry);
+
     var changes = dry.changes || [];
     var cb = $('dry-changes').querySelector('tbody');
     cb.textContent = '';
@@ -904,6 +939,36 @@
       opts.appendChild(el('div', {}, [el('dt', { text: kv[0] }), el('dd', { text: kv[1] })]));
     });
     $('start').disabled = false;
+  }
+
+  // renderProblems lists the dry run's problems grouped by kind, the most
+  // frequent first, each opening to its first rows and downloadable as the
+  // rejects file of its rows, to fix before the import starts.
+  function renderProblems(dry) {
+    var groups = dry.problems || [];
+    var list = $('dry-problems');
+    list.textContent = '';
+    var base = '/api/v1/imports/' + state.upload.id + '/dry-run/rejects.csv';
+    groups.forEach(function (g, i) {
+      var f = field(g.field);
+      var where = g.field ? (f ? f.label : g.field) : 'the row';
+      var lines = g.lines.join(', ') + (g.count > g.lines.length ? ', …' : '');
+      list.appendChild(el('li', {}, [
+        el('details', { id: 'problem-' + i }, [
+          el('summary', {}, [
+            el('span', { class: 'count', text: fmt(g.count) + ' ×' }), ' ',
+            el('span', { class: 'what', text: g.message.indexOf(where) === 0 ? g.message : where + ': ' + g.message })
+          ]),
+          el('p', { text: (g.count === 1 ? 'Line ' : 'Lines ') + lines + '.' }),
+          el('a', { class: 'button small', href: base + '?kind=' + encodeURIComponent(g.kind),
+            download: 'import-' + state.upload.id + '-' + (g.field || 'rows') + '-problems.csv',
+            text: 'Download ' + (g.count === 1 ? 'this row' : 'these ' + fmt(g.count) + ' rows') })
+        ])
+      ]));
+    });
+    $('dry-all-rejects').href = base;
+    $('dry-all-rejects').setAttribute('download', 'import-' + state.upload.id + '-rejects.csv');
+    $('dry-problems-box').hidden = !groups.length;
   }
 
   $('back-map').addEventListener('click', function () { go('map'); });

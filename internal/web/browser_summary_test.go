@@ -1,0 +1,45 @@
+package web
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// summaryWarnings checks the file as the summary shows it before Start: a
+// column that will not be imported is named, and the problems come
+// grouped by kind with their counts, each kind's rows downloadable.
+func (b *browser) summaryWarnings(t *testing.T) {
+	defer b.checkScripts(t)
+	var sb strings.Builder
+	sb.WriteString("First Name,Last Name,Email,Shoe Size\n")
+	for i := range 30 {
+		email := fmt.Sprintf("p%d@summary.example", i)
+		if i%10 == 3 {
+			email = fmt.Sprintf("p%d-at-summary.example", i) // lines 5, 15, 25
+		}
+		fmt.Fprintf(&sb, "P%d,Q,%s,%d\n", i, email, 38+i%5)
+	}
+	b.upload(t, "summary.csv", sb.String())
+	b.do(t, "go to the mapping", chromedp.Click(chromedp.ID("to-map")), chromedp.WaitVisible(chromedp.ID("step-map")))
+	b.do(t, "go to the summary", chromedp.Click(chromedp.ID("to-summary")), chromedp.WaitVisible(chromedp.ID("step-summary")))
+	if got := b.text(t, "dry-dropped-list"); got != "Shoe Size" {
+		t.Errorf("the summary names %q as not imported, want Shoe Size", got)
+	}
+	groups := js[[]string](t, b, `[...document.querySelectorAll('#dry-problems > li summary')].map(s => s.textContent)`)
+	if len(groups) != 1 || !strings.HasPrefix(groups[0], "3 × Email is not a valid email address") {
+		t.Fatalf("problems by kind: %q, want one group of 3 bad emails", groups)
+	}
+	b.do(t, "open the group", chromedp.Click(chromedp.CSS(`#problem-0 summary`)))
+	if got := b.text(t, "problem-0"); !strings.Contains(got, "Lines 5, 15, 25.") || !strings.Contains(got, "Download these 3 rows") {
+		t.Errorf("the open group reads %q", got)
+	}
+	href := js[string](t, b, `document.querySelector('#problem-0 a').href`)
+	body := js[string](t, b, fmt.Sprintf(`fetch(%q).then(r => r.text())`, href))
+	if rows := strings.Split(strings.TrimSpace(body), "\r\n"); len(rows) != 4 || !strings.HasPrefix(rows[1], "P3,Q,p3-at-summary.example,41,") {
+		t.Errorf("the group's download:\n%s\nwant the header and the 3 rows", body)
+	}
+	b.shot(t, "3-summary-problems.png")
+}
