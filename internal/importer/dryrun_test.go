@@ -256,3 +256,29 @@ func TestDryRunProblemGroups(t *testing.T) {
 		t.Errorf("after the downloads the import is %v (%v), want still pending", got.Status, err)
 	}
 }
+
+// TestColumnValues: a column's distinct values come from the whole file,
+// not only the preview's rows, up to a limit.
+func TestColumnValues(t *testing.T) {
+	e := newEnv(t)
+	var b strings.Builder
+	b.WriteString("first_name,last_name,Tier\n")
+	for i := range 40 {
+		tier := []string{"Gold", "silver", "Bronze"}[i%3]
+		if i == 35 {
+			tier = "Platinum" // far beyond the preview
+		}
+		fmt.Fprintf(&b, "P%d,Q,%s\n", i, tier)
+	}
+	p := e.create("tiers.csv", []byte(b.String()))
+	got, more, err := e.im.ColumnValues(e.ctx, p.Import.ID, "Tier", 10)
+	if err != nil || more || !slices.Equal(got, []string{"Gold", "silver", "Bronze", "Platinum"}) {
+		t.Errorf("values %q, more %v, %v; want the four tiers", got, more, err)
+	}
+	if got, more, _ := e.im.ColumnValues(e.ctx, p.Import.ID, "Tier", 2); len(got) != 2 || !more {
+		t.Errorf("at most 2: %q, more %v", got, more)
+	}
+	if _, _, err := e.im.ColumnValues(e.ctx, p.Import.ID, "Shoe", 2); !errors.Is(err, crm.ErrInvalid) {
+		t.Errorf("an unknown column: %v", err)
+	}
+}

@@ -367,6 +367,23 @@ func (h *Handler) apiImportDryRunRejects(w http.ResponseWriter, r *http.Request)
 	})
 }
 
+// apiImportValues answers the distinct values of one column of an
+// import's file (?column=NAME), read from the whole file, up to a
+// picklist's limit: a new picklist field's values.
+func (h *Handler) apiImportValues(w http.ResponseWriter, r *http.Request) error {
+	id, err := apiImportID(r)
+	if err != nil {
+		return err
+	}
+	longWrite(w)
+	values, more, err := h.Importer.ColumnValues(r.Context(), id, r.URL.Query().Get("column"), crm.MaxPicklistValues)
+	if err != nil {
+		return apiNoImport(err, id)
+	}
+	apiWriteJSON(w, http.StatusOK, map[string]any{"values": values, "more": more})
+	return nil
+}
+
 func (h *Handler) apiImportRevertCSV(w http.ResponseWriter, r *http.Request) error {
 	return h.apiImportDownload(w, r, "revert.csv", "text/csv; charset=utf-8", h.Importer.WriteRevertReport)
 }

@@ -371,6 +371,7 @@ var wantNeeds = map[string]crm.Role{
 	"PUT /api/v1/imports/{id}/mapping":             crm.RoleManager,
 	"POST /api/v1/imports/{id}/dry-run":            crm.RoleManager,
 	"GET /api/v1/imports/{id}/dry-run/rejects.csv": crm.RoleManager,
+	"GET /api/v1/imports/{id}/values":              crm.RoleManager,
 	"POST /api/v1/imports/{id}/start":              crm.RoleManager,
 	"POST /api/v1/imports/{id}/cancel":             crm.RoleManager,
 	"POST /api/v1/imports/{id}/resume":             crm.RoleManager,

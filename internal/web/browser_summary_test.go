@@ -24,6 +24,19 @@ func (b *browser) summaryWarnings(t *testing.T) {
 	}
 	b.upload(t, "summary.csv", sb.String())
 	b.do(t, "go to the mapping", chromedp.Click(chromedp.ID("to-map")), chromedp.WaitVisible(chromedp.ID("step-map")))
+	// An unmatched column can go to an existing field, from its own line.
+	js[bool](t, b, `(() => {
+		const s = document.querySelector('li[data-column="Shoe Size"] select.to-field');
+		s.value = 'comments';
+		return s.dispatchEvent(new Event('change', {bubbles: true}));
+	})()`)
+	if got := js[string](t, b, `document.getElementById('map-comments').value`); got != "Shoe Size" || js[bool](t, b, `document.getElementById('row-comments').hidden`) {
+		t.Errorf("Comments is mapped to %q (or its row hidden), want Shoe Size in view", got)
+	}
+	if got := b.text(t, "samples-comments"); got != "e.g. 38 · 39 · 40" {
+		t.Errorf("the samples beside Comments read %q", got)
+	}
+	b.choose(t, "map-comments", "")
 	b.do(t, "go to the summary", chromedp.Click(chromedp.ID("to-summary")), chromedp.WaitVisible(chromedp.ID("step-summary")))
 	if got := b.text(t, "dry-dropped-list"); got != "Shoe Size" {
 		t.Errorf("the summary names %q as not imported, want Shoe Size", got)

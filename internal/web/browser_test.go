@@ -355,6 +355,14 @@ func (b *browser) wizardAndFixedRejects(t *testing.T) {
 	if why := b.text(t, "why-voice"); !strings.Contains(why, `"Phone" is a common name for Voice`) {
 		t.Errorf("the reason beside Voice is %q", why)
 	}
+	// Beside each pull-down, what the chosen column holds; the optional
+	// fields left unmapped wait behind "More fields".
+	if got := b.text(t, "samples-email"); !strings.HasPrefix(got, "e.g. ") || !strings.Contains(got, "@") {
+		t.Errorf("the samples beside Email read %q", got)
+	}
+	if !js[bool](t, b, `document.getElementById('row-fax').hidden && !!(document.getElementById('row-email').compareDocumentPosition(document.getElementById('more-fields')) & Node.DOCUMENT_POSITION_FOLLOWING)`) {
+		t.Error("Fax, optional and not mapped, is not folded under More fields after the mapped ones")
+	}
 	// First and Last Name are required before going on.
 	b.choose(t, "map-last_name", "")
 	if !js[bool](t, b, `document.getElementById('to-summary').disabled && !document.getElementById('map-required').hidden`) {
@@ -386,7 +394,7 @@ func (b *browser) wizardAndFixedRejects(t *testing.T) {
 	if form["label"] != "Tier" || form["name"] != "tier" || form["values"] != "Gold\nSilver" {
 		t.Errorf("the new-field form is prefilled with %q", form)
 	}
-	typeID := js[string](t, b, `document.querySelector('li[data-column="Tier"] select').id`)
+	typeID := js[string](t, b, `document.querySelector('li[data-column="Tier"] form select').id`)
 	b.choose(t, typeID, "picklist")
 	b.shot(t, "2-map.png")
 	b.do(t, "create the field Tier", chromedp.Click(chromedp.CSS(`li[data-column="Tier"] form button[type="submit"]`)))

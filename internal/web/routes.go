@@ -62,6 +62,7 @@ func (h *Handler) routeTable(p *pages) []route {
 		{"PUT /api/v1/imports/{id}/mapping", manager, api(h.apiImportMapping)},
 		{"POST /api/v1/imports/{id}/dry-run", manager, api(h.apiImportDryRun)},
 		{"GET /api/v1/imports/{id}/dry-run/rejects.csv", manager, api(h.apiImportDryRunRejects)},
+		{"GET /api/v1/imports/{id}/values", manager, api(h.apiImportValues)},
 		{"POST /api/v1/imports/{id}/start", manager, api(h.apiImportStart)},
 		{"POST /api/v1/imports/{id}/cancel", manager, api(h.apiImportCancel)},
 		{"POST /api/v1/imports/{id}/resume", manager, api(h.apiImportResume)},

@@ -331,37 +331,77 @@
     if (templates === null) loadTemplates();
   }
 
+  // renderMapping lists the fields, those mapped (and the required ones)
+  // first; the optional fields left unmapped fold into one "more fields"
+  // row, so that the step fits a phone's screen. Beside each pull-down, a
+  // few values of the chosen column show what it holds.
   function renderMapping() {
     var body = $('mapping').querySelector('tbody');
     body.textContent = '';
     var cols = columns();
-    var customStarted = false;
+    var main = [], more = [];
     data.fields.forEach(function (f) {
-      if (!f.standard && !customStarted) {
-        customStarted = true;
-        body.appendChild(el('tr', { class: 'group' }, [el('td', { colspan: '3', text: 'Custom fields' })]));
-      }
-      var id = 'map-' + f.key;
-      var sel = el('select', { id: id, 'data-field': f.key, 'aria-describedby': 'why-' + f.key });
-      sel.appendChild(el('option', { value: '', text: '— not imported —' }));
-      cols.forEach(function (c) { sel.appendChild(el('option', { value: c, text: c })); });
-      sel.value = state.mapping[f.key] || '';
-      sel.addEventListener('change', onMap);
-      var label = el('label', { for: id }, [f.label + (f.required ? ' *' : '')]);
-      var name = [label];
-      if (f.key === 'account_number') {
-        name.push(el('span', { class: 'key-note', text: 'Optional, only to find existing customers to update: localcrm gives new customers their numbers.' }));
-      }
-      body.appendChild(el('tr', { id: 'row-' + f.key }, [
-        el('td', { 'data-label': 'CRM field' }, name),
-        el('td', { 'data-label': 'Column in your file' }, [sel]),
-        el('td', { 'data-label': 'Why', class: 'why', id: 'why-' + f.key })
-      ]));
-      renderWhy(f.key);
+      (state.mapping[f.key] || f.required || f.key === 'first_name' || f.key === 'last_name' ? main : more).push(f);
     });
+    main.forEach(function (f) { body.appendChild(mappingRow(f, cols)); });
+    if (more.length) {
+      var toggle = el('button', { type: 'button', id: 'more-fields', class: 'small', 'aria-expanded': 'false' },
+        ['More fields (' + more.length + ' not mapped)']);
+      body.appendChild(el('tr', { class: 'group more' }, [el('td', { colspan: '3' }, [toggle])]));
+      var rows = more.map(function (f) {
+        var tr = mappingRow(f, cols);
+        tr.hidden = true;
+        body.appendChild(tr);
+        return tr;
+      });
+      toggle.addEventListener('click', function () {
+        var open = toggle.getAttribute('aria-expanded') !== 'true';
+        toggle.setAttribute('aria-expanded', String(open));
+        rows.forEach(function (tr) { tr.hidden = !open; });
+        if (open) rows[0].querySelector('select').focus();
+      });
+    }
+    data.fields.forEach(function (f) { renderWhy(f.key); });
+  }
+
+  // showField unfolds the row of a field, if it is among "more fields".
+  function showField(key) {
+    var row = $('row-' + key);
+    if (row && row.hidden) $('more-fields').click();
+  }
+
+  // mappingRow is a field's row: its name, the pull-down of the file's
+  // columns with a few values of the chosen one, and why it was chosen.
+  function mappingRow(f, cols) {
+    var id = 'map-' + f.key;
+    var sel = el('select', { id: id, 'data-field': f.key, 'aria-describedby': 'samples-' + f.key + ' why-' + f.key });
+    sel.appendChild(el('option', { value: '', text: '— not imported —' }));
+    cols.forEach(function (c) { sel.appendChild(el('option', { value: c, text: c })); });
+    sel.value = state.mapping[f.key] || '';
+    sel.addEventListener('change', onMap);
+    var label = el('label', { for: id }, [f.label + (f.required ? ' *' : '')]);
+    var name = [label];
+    if (f.key === 'account_number') {
+      name.push(el('span', { class: 'key-note', text: 'Optional, only to find existing customers to update: localcrm gives new customers their numbers.' }));
+    }
+    return el('tr', { id: 'row-' + f.key }, [
+      el('td', { 'data-label': 'CRM field' }, name),
+      el('td', { 'data-label': 'Column in your file' }, [sel, el('span', { class: 'samples', id: 'samples-' + f.key })]),
+      el('td', { 'data-label': 'Why', class: 'why', id: 'why-' + f.key })
+    ]);
+  }
+
+  // renderSamples shows a few values of the column mapped to key.
+  function renderSamples(key) {
+    var out = $('samples-' + key);
+    if (!out) return;
+    var col = state.mapping[key];
+    var vs = col ? previewValues(col).slice(0, 3) : [];
+    out.textContent = !col ? '' : vs.length ? 'e.g. ' + vs.join(' · ') : 'empty in the first rows';
   }
 
   function renderWhy(key) {
+    renderSamples(key);
     var why = $('why-' + key);
     if (!why) return;
     var f = field(key);
@@ -393,8 +433,12 @@
   }
 
   function onMap(ev) {
-    var key = ev.target.getAttribute('data-field');
-    var col = ev.target.value;
+    assign(ev.target.getAttribute('data-field'), ev.target.value);
+  }
+
+  // assign maps the column col to the field key ("" for none), as the
+  // user chose.
+  function assign(key, col) {
     var note = 'Chosen by you.';
     if (col) {
       // A column fills one field: taking it here frees it elsewhere.
@@ -442,6 +486,7 @@
       }
       li.hidden = !!mapped[col];
       any = any || !mapped[col];
+      fieldChoices(li.querySelector('select.to-field'));
     });
     // Columns of an earlier upload go.
     Array.prototype.slice.call(list.children).forEach(function (li) {
@@ -481,6 +526,16 @@
     return 'text';
   }
 
+  // fieldChoices fills an unmatched column's pull-down with the fields no
+  // column fills yet.
+  function fieldChoices(sel) {
+    sel.textContent = '';
+    sel.appendChild(el('option', { value: '', text: 'Map to an existing field…' }));
+    data.fields.forEach(function (f) {
+      if (!state.mapping[f.key]) sel.appendChild(el('option', { value: f.key, text: f.label }));
+    });
+  }
+
   function unmatchedItem(col, i) {
     var id = 'cf-' + i;
     var samples = previewValues(col);
@@ -489,9 +544,22 @@
       type: 'button', class: 'small', 'aria-expanded': 'false', 'aria-controls': id,
       'aria-label': 'Create a custom field for the column ' + col
     }, ['Create a custom field for this column']);
+    // An unmatched "Mailing City" is more often an existing field under
+    // another name than a new one: mapping it comes first.
+    var toField = el('select', { id: 'um-' + i, class: 'to-field', 'aria-label': 'Map the column ' + col + ' to an existing field' });
+    fieldChoices(toField);
+    toField.addEventListener('change', function () {
+      var key = toField.value;
+      if (!key) return;
+      assign(key, col);
+      $('map-' + key).value = col;
+      showField(key);
+      $('map-' + key).focus();
+    });
     li.appendChild(el('div', { class: 'unmatched-head' }, [
       el('span', { class: 'col', text: col }),
-      el('span', { class: 'sample', text: samples.length ? 'e.g. ' + samples.slice(0, 4).join(', ') : 'empty in the preview' })
+      el('span', { class: 'sample', text: samples.length ? 'e.g. ' + samples.slice(0, 4).join(', ') : 'empty in the preview' }),
+      toField
     ]));
     // Only admins create fields; the server refuses anyone else, so the
     // offer is not made to them.
@@ -534,10 +602,25 @@
     ]);
     li.appendChild(form);
 
+    var fileValues = null; // the column's values in the whole file, once asked
     function open(on) {
       form.hidden = !on;
       toggle.setAttribute('aria-expanded', String(on));
       if (on) label.focus();
+      if (on && fileValues === null) {
+        fileValues = [];
+        api('GET', '/api/v1/imports/' + state.upload.id + '/values?column=' + encodeURIComponent(col)).then(function (r) {
+          fileValues = r.values;
+          values.value = r.values.join('\n');
+          $(id + '-values-hint').textContent = r.more
+            ? 'The first ' + fmt(r.values.length) + ' different values of the column in the file, the most a picklist holds.'
+            : 'Every different value of the column in the file (' + fmt(r.values.length) + ').';
+          if (type.value === 'text' && r.values.length <= 10 && r.values.length < state.upload.records) {
+            type.value = 'picklist';
+            syncType();
+          }
+        }, function () { /* the preview's values stay */ });
+      }
     }
     toggle.addEventListener('click', function () { open(form.hidden); });
 
