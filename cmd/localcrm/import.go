@@ -303,6 +303,9 @@ func (a *app) printOutcome(s *importer.Summary, out importFlags) error {
 // errorLine tells a rejection in one line: where, which value, and why.
 func errorLine(e crm.RowError) string {
 	where := fmt.Sprintf("line %d", e.Line)
+	if e.Row != 0 && e.Row != e.Line {
+		where += fmt.Sprintf(" (row %d in a spreadsheet)", e.Row)
+	}
 	if e.Field != "" {
 		where += fmt.Sprintf(", %s %q", e.Field, e.Value)
 	}

@@ -154,3 +154,26 @@ func TestImportRemembersOptions(t *testing.T) {
 		t.Errorf("a flag beside the remembered options must win: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestImportRowNumbers: after a cell with a line break, a rejected record
+// is told by its line and by the row a spreadsheet shows it on, and the
+// CSV report carries both, with the record's name and email.
+func TestImportRowNumbers(t *testing.T) {
+	c := newCLI(t)
+	path := filepath.Join(c.dir, "notes.csv")
+	text := "First Name,Last Name,Email,Notes\nAnn,Lee,ann@example.com,\"called twice,\nthen wrote\"\nBo,Ng,bo-at-example.com,\n"
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := c.do("import", path, "--report", filepath.Join(c.dir, "report.csv"))
+	if r.code != 3 || !strings.Contains(r.stdout, `line 4 (row 3 in a spreadsheet), email "bo-at-example.com": Email is not a valid email address`) {
+		t.Errorf("exit %d, output:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	report, err := os.ReadFile(filepath.Join(c.dir, "report.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(report), "4,rejected,,Email is not a valid email address: it must look like name@example.com.,3,Bo Ng,bo-at-example.com") {
+		t.Errorf("report:\n%s", report)
+	}
+}

@@ -207,6 +207,7 @@ func (imp *Import) Rate() float64 {
 // RowError is one reason a record could not be loaded.
 type RowError struct {
 	Line    int    `json:"line"`  // physical line where the record starts; 1 is the header
+	Row     int    `json:"row"`   // the row a spreadsheet shows it on, the file's first row 1: Line, less the line breaks inside cells before it
 	Field   string `json:"field"` // field key; empty for a row that could not be read
 	Value   string `json:"value"` // shortened to 80 characters
 	Message string `json:"message"`

@@ -51,7 +51,11 @@ const (
 
 // Record is one row of the file.
 type Record struct {
-	Line   int      // physical line (1-based, counting every line of the file, including the header and blank lines) where the record starts
+	Line int // physical line (1-based, counting every line of the file, including the header and blank lines) where the record starts
+	// Row is the row a spreadsheet shows the record on (the file's first
+	// row is 1): its line, less the line breaks inside quoted cells of the
+	// records before it, since a spreadsheet shows each record on one row.
+	Row    int
 	Fields []string // cells exactly as in the file after CSV unquoting (not trimmed), with the spreadsheet-formula guard removed
 	Raw    string   // the record's text as it stands in the decoded file, without its final line break
 	Err    error    // non-nil when the row is malformed; a *RecordError. Fields may still hold what could be read.
@@ -77,6 +81,7 @@ type Reader struct {
 	lines   int   // complete physical lines consumed
 	partial bool  // the text consumed ends in a line without a line break (end of file)
 	eof     bool
+	inCells int // line breaks inside the quoted cells of the records read so far
 
 	record Record
 }
@@ -314,8 +319,14 @@ func (r *Reader) next() (*Record, error) {
 		}
 
 		rec := &r.record
-		*rec = Record{Line: line, Fields: fields, Raw: string(trimBreak(body))}
-		r.lines += blank + countBreaks(body)
+		*rec = Record{Line: line, Row: line - r.inCells, Fields: fields, Raw: string(trimBreak(body))}
+		breaks := countBreaks(body)
+		if endsWithBreak(body) {
+			r.inCells += breaks - 1
+		} else {
+			r.inCells += breaks
+		}
+		r.lines += blank + breaks
 		r.partial = !endsWithBreak(body)
 		if restartAt >= 0 {
 			r.restart(restartAt, r.lines)
@@ -379,7 +390,7 @@ func (r *Reader) tooLarge() *Record {
 	r.restart(next, line)
 
 	rec := &r.record
-	*rec = Record{Line: line, Raw: text, Fields: r.lenientFields(text), Err: &RecordError{Line: line, Msg: msgTooLarge}}
+	*rec = Record{Line: line, Row: line - r.inCells, Raw: text, Fields: r.lenientFields(text), Err: &RecordError{Line: line, Msg: msgTooLarge}}
 	if r.checkUTF8 && !utf8.ValidString(text) {
 		rec.Err = &RecordError{Line: line, Msg: msgNotUTF8}
 	}

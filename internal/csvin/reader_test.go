@@ -7,6 +7,7 @@ import (
 	"io"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -417,5 +418,28 @@ func TestHeaderFormulaGuard(t *testing.T) {
 	}
 	if got, want := r.Header(), []string{"first_name", "@handle", "=total"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Header() = %q, want %q", got, want)
+	}
+}
+
+// TestRowNumbers: a record's row is where a spreadsheet shows it, which
+// differs from its line after a cell with a line break; blank lines and
+// rows before the header are rows too.
+func TestRowNumbers(t *testing.T) {
+	text := "Title\nname,note\nAnn,\"two\nlines\"\n\nBo,\"three\r\nmore\r\nlines\"\nCy,one\n"
+	r, err := NewReader(strings.NewReader(text), Format{HeaderLine: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for {
+		rec, err := r.Read()
+		if err != nil {
+			break
+		}
+		got = append(got, fmt.Sprintf("%s line %d row %d", rec.Fields[0], rec.Line, rec.Row))
+	}
+	want := []string{"Ann line 3 row 3", "Bo line 6 row 5", "Cy line 9 row 6"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -87,7 +87,7 @@ func TestDuplicatePolicySkip(t *testing.T) {
 		t.Errorf("skipped customer changed from %v to %v", before.Values, after.Values)
 	}
 	rep := e.report(imp.ID)
-	if got, want := rep[1], []string{"2", "skipped", itoa(int(ann)), ""}; !slices.Equal(got, want) {
+	if got, want := rep[1], []string{"2", "skipped", itoa(int(ann)), "", "2", "Ann New", "ann@EXAMPLE.com"}; !slices.Equal(got, want) {
 		t.Errorf("report row = %q, want %q", got, want)
 	}
 	if e.count() != 3 {

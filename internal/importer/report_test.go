@@ -171,7 +171,8 @@ func TestReportDownloads(t *testing.T) {
 
 	rep := e.report(imp.ID)
 	acct := itoa(int(e.mustEmail("a@example.com").AccountNumber))
-	want := [][]string{{"line", "outcome", "account_number", "message"}, {"2", "created", acct, ""}, {"3", "rejected", "", "First Name must have a value."}}
+	want := [][]string{{"line", "outcome", "account_number", "message", "row", "name", "email"},
+		{"2", "created", acct, "", "2", "A B", "a@example.com"}, {"3", "rejected", "", "First Name must have a value.", "3", "C", "c@example.com"}}
 	if len(rep) != len(want) || !slices.Equal(rep[1], want[1]) || !slices.Equal(rep[2], want[2]) {
 		t.Errorf("report = %q, want %q", rep, want)
 	}

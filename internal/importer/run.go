@@ -31,6 +31,9 @@ type Progress struct {
 // record is one row on its way to the database.
 type record struct {
 	line     int
+	row      int      // the row a spreadsheet shows it on (csvin.Record.Row)
+	name     string   // first and last name, as read, for the report
+	email    string   // as read, for the report
 	cells    []string // as read, for the rejects file
 	raw      string   // the row's text, when it could not be parsed into cells
 	customer *crm.Customer
@@ -336,7 +339,7 @@ func (r *record) size() int {
 
 // prepare turns a row into a validated customer, or a rejected record.
 func (p *pass) prepare(rec *csvin.Record) *record {
-	r := &record{line: rec.Line, cells: slices.Clone(rec.Fields)}
+	r := &record{line: rec.Line, row: rec.Row, cells: slices.Clone(rec.Fields)}
 	if rec.Err != nil {
 		msg := rec.Err.Error()
 		var re *csvin.RecordError
@@ -364,6 +367,8 @@ func (p *pass) prepare(rec *csvin.Record) *record {
 		}
 		c.Values[col.key] = v
 	}
+	r.name = strings.TrimSpace(strings.TrimSpace(c.Values[crm.KeyFirstName]) + " " + strings.TrimSpace(c.Values[crm.KeyLastName]))
+	r.email = strings.TrimSpace(c.Values[crm.KeyEmail])
 	p.dates.count(c)
 	if err := p.sc.Validate(c, p.validate); err != nil {
 		var v *crm.ValidationError
@@ -396,7 +401,7 @@ func (p *pass) parseAccount(r *record, v string) int64 {
 }
 
 func (r *record) reject(field, value, message string) {
-	r.errs = append(r.errs, crm.RowError{Line: r.line, Field: field, Value: crm.Shorten(value), Message: message})
+	r.errs = append(r.errs, crm.RowError{Line: r.line, Row: r.row, Field: field, Value: crm.Shorten(value), Message: message})
 	r.outcome = "rejected"
 }
 
@@ -544,7 +549,9 @@ type reportLines struct {
 	w   *csvin.Writer
 }
 
-var reportHeader = []string{"line", "outcome", "account_number", "message"}
+// reportHeader is the report's first row. row, name and email came later
+// and follow the first columns, which keep their places.
+var reportHeader = []string{"line", "outcome", "account_number", "message", "row", "name", "email"}
 
 func newReportLines() *reportLines {
 	rl := &reportLines{}
@@ -557,7 +564,7 @@ func (rl *reportLines) write(r *record) error {
 	if r.customer != nil && r.customer.AccountNumber != 0 {
 		acct = strconv.FormatInt(r.customer.AccountNumber, 10)
 	}
-	return rl.w.Write([]string{strconv.Itoa(r.line), r.outcome, acct, r.message()})
+	return rl.w.Write([]string{strconv.Itoa(r.line), r.outcome, acct, r.message(), strconv.Itoa(r.row), r.name, r.email})
 }
 
 // take returns the lines written since the last take.

@@ -82,8 +82,9 @@ func TestValidationRules(t *testing.T) {
 		rowErr(12, "", "Hal,Many,,,,,,,,,extra", "The row has 11 cells but the header has 10 columns."),
 		rowErr(13, "", "Ida,Few,,", "The row has 4 cells but the header has 10 columns."),
 		rowErr(14, "", `Jo,Qu"ote,,,,,,,,`, `The row has a quote (") in an unquoted cell; put the whole cell in double quotes and double the quote inside it.`),
-		rowErr(19, "email", "bad@", "Email is not a valid email address: it must look like name@example.com."),
-		rowErr(24, "", `"Oz"z,Quote,,,,,,,,`, `The row has text after the closing quote (") of a quoted cell; put the whole cell in double quotes and double the quote inside it.`),
+		// After cells with line breaks, a spreadsheet shows these on rows 17 and 21.
+		rowAt(rowErr(19, "email", "bad@", "Email is not a valid email address: it must look like name@example.com."), 17),
+		rowAt(rowErr(24, "", `"Oz"z,Quote,,,,,,,,`, `The row has text after the closing quote (") of a quoted cell; put the whole cell in double quotes and double the quote inside it.`), 21),
 	}
 	wantErrors(t, e.errors(imp), want)
 
@@ -92,8 +93,14 @@ func TestValidationRules(t *testing.T) {
 	if len(rep) != 1+18 {
 		t.Errorf("report has %d rows, want a header and 18 records", len(rep))
 	}
-	if !reflect.DeepEqual(rep[0], []string{"line", "outcome", "account_number", "message"}) {
+	if !reflect.DeepEqual(rep[0], []string{"line", "outcome", "account_number", "message", "row", "name", "email"}) {
 		t.Errorf("report header = %q", rep[0])
+	}
+	// The row a spreadsheet shows, and who the record is, beside the line.
+	for _, r := range rep[1:] {
+		if r[0] == "19" && (r[4] != "17" || r[6] != "bad@") {
+			t.Errorf("line 19's report row = %q, want row 17 and its email", r)
+		}
 	}
 	wantRejected := map[string]string{}
 	for _, w := range want {

@@ -321,7 +321,7 @@ func (s *Store) DeleteImport(ctx context.Context, id int64) error {
 }
 
 const importErrorsSQL = `
-	SELECT line, field, value, message FROM import_errors
+	SELECT line, sheet_row, field, value, message FROM import_errors
 	WHERE import_id = ? AND line > ? ORDER BY line, rowid LIMIT ?`
 
 // ImportErrors returns the first limit errors of an import, in file order
@@ -344,7 +344,7 @@ func (s *Store) ImportErrorsAfter(ctx context.Context, id int64, line, limit int
 	errs := []crm.RowError{}
 	for rows.Next() {
 		var e crm.RowError
-		if err := rows.Scan(&e.Line, &e.Field, &e.Value, &e.Message); err != nil {
+		if err := rows.Scan(&e.Line, &e.Row, &e.Field, &e.Value, &e.Message); err != nil {
 			return nil, fmt.Errorf("import %d errors: %w", id, err)
 		}
 		errs = append(errs, e)
@@ -682,7 +682,7 @@ func (b *Batch) writeRejects(ctx context.Context, rejects []crm.Reject) error {
 			cells, _ := json.Marshal(nonNil(r.Cells))
 			rejArgs = append(rejArgs, b.imp.ID, r.Line, string(cells), r.Message)
 			for _, e := range r.Errors {
-				errArgs = append(errArgs, b.imp.ID, e.Line, e.Field, e.Value, e.Message)
+				errArgs = append(errArgs, b.imp.ID, e.Line, e.Row, e.Field, e.Value, e.Message)
 				nerr++
 			}
 		}
@@ -693,9 +693,8 @@ func (b *Batch) writeRejects(ctx context.Context, rejects []crm.Reject) error {
 		}
 		for e := 0; e < nerr; e += perStatement {
 			n := min(perStatement, nerr-e)
-			q := `INSERT INTO import_errors (import_id, line, field, value, message) VALUES ` +
-				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", n), ", ")
-			if err := b.exec(ctx, q, errArgs[e*5:(e+n)*5]...); err != nil {
+			q := `INSERT INTO import_errors (import_id, line, sheet_row, field, value, message) VALUES ` + placeholders(6, n)
+			if err := b.exec(ctx, q, errArgs[e*6:(e+n)*6]...); err != nil {
 				return fmt.Errorf("import %d: save errors: %w", b.imp.ID, err)
 			}
 		}

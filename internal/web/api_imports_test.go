@@ -515,7 +515,7 @@ func TestAPIImportReports(t *testing.T) {
 	if err != nil {
 		t.Fatalf("report.csv: %v", err)
 	}
-	if len(rows) != sum.Records+1 || !reflect.DeepEqual(rows[0], []string{"line", "outcome", "account_number", "message"}) {
+	if len(rows) != sum.Records+1 || !reflect.DeepEqual(rows[0], []string{"line", "outcome", "account_number", "message", "row", "name", "email"}) {
 		t.Errorf("report.csv: %d rows (header %q), want %d records and a header", len(rows), rows[0], sum.Records)
 	}
 
@@ -560,7 +560,7 @@ func TestAPIImportReportsBeforeStart(t *testing.T) {
 	s := newTestServer(t)
 	id := s.mustUpload(t, "a.csv", apiGeneratedCSV(3, 0)).ID
 	_, b := s.request(t, http.MethodGet, fmt.Sprintf("/api/v1/imports/%d/report.csv", id), nil)
-	if got := strings.TrimSpace(string(b)); got != "line,outcome,account_number,message" {
+	if got := strings.TrimSpace(string(b)); got != "line,outcome,account_number,message,row,name,email" {
 		t.Errorf("report.csv of a pending import: %q", got)
 	}
 	_, b = s.request(t, http.MethodGet, fmt.Sprintf("/api/v1/imports/%d/rejects.csv", id), nil)

@@ -55,4 +55,15 @@ func (b *browser) summaryWarnings(t *testing.T) {
 		t.Errorf("the group's download:\n%s\nwant the header and the 3 rows", body)
 	}
 	b.shot(t, "3-summary-problems.png")
+
+	// After a cell with a line break, a record's line is not the row a
+	// spreadsheet shows it on: both are given.
+	b.upload(t, "notes.csv", "First Name,Last Name,Email,Notes\n"+
+		"Ann,Lee,ann@notes.example,\"called twice,\nthen wrote\"\n"+
+		"Bo,Ng,bo-at-notes.example,\n")
+	b.do(t, "go to the mapping", chromedp.Click(chromedp.ID("to-map")), chromedp.WaitVisible(chromedp.ID("step-map")))
+	b.do(t, "go to the summary", chromedp.Click(chromedp.ID("to-summary")), chromedp.WaitVisible(chromedp.ID("step-summary")))
+	if got := js[string](t, b, `document.querySelector('#dry-errors tbody td').textContent`); got != "4 (row 3)" {
+		t.Errorf("the rejected record is at %q, want line 4, row 3", got)
+	}
 }

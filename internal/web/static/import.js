@@ -31,7 +31,7 @@
   var seen = {};
   var lastLine = 0;
   Array.prototype.forEach.call(body.rows, function (tr) {
-    var line = Number(tr.cells[0].textContent);
+    var line = parseInt(tr.cells[0].textContent, 10);
     seen[line + '|' + tr.cells[1].textContent + '|' + tr.cells[3].textContent] = true;
     lastLine = Math.max(lastLine, line);
   });
@@ -52,7 +52,15 @@
       seen[key] = true;
       var tr = document.createElement('tr');
       tr.className = 'fresh';
-      tr.appendChild(cell('Line', String(e.line)));
+      var where = cell('Line', String(e.line));
+      if (e.row && e.row !== e.line) {
+        var note = document.createElement('span');
+        note.className = 'row-note';
+        note.title = 'the row a spreadsheet shows it on';
+        note.textContent = ' (row ' + e.row + ')';
+        where.appendChild(note);
+      }
+      tr.appendChild(where);
       tr.appendChild(cell('Field', fieldLabel));
       tr.appendChild(cell('Value', e.value || '', 'value'));
       tr.appendChild(cell('Problem', e.message));

@@ -985,7 +985,8 @@
     errs.forEach(function (e) {
       var f = field(e.field);
       eb.appendChild(el('tr', {}, [
-        el('td', { 'data-label': 'Line', text: String(e.line) }),
+        el('td', { 'data-label': 'Line' }, [String(e.line)].concat(e.row && e.row !== e.line
+          ? [el('span', { class: 'row-note', title: 'the row a spreadsheet shows it on', text: ' (row ' + e.row + ')' })] : [])),
         el('td', { 'data-label': 'Field', text: e.field ? (f ? f.label : e.field) : 'the row' }),
         el('td', { 'data-label': 'Value', class: 'value', text: e.value || '' }),
         el('td', { 'data-label': 'Problem', text: e.message })
