@@ -504,7 +504,7 @@ func TestUsage(t *testing.T) {
 	if r := c.do("customers", "list", "--bogus"); r.code != 2 || !strings.HasPrefix(r.stderr, "localcrm: customers list: flag provided but not defined: -bogus\nUsage: localcrm customers list") {
 		t.Errorf("unknown flag: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
-	if r := c.do("customers"); r.code != 2 || !strings.HasPrefix(r.stderr, "localcrm: customers: which one? add, delete, edit, get, list\nUsage: localcrm customers") {
+	if r := c.do("customers"); r.code != 2 || !strings.HasPrefix(r.stderr, "localcrm: customers: which one? add, delete, edit, get, list, lookup\nUsage: localcrm customers") {
 		t.Errorf("customers without a subcommand: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 	for _, tt := range []struct {

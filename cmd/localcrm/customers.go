@@ -24,6 +24,9 @@ Commands:
   delete ACCOUNT                        delete a customer
   list [--search Q] [--limit N] [--offset N] [--json]
                                         list customers in account number order
+  lookup --phone N | --email E | --account N [--json]
+                                        find the customers with a phone number (in
+                                        any writing), an email or an account number
 
 KEY is a field's key, as 'localcrm fields list' shows it.
 Run 'localcrm customers COMMAND -h' for a command's flags.
@@ -62,10 +65,13 @@ const customersListUsage = `Usage: localcrm customers list [--search Q] [--limit
 
 Lists customers in account number order, then how many match in all.
 
-  --search Q    only the customers Q finds: words find names and companies with
-                words beginning so ("zoe lef" finds Zoë Lefèvre; case and
-                accents do not matter); with an @, part of an email; digits
-                (with + - ( ) if you like), part of a phone number
+  --search Q    only the customers Q finds: each word must begin a word of the
+                first or last name, company or email, in any order ("zoe lef"
+                finds Zoë Lefèvre; case and the accents of any script do not
+                matter); a number (6 digits or more, with + - ( ) . / and
+                spaces if you like) finds the phone numbers it ends, however
+                they were written ("020 7946 0958", "+44 20 7946 0958" and
+                "79460958" all find +44 20 7946 0958)
   --limit N     at most N customers (default 50)
   --offset N    skip the first N customers
   --json        print a JSON array of customers
@@ -78,6 +84,7 @@ func runCustomers(ctx context.Context, a *app, args []string) error {
 		"edit":   customersEdit,
 		"delete": customersDelete,
 		"list":   customersList,
+		"lookup": customersLookup,
 	}, args)
 }
 
@@ -330,4 +337,110 @@ func (a *app) printJSON(compact []byte) error {
 // localTime shows a time to people, in their own zone.
 func localTime(t time.Time) string {
 	return t.Local().Format("2006-01-02 15:04:05 MST")
+}
+
+const customersLookupUsage = `Usage: localcrm customers lookup --phone N | --email E | --account N [--json]
+
+Finds the customers a caller is: by phone number, read with the default
+country and matched however the customer's number was written (+44 20 7946
+0958, 020 7946 0958 and 442079460958 are one number); by email, ignoring
+case; or by account number. Exits with status 2 when none is found.
+
+  --phone N     a phone number, as the phone system gives it
+  --email E     an email address
+  --account N   an account number
+  --json        print a JSON array of customers
+`
+
+func customersLookup(ctx context.Context, a *app, args []string) error {
+	fs := newFlagSet("customers lookup")
+	number, email, account := fs.String("phone", "", ""), fs.String("email", "", ""), fs.String("account", "", "")
+	asJSON := fs.Bool("json", false, "")
+	if _, err := a.parse(fs, args, customersLookupUsage); err != nil {
+		return err
+	}
+	set := 0
+	for _, v := range []string{*number, *email, *account} {
+		if v != "" {
+			set++
+		}
+	}
+	if set != 1 {
+		return &usageError{msg: "give one of --phone, --email and --account", usage: customersLookupUsage}
+	}
+	st, err := a.db(ctx)
+	if err != nil {
+		return err
+	}
+	var found store.Lookup
+	switch {
+	case *number != "":
+		found, err = st.LookupPhone(ctx, *number)
+	case *email != "":
+		found, err = st.LookupEmail(ctx, *email)
+	default:
+		var n int64
+		if n, err = parseAccount(*account); err != nil {
+			return err
+		}
+		var c *crm.Customer
+		if c, err = st.GetCustomer(ctx, n); err == nil {
+			found.Customers = []*crm.Customer{c}
+		} else if errors.Is(err, crm.ErrNotFound) {
+			err = nil
+		}
+	}
+	if err != nil {
+		return err
+	}
+	sc, err := st.Schema(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		j := crm.NewCustomerJSON(sc, false)
+		b := []byte{'['}
+		for i, c := range found.Customers {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = j.Append(b, c)
+		}
+		if err := a.printJSON(append(b, ']')); err != nil {
+			return err
+		}
+	} else {
+		t := newTable()
+		if len(found.Customers) > 0 {
+			t.row("ACCOUNT", "NAME", "EMAIL", "COMPANY", "PHONE")
+		}
+		for _, c := range found.Customers {
+			t.row(strconv.FormatInt(c.AccountNumber, 10), c.Name(), c.Get(crm.KeyEmail), c.Get("company"), dialable(c, sc))
+		}
+		if err := t.writeTo(a.stdout); err != nil {
+			return err
+		}
+	}
+	if len(found.Customers) == 0 {
+		what := map[bool]string{true: "phone number " + strconv.Quote(*number), false: "email " + strconv.Quote(*email)}[*number != ""]
+		if *account != "" {
+			what = "account number " + *account
+		}
+		return &messageError{msg: "no customer has the " + what, err: crm.ErrNotFound}
+	}
+	return nil
+}
+
+// dialable is the first of c's phone numbers, in its international form
+// when it has one.
+func dialable(c *crm.Customer, sc *crm.Schema) string {
+	for _, key := range sc.PhoneKeys() {
+		if v := c.Get(key); v != "" {
+			if e, _ := c.PhoneForm(key); e != "" {
+				return e
+			}
+			return v
+		}
+	}
+	return ""
 }

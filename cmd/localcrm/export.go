@@ -15,7 +15,7 @@ import (
 	"localcrm/internal/importer"
 )
 
-const exportUsage = `Usage: localcrm export FILE|- [--format csv|json]
+const exportUsage = `Usage: localcrm export FILE|- [--format csv|json] [--phones written|e164|both]
 
 Writes every customer to FILE, or to standard output for -. The CSV header
 is the fields' keys, account_number first; a JSON export is an array of
@@ -27,11 +27,17 @@ splits it whatever its list separator. The export is in the audit log.
 Managers download the same file from the Customers page.
 
   --format csv|json   the format (default: json for a FILE ending in .json, else csv)
+  --phones FORM       how phone numbers are written: written (the default: as
+                      they were written), e164 (in their international form,
+                      such as +442079460958, where they have one; as written
+                      where they do not), or both (as written, each followed by
+                      a column KEY_e164 of its international form)
 `
 
 func runExport(ctx context.Context, a *app, args []string) error {
 	flags := newFlagSet("export")
 	format := flags.String("format", "", "")
+	phonesFlag := flags.String("phones", string(crm.PhonesWritten), "")
 	pos, err := a.parse(flags, args, exportUsage, "FILE")
 	if err != nil {
 		return err
@@ -48,13 +54,17 @@ func runExport(ctx context.Context, a *app, args []string) error {
 	default:
 		return &usageError{msg: fmt.Sprintf("--format must be csv or json, not %q", *format), usage: exportUsage}
 	}
+	phones, err := crm.ParsePhoneColumns(*phonesFlag)
+	if err != nil {
+		return &usageError{msg: fmt.Sprintf("--phones must be written, e164 or both, not %q", *phonesFlag), usage: exportUsage}
+	}
 	st, err := a.db(ctx)
 	if err != nil {
 		return err
 	}
 	var n int // customers written
 	write := func(w io.Writer) (err error) {
-		n, err = importer.Export(ctx, st, *format, w)
+		n, err = importer.ExportPhones(ctx, st, *format, phones, w)
 		return err
 	}
 	to := "standard output"
@@ -78,6 +88,9 @@ func runExport(ctx context.Context, a *app, args []string) error {
 	// The whole customer file has left the database: that is on record
 	// even when the user interrupts right after, hence WithoutCancel.
 	detail := fmt.Sprintf("format: %s; %d customers; to %s", *format, n, to)
+	if phones != crm.PhonesWritten {
+		detail = fmt.Sprintf("format: %s, phones %s; %d customers; to %s", *format, phones, n, to)
+	}
 	if err := st.Audit(context.WithoutCancel(ctx), crm.AuditExport, "customers", detail); err != nil {
 		return fmt.Errorf("the export is written, but recording it in the audit log failed: %w", err)
 	}

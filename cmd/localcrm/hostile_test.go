@@ -151,7 +151,7 @@ func generate(t *testing.T, path string, write func(w *bufio.Writer)) {
 }
 
 const (
-	msgZIP     = "This is a ZIP archive (an .xlsx workbook is one), not a CSV file: open it in Excel and Save As CSV UTF-8, then import that file."
+	msgZIP     = "This is an Excel workbook (.xlsx), but it is damaged or incomplete, so it cannot be read. Open it in Excel and save it again, or save it as CSV (in Excel: File → Save As → CSV UTF-8), then import that file."
 	msgTooLong = "The row is longer than 1 MB, so a closing quote (\") is probably missing from a quoted cell that starts on it."
 	msgControl = "%s holds a control character (%s) that cannot be stored; remove it."
 )

@@ -44,8 +44,22 @@ Flags:
   --blank-clears FIELD     an empty cell clears this field's value when its rule
                            is overwrite (repeatable; otherwise blanks never erase)
   --date-format FORMAT     MM/DD/YYYY (default), DD/MM/YYYY or YYYY-MM-DD
+  --keep-record            keep a record whose only problems are invalid values of
+                           optional fields: load it without them (the report lists
+                           each value left out, with why); otherwise it is rejected
+  --country C              read phone numbers written without their country code
+                           as country C's (an ISO code such as GB, or a name);
+                           default: the default country (localcrm settings)
+  --country-column COLUMN  the column that gives each row's country (a code or a
+                           name, such as an address's Country); a blank cell
+                           takes --country
+  --check-phones           reject a phone value that is not a phone number of its
+                           country, saying why; otherwise it loads as written and
+                           the summary counts it
   --encoding ENC           auto (default), utf-8, utf-16le, utf-16be, windows-1252
   --delimiter D            auto (default), comma, semicolon, tab, pipe
+  --sheet NAME             the sheet of an Excel workbook (.xlsx) to import
+                           (default: the first sheet that has data)
   --batch-size N           records per commit, 1-10000 (default 100)
   --max-records N          refuse files with more records (default 50000)
   --max-columns N          refuse files with more columns (default 1000)
@@ -86,7 +100,8 @@ func runImport(ctx context.Context, a *app, args []string) error {
 		maps, fieldRules, blankClears              mapFlags
 		updateRules, templateName                  string
 		mappingFile, onDup, dateFormat, enc, delim string
-		noAuto, dry                                bool
+		noAuto, dry, checkPhones                   bool
+		country, countryColumn                     string
 		batchSize, maxRecords                      int
 		out                                        importFlags
 	)
@@ -99,12 +114,17 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	fs.Var(&fieldRules, "update-rule", "")
 	fs.Var(&blankClears, "blank-clears", "")
 	fs.StringVar(&dateFormat, "date-format", string(crm.DateMDY), "")
+	fs.StringVar(&country, "country", "", "")
+	fs.StringVar(&countryColumn, "country-column", "", "")
+	fs.BoolVar(&checkPhones, "check-phones", false, "")
 	fs.StringVar(&enc, "encoding", "auto", "")
 	fs.StringVar(&delim, "delimiter", "auto", "")
+	sheet := fs.String("sheet", "", "")
 	fs.IntVar(&batchSize, "batch-size", crm.DefaultBatchSize, "")
 	fs.IntVar(&maxRecords, "max-records", crm.DefaultMaxRecords, "")
 	maxColumns := fs.Int("max-columns", importer.DefaultMaxColumns, "")
 	fs.BoolVar(&dry, "dry-run", false, "")
+	keepRecord := fs.Bool("keep-record", false, "")
 	out.register(fs)
 	pos, err := a.parse(fs, args, importHelp, "FILE")
 	if err != nil {
@@ -130,7 +150,8 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	}
 	opts := crm.ImportOptions{
 		OnDuplicate: crm.DuplicatePolicy(onDup), DateFormat: crm.DateFormat(dateFormat),
-		BatchSize: batchSize, MaxRecords: maxRecords, Update: update,
+		BatchSize: batchSize, MaxRecords: maxRecords, Update: update, KeepRecord: *keepRecord,
+		Country: country, CountryColumn: countryColumn, CheckPhones: checkPhones,
 	}
 	if err := opts.Check(); err != nil {
 		return err
@@ -162,7 +183,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 		}
 	}
 	bar := a.progressBar(out.progress)
-	p, err := im.Create(ctx, importer.Upload{Name: name, Body: body, Format: format, CreatedBy: crm.ActorFrom(ctx).Name, Reading: bar.reading})
+	p, err := im.Create(ctx, importer.Upload{Name: name, Body: body, Format: format, Sheet: *sheet, CreatedBy: crm.ActorFrom(ctx).Name, Reading: bar.reading})
 	if err != nil {
 		return err
 	}
@@ -341,6 +362,18 @@ func flagsOver(base, opts crm.ImportOptions, set map[string]bool) crm.ImportOpti
 	}
 	if set["batch-size"] {
 		base.BatchSize = opts.BatchSize
+	}
+	if set["keep-record"] {
+		base.KeepRecord = opts.KeepRecord
+	}
+	if set["country"] {
+		base.Country = opts.Country
+	}
+	if set["country-column"] {
+		base.CountryColumn = opts.CountryColumn
+	}
+	if set["check-phones"] {
+		base.CheckPhones = opts.CheckPhones
 	}
 	u := base.Update
 	if set["update-rules"] {

@@ -14,8 +14,56 @@ import (
 type Customer struct {
 	AccountNumber int64
 	Values        map[string]string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// Phones holds the international forms of its phone fields' values,
+	// by key, as read with the country in effect when each was written
+	// (an import's row, the import, the default). It travels with the
+	// values so that a customer written back from its stored state keeps
+	// them; a form whose value has changed since is stale, and the store
+	// reads the value again with the default country (PhoneForm).
+	Phones    map[string]PhoneForm
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// PhoneForm is the international form (E.164, such as "+442079460958") of
+// a phone field's value, with the value it was read from.
+type PhoneForm struct {
+	Value string // the field's value it was read from
+	E164  string // "" when Value is not a phone number of its country
+}
+
+// SetPhone records e164 as the international form of value, the phone
+// field key's value ("" when value is not a phone number).
+func (c *Customer) SetPhone(key, value, e164 string) {
+	if c.Phones == nil {
+		c.Phones = make(map[string]PhoneForm, 3)
+	}
+	c.Phones[key] = PhoneForm{Value: value, E164: e164}
+}
+
+// PhoneForm returns the international form of the phone field key's
+// value, and whether it is known: false when the field has no value, or
+// its form was read from a value it no longer holds.
+func (c *Customer) PhoneForm(key string) (e164 string, known bool) {
+	v := c.Values[key]
+	f, ok := c.Phones[key]
+	if v == "" || !ok || f.Value != v {
+		return "", false
+	}
+	return f.E164, true
+}
+
+// KeepPhones gives c the forms of others that are still its own: those
+// read from the values c's fields hold now. An update keeps the forms of
+// the values it leaves and takes those of the values it brings.
+func (c *Customer) KeepPhones(others ...*Customer) {
+	for _, o := range others {
+		for key, f := range o.Phones {
+			if v := c.Values[key]; v != "" && v == f.Value {
+				c.SetPhone(key, f.Value, f.E164)
+			}
+		}
+	}
 }
 
 // Get returns the value of the field key, or "".
@@ -37,7 +85,11 @@ func (c *Customer) Name() string {
 // Schema is the full set of fields a customer has: the standard fields, with
 // the admin's customer types, followed by the custom fields.
 type Schema struct {
-	Fields   []Field
+	Fields []Field
+	// Country is the default country, a region code such as "GB" (or ""):
+	// phone numbers written without a country code are read as its, unless
+	// an import says otherwise. An admin sets it.
+	Country  string
 	index    map[string]int
 	required []int // positions of the required fields
 }
@@ -69,6 +121,17 @@ func (s *Schema) Field(key string) (Field, bool) {
 		return Field{}, false
 	}
 	return s.Fields[i], true
+}
+
+// PhoneKeys returns the keys of the phone fields, in order.
+func (s *Schema) PhoneKeys() []string {
+	var keys []string
+	for _, f := range s.Fields {
+		if f.Type == TypePhone {
+			keys = append(keys, f.Key)
+		}
+	}
+	return keys
 }
 
 // Custom returns the custom fields, in order.

@@ -151,6 +151,12 @@ func (f *Field) ValidateDefinition() error {
 		f.Label = f.Key
 	}
 	f.Standard = false
+	// The default is checked against the type, the length and the values
+	// when they are sound, whatever else is wrong, so that every problem
+	// is reported at once; against a length that is not, it is checked
+	// for everything else.
+	typeOK, lengthOK := true, true
+	before := len(v.Problems)
 	switch f.Type {
 	case TypeText:
 		f.checkMaxLength(&v, DefaultTextLen, MaxTextLen)
@@ -164,9 +170,15 @@ func (f *Field) ValidateDefinition() error {
 		f.fixMaxLength(&v, checkboxLen)
 	case TypePicklist:
 		f.fixMaxLength(&v, MaxPicklistLen)
+		before = len(v.Problems)
 		f.checkPicklistValues(&v)
+		typeOK = len(v.Problems) == before
 	default:
 		v.Add("type", string(f.Type), fmt.Sprintf("The type must be one of %s.", joinTypes(CustomTypes)))
+		typeOK = false
+	}
+	if f.Type != TypePicklist && typeOK {
+		lengthOK = len(v.Problems) == before
 	}
 	if f.Type != TypePicklist && slices.Contains(CustomTypes, f.Type) && slices.IndexFunc(f.Values, func(s string) bool { return strings.TrimSpace(s) != "" }) >= 0 {
 		v.Add("values", strings.Join(f.Values, ","), fmt.Sprintf("Values are for picklist fields only, not for a %s field.", f.Type))
@@ -174,13 +186,20 @@ func (f *Field) ValidateDefinition() error {
 	if f.Type != TypePicklist {
 		f.Values = nil
 	}
-	if f.Default != "" && len(v.Problems) == 0 {
-		if n := utf8.RuneCountInString(f.Default); n > MaxDefaultLen {
+	if f.Default != "" {
+		check := *f
+		if !lengthOK {
+			check.MaxLength = MaxDefaultLen
+		}
+		switch n := utf8.RuneCountInString(f.Default); {
+		case n > MaxDefaultLen:
 			v.Add("default", f.Default, fmt.Sprintf("The default value is %d characters long; the limit is %d.", n, MaxDefaultLen))
-		} else if norm, err := f.Normalize(f.Default, DateISO); err != nil {
-			v.Add("default", f.Default, "The default value "+err.Error()+".")
-		} else {
-			f.Default = norm
+		case typeOK: // without a type or values, there is nothing to check it against
+			if norm, err := check.Normalize(f.Default, DateISO); err != nil {
+				v.Add("default", f.Default, "The default value "+err.Error()+".")
+			} else {
+				f.Default = norm
+			}
 		}
 	}
 	return v.Err()

@@ -472,3 +472,33 @@ func TestPicklistLimit(t *testing.T) {
 		t.Errorf("a duplicate among %d values: %+v", len(vs), ps)
 	}
 }
+
+// TestValidateDefinitionDefaultWithOtherProblems: the default is checked whatever else
+// is wrong with the definition, so that a form shows every problem at once;
+// it is not checked against a type or values that are themselves wrong.
+func TestValidateDefinitionDefaultWithOtherProblems(t *testing.T) {
+	tests := []struct {
+		name   string
+		f      crm.Field
+		fields []string // the fields of the problems, in order
+	}{
+		{"name, length and default", crm.Field{Key: "Shoe Size", Type: crm.TypeNumber, MaxLength: 300, Default: "large"}, []string{"name", "max_length", "default"}},
+		{"label and default", crm.Field{Key: "since", Label: strings.Repeat("L", 33), Type: crm.TypeDate, Default: "2024-02-30"}, []string{"label", "default"}},
+		{"default too long for no type", crm.Field{Key: "x", Type: "colour", Default: strings.Repeat("d", 86)}, []string{"type", "default"}},
+		{"no type to check against", crm.Field{Key: "x", Type: "colour", Default: "red"}, []string{"type"}},
+		{"values wrong", crm.Field{Key: "x", Type: crm.TypePicklist, Values: []string{"A", "a"}, Default: "B"}, []string{"values"}},
+		{"length wrong, default fits the type", crm.Field{Key: "x", Type: crm.TypeText, MaxLength: 5000, Default: "hello"}, []string{"max_length"}},
+	}
+	for _, tt := range tests {
+		f := tt.f
+		var got []string
+		if ve, ok := f.ValidateDefinition().(*crm.ValidationError); ok {
+			for _, p := range ve.Problems {
+				got = append(got, p.Field)
+			}
+		}
+		if !slices.Equal(got, tt.fields) {
+			t.Errorf("%s: problems with %q, want %q", tt.name, got, tt.fields)
+		}
+	}
+}

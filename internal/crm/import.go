@@ -80,6 +80,22 @@ type ImportOptions struct {
 	DateFormat  DateFormat        `json:"date_format"`
 	BatchSize   int               `json:"batch_size"`
 	MaxRecords  int               `json:"max_records"`
+	// KeepRecord keeps a record whose only problems are invalid values of
+	// optional fields: it loads without them, and the report lists each
+	// value left out with why. Off, such a record is rejected whole, as the
+	// contact-center system localcrm replaces did.
+	KeepRecord bool `json:"keep_record,omitempty"`
+	// Country reads the file's phone numbers written without a country
+	// code, instead of the default country: a region code such as "GB".
+	Country string `json:"country,omitempty"`
+	// CountryColumn names a column that gives each row's country (a code
+	// or a name, such as an address's Country); a row where it is blank
+	// takes Country, or the default. It may be a mapped column too.
+	CountryColumn string `json:"country_column,omitempty"`
+	// CheckPhones rejects a record whose phone value is not a phone
+	// number of its country, saying why; without it such values load as
+	// written, and ImportCounts.PhonesAsWritten counts them.
+	CheckPhones bool `json:"check_phones,omitempty"`
 }
 
 // Check fills defaults and reports options out of range.
@@ -121,6 +137,10 @@ type ImportCounts struct {
 	Batches  int `json:"batches"`
 	// Changes counts, per field key, the values that updates changed.
 	Changes map[string]int `json:"changes,omitempty"`
+	// PhonesAsWritten counts the phone values loaded that are not phone
+	// numbers of their country, so have no international form: kept as
+	// written, found by their digits, dialled by nobody.
+	PhonesAsWritten int `json:"phones_as_written,omitempty"`
 }
 
 // Checkpoint is what a batch of an import commits beside its customers, in

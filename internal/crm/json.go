@@ -3,6 +3,7 @@ package crm
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
 )
 
@@ -19,6 +20,9 @@ type CustomerJSON struct {
 	// export writes every field, "" for no value, and no timestamps, so
 	// that each object has the keys of the CSV export's header.
 	export bool
+	// Phones says how phone numbers are written (an export's choice);
+	// the zero value writes them as written.
+	Phones PhoneColumns
 	str    bytes.Buffer
 	enc    *json.Encoder
 }
@@ -40,10 +44,22 @@ func (j *CustomerJSON) Append(b []byte, c *Customer) []byte {
 		if f.Key == KeyAccountNumber || (v == "" && !j.export) {
 			continue
 		}
+		if f.Type == TypePhone {
+			v = PhoneValue(c, f.Key, j.Phones)
+		}
 		b = append(b, ',')
 		b = j.appendString(b, f.Key)
 		b = append(b, ':')
 		b = j.appendString(b, v)
+		if f.Type == TypePhone && j.Phones == PhonesBoth {
+			e, _ := c.PhoneForm(f.Key)
+			if e != "" || j.export {
+				b = append(b, ',')
+				b = j.appendString(b, f.Key+E164Suffix)
+				b = append(b, ':')
+				b = j.appendString(b, e)
+			}
+		}
 	}
 	if !j.export {
 		b = append(b, `,"created_at":`...)
@@ -58,4 +74,45 @@ func (j *CustomerJSON) appendString(b []byte, s string) []byte {
 	j.str.Reset()
 	_ = j.enc.Encode(s) // cannot fail: a string always encodes, invalid UTF-8 as U+FFFD
 	return append(b, bytes.TrimSuffix(j.str.Bytes(), []byte{'\n'})...)
+}
+
+// PhoneColumns says how an export writes customers' phone numbers.
+type PhoneColumns string
+
+const (
+	// PhonesWritten writes each number as it was written, as exports
+	// always did: the default, byte for byte what earlier versions wrote.
+	PhonesWritten PhoneColumns = "written"
+	// PhonesE164 writes each number in its international form (E.164),
+	// or as written when it has none, so that nothing is lost.
+	PhonesE164 PhoneColumns = "e164"
+	// PhonesBoth writes each number as written, followed by a column of
+	// its international form ("" when it has none) named KEY_e164.
+	PhonesBoth PhoneColumns = "both"
+)
+
+// ParsePhoneColumns reads the name of a PhoneColumns; "" is written.
+func ParsePhoneColumns(s string) (PhoneColumns, error) {
+	switch p := PhoneColumns(s); p {
+	case "":
+		return PhonesWritten, nil
+	case PhonesWritten, PhonesE164, PhonesBoth:
+		return p, nil
+	}
+	return "", Invalid("phones", s, fmt.Sprintf("The phone numbers of an export are written, e164 or both, not %q.", s))
+}
+
+// E164Suffix ends the name of the column of a phone field's international
+// form, in an export with PhonesBoth ("voice_e164").
+const E164Suffix = "_e164"
+
+// PhoneValue is the value of c's phone field key as p writes it: as
+// written, or in its international form where it has one.
+func PhoneValue(c *Customer, key string, p PhoneColumns) string {
+	if p == PhonesE164 {
+		if e, _ := c.PhoneForm(key); e != "" {
+			return e
+		}
+	}
+	return c.Get(key)
 }

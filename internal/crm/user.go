@@ -199,6 +199,7 @@ var AuditActions = []AuditAction{
 	AuditCustomerAdded, AuditCustomerEdited, AuditCustomerDelete,
 	AuditImportUpload, AuditImportStart, AuditImportCancel, AuditImportResume, AuditImportDelete,
 	AuditTemplateSaved, AuditTemplateDeleted, // template.go
+	AuditSettingsChanged, // settings.go
 	AuditExport,
 }
 

@@ -11,13 +11,20 @@ type magic struct {
 // saveAsCSV is what a person does with a workbook to import it.
 const saveAsCSV = "open it in Excel and Save As CSV UTF-8, then import that file."
 
+// msgZIP is what Sniff says of a ZIP archive.
+const msgZIP = "This is a ZIP archive, not a CSV file: extract it first, then import the CSV file inside."
+
 // magics are the kinds of file people pick by mistake instead of their CSV
 // export: workbooks, archives, images, documents, databases and programs.
 // Each prefix holds a control byte or a byte that is not UTF-8, or is a
 // signature such as "%PDF-" or "GIF89a" that no header row begins with.
+//
+// A ZIP archive and an OLE2 file (the first two signatures) are known here
+// only by their first bytes; the importer looks inside them first, since an
+// Excel workbook (.xlsx) is a ZIP archive it reads, and says more.
 var magics = []magic{
-	{[]byte("PK\x03\x04"), "This is a ZIP archive (an .xlsx workbook is one), not a CSV file: " + saveAsCSV},
-	{[]byte("PK\x05\x06"), "This is a ZIP archive (an .xlsx workbook is one), not a CSV file: " + saveAsCSV},
+	{[]byte("PK\x03\x04"), msgZIP},
+	{[]byte("PK\x05\x06"), msgZIP},
 	{[]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), "This is an Excel 97-2003 workbook (.xls) or another old Office document, not a CSV file: " + saveAsCSV},
 	{[]byte("%PDF-"), "This is a PDF document, not a CSV file: a table in a PDF cannot be imported. Export the data from the program it came from as CSV UTF-8, then import that file."},
 	{[]byte("\x89PNG\r\n\x1a\n"), "This is a PNG image, not a CSV file: a picture of a table cannot be imported. Export the data itself as CSV UTF-8, then import that file."},

@@ -14,7 +14,7 @@ func TestSniff(t *testing.T) {
 		sample string
 		want   string // the start of what Sniff says; "" for text
 	}{
-		{"xlsx", "PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00[Content_Types].xml", "This is a ZIP archive (an .xlsx workbook is one), not a CSV file: open it in Excel and Save As CSV UTF-8, then import that file."},
+		{"zip", "PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00[Content_Types].xml", "This is a ZIP archive, not a CSV file: extract it first, then import the CSV file inside."},
 		{"empty zip", "PK\x05\x06" + strings.Repeat("\x00", 18), "This is a ZIP archive"},
 		{"xls", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + strings.Repeat("\x00", 16), "This is an Excel 97-2003 workbook (.xls)"},
 		{"pdf", "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj", "This is a PDF document"},

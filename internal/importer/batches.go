@@ -33,8 +33,10 @@ type Batch interface {
 	// among those given, keyed by each, as this batch sees them.
 	Existing(ctx context.Context, emailKeys []string, accounts []int64) (byEmail map[string]*crm.Existing, byAccount map[int64]*crm.Existing, err error)
 	// Insert saves new customers with the lines of the file they came
-	// from, and sets their account numbers.
-	Insert(ctx context.Context, cs []*crm.Customer, lines []int) error
+	// from, and sets their account numbers. words, when not nil, are the
+	// customers' search words, made by the reader beside the database's
+	// work (store.SearchWords).
+	Insert(ctx context.Context, cs []*crm.Customer, lines []int, words []store.Words) error
 	// Update saves after, an existing customer updated by the record at
 	// line, keeping before, its values until now, for a revert.
 	Update(ctx context.Context, before, after *crm.Customer, line int) error

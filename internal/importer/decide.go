@@ -120,6 +120,10 @@ func (d *decider) decide(batch []*record, byEmail map[string]*crm.Existing, byAc
 		case crm.DuplicateUpdate:
 			after := &crm.Customer{AccountNumber: acct, Values: maps.Clone(ex.Customer.Values)}
 			changes := d.update.Apply(after, r.customer.Values, d.mapped)
+			// The numbers the record brings keep the forms it read them
+			// with; those it leaves keep theirs.
+			after.KeepPhones(r.customer, ex.Customer)
+			r.asWritten = phonesAsWritten(after, changes)
 			if err := d.sc.Validate(after, crm.ValidateOptions{DateFormat: crm.DateISO}); err != nil {
 				r.reject(matchField(r), matchValue(r, email), fmt.Sprintf("Updating customer %d would leave it invalid: %s", acct, err))
 				continue

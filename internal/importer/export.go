@@ -22,24 +22,39 @@ import (
 // array with one object per line, so that it streams out in little memory
 // and reads well in a diff.
 func Export(ctx context.Context, st *store.Store, format string, w io.Writer) (int, error) {
+	return ExportPhones(ctx, st, format, crm.PhonesWritten, w)
+}
+
+// ExportPhones is Export with phones saying how phone numbers are written:
+// as written (as Export does), in their international form, or both, each
+// number's international form in a column of its own after it
+// (crm.PhoneColumns).
+func ExportPhones(ctx context.Context, st *store.Store, format string, phones crm.PhoneColumns, w io.Writer) (int, error) {
+	phones, err := crm.ParsePhoneColumns(string(phones))
+	if err != nil {
+		return 0, err
+	}
 	sc, err := st.Schema(ctx)
 	if err != nil {
 		return 0, err
 	}
 	switch format {
 	case "csv":
-		return exportCSV(ctx, st, sc, w)
+		return exportCSV(ctx, st, sc, phones, w)
 	case "json":
-		return exportJSON(ctx, st, sc, w)
+		return exportJSON(ctx, st, sc, phones, w)
 	}
 	return 0, crm.Invalid("format", format, fmt.Sprintf("An export is csv or json, not %q.", format))
 }
 
-func exportCSV(ctx context.Context, st *store.Store, sc *crm.Schema, w io.Writer) (int, error) {
+func exportCSV(ctx context.Context, st *store.Store, sc *crm.Schema, phones crm.PhoneColumns, w io.Writer) (int, error) {
 	cw := csvin.NewWriter(w, ',')
-	record := make([]string, len(sc.Fields))
-	for i, f := range sc.Fields {
-		record[i] = f.Key
+	var record []string
+	for _, f := range sc.Fields {
+		record = append(record, f.Key)
+		if f.Type == crm.TypePhone && phones == crm.PhonesBoth {
+			record = append(record, f.Key+crm.E164Suffix)
+		}
 	}
 	if err := cw.Write(record); err != nil {
 		return 0, err
@@ -47,11 +62,19 @@ func exportCSV(ctx context.Context, st *store.Store, sc *crm.Schema, w io.Writer
 	n := 0
 	err := st.EachCustomer(ctx, func(c *crm.Customer) error {
 		n++
-		for i, f := range sc.Fields {
-			if f.Key == crm.KeyAccountNumber {
-				record[i] = strconv.FormatInt(c.AccountNumber, 10)
-			} else {
-				record[i] = c.Get(f.Key)
+		record = record[:0]
+		for _, f := range sc.Fields {
+			switch {
+			case f.Key == crm.KeyAccountNumber:
+				record = append(record, strconv.FormatInt(c.AccountNumber, 10))
+			case f.Type == crm.TypePhone:
+				record = append(record, crm.PhoneValue(c, f.Key, phones))
+				if phones == crm.PhonesBoth {
+					e, _ := c.PhoneForm(f.Key)
+					record = append(record, e)
+				}
+			default:
+				record = append(record, c.Get(f.Key))
 			}
 		}
 		return cw.Write(record)
@@ -62,8 +85,9 @@ func exportCSV(ctx context.Context, st *store.Store, sc *crm.Schema, w io.Writer
 	return n, cw.Flush()
 }
 
-func exportJSON(ctx context.Context, st *store.Store, sc *crm.Schema, w io.Writer) (int, error) {
+func exportJSON(ctx context.Context, st *store.Store, sc *crm.Schema, phones crm.PhoneColumns, w io.Writer) (int, error) {
 	j := crm.NewCustomerJSON(sc, true)
+	j.Phones = phones
 	sep := "[\n  "
 	var b []byte
 	n := 0

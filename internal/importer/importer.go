@@ -152,9 +152,12 @@ func bootID() string {
 
 // Upload is a file a user brings to import.
 type Upload struct {
-	Name      string    // the file's name as the user knows it
-	Body      io.Reader // read once, to the end
-	Format    csvin.Format
+	Name   string    // the file's name as the user knows it
+	Body   io.Reader // read once, to the end
+	Format csvin.Format
+	// Sheet chooses the sheet of an Excel workbook to import; "" means the
+	// first sheet that has data. A file that is not a workbook takes none.
+	Sheet     string
 	CreatedBy string
 	// Reading, if set, is told how many bytes have been read, about every
 	// 4,000 records, so that a long file shows progress before it is
@@ -169,6 +172,10 @@ type Preview struct {
 	Columns    []string   // unique column names, for mappings
 	Rows       [][]string // the first records
 	Suggestion Suggestion
+	// Workbook is set when the file was an Excel workbook: the sheet that
+	// was read, converted to the CSV that the import keeps (its Encoding
+	// and Delimiter are that CSV's: UTF-8 and comma), and its other sheets.
+	Workbook *WorkbookInfo
 }
 
 // previewRows is how many records a preview shows.
@@ -198,14 +205,32 @@ func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, fmt.Errorf("read %s: %w", up.Name, err)
 	}
+	var wb *book
+	if isContainer(sample) {
+		// A workbook is imported as the CSV of one of its sheets (xlsx.go);
+		// any other ZIP archive or Office file is refused, saying what it is.
+		if wb, err = im.readBook(ctx, up, br); err != nil {
+			return nil, err
+		}
+		defer wb.remove()
+		br = bufio.NewReaderSize(wb.csv, sampleSize)
+		if sample, err = br.Peek(sampleSize); err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+			return nil, fmt.Errorf("read %s: %w", up.Name, err)
+		}
+		up.Format = csvin.Format{Encoding: csvin.UTF8, Delimiter: ',', HeaderLine: up.Format.HeaderLine}
+	} else if up.Sheet != "" {
+		return nil, fmt.Errorf("%s: %w", up.Name, crm.Invalid("sheet", up.Sheet,
+			"A sheet can be chosen only for an Excel workbook (.xlsx), and this file is not one: leave the sheet out."))
+	}
 	format := csvin.Detect(sample, up.Format)
-	if msg := csvin.Sniff(sample); msg != "" && up.Format.Encoding != csvin.UTF16LE && up.Format.Encoding != csvin.UTF16BE {
+	// A workbook's CSV is UTF-8 text, whatever its cells hold.
+	if msg := csvin.Sniff(sample); wb == nil && msg != "" && up.Format.Encoding != csvin.UTF16LE && up.Format.Encoding != csvin.UTF16BE {
 		// Read as text, a workbook, an archive or an image would be refused
 		// for a reason that misleads (unmapped columns, a Chinese encoding).
 		// UTF-16 chosen by the user is text whatever its NUL bytes.
 		return nil, fmt.Errorf("%s: %w", up.Name, crm.Invalid("file", "", msg))
 	}
-	if up.Format.Encoding == "" && format.Encoding == csvin.Windows1252 && csvin.LooksDoubleByte(sample) {
+	if wb == nil && up.Format.Encoding == "" && format.Encoding == csvin.Windows1252 && csvin.LooksDoubleByte(sample) {
 		// Read as Windows-1252, every name would load as gibberish.
 		return nil, fmt.Errorf("%s: %w", up.Name, crm.Invalid("encoding", "",
 			"The file is not UTF-8, UTF-16 or Windows-1252 text: it looks like a Chinese, Japanese or Korean encoding "+
@@ -269,6 +294,10 @@ func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
 			Mapping:    p.Suggestion.Mapping,
 			MaxRecords: im.MaxRecords,
 		},
+	}
+	if wb != nil { // the workbook as uploaded, not the CSV kept of it
+		imp.FileSize = wb.size
+		p.Workbook = &wb.info
 	}
 	if last != nil { // the choices of the import it was mapped as, but not its record limit
 		o := &imp.Options
@@ -386,6 +415,9 @@ func (im *Importer) Configure(ctx context.Context, id int64, o crm.ImportOptions
 		return nil, err
 	}
 	if err := o.Update.Check(sc); err != nil {
+		return nil, err
+	}
+	if err := checkPhoneOptions(imp.Columns, &o); err != nil {
 		return nil, err
 	}
 	imp.Options = o

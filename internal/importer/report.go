@@ -52,6 +52,15 @@ type Summary struct {
 	Revert      *RevertSummary    `json:"revert,omitempty"`
 	Errors      []crm.RowError    `json:"errors"`
 	Problems    []ProblemGroup    `json:"problems,omitempty"` // a dry run's problems, all of them, grouped by kind
+	KeepRecord  bool              `json:"keep_record,omitempty"`
+	LeftOut     int               `json:"left_out,omitempty"` // a dry run's values that will be left out of the records kept
+
+	// How phone numbers are read (phoneReading), and how many phone values
+	// are not numbers of their country, kept as written.
+	Country         string `json:"country,omitempty"`
+	CountryColumn   string `json:"country_column,omitempty"`
+	CheckPhones     bool   `json:"check_phones,omitempty"`
+	PhonesAsWritten int    `json:"phones_as_written,omitempty"`
 }
 
 // RevertSummary is an import's revert as people and scripts see it.
@@ -124,7 +133,11 @@ func summary(imp *crm.Import, errs []crm.RowError) *Summary {
 		OnDuplicate: string(o.OnDuplicate), DateFormat: string(o.DateFormat), BatchSize: o.BatchSize, MaxRecords: o.MaxRecords,
 		CreatedBy: imp.CreatedBy, CreatedAt: timePtr(imp.CreatedAt), StartedAt: timePtr(imp.StartedAt), FinishedAt: timePtr(imp.FinishedAt),
 		Update: o.Update, Changes: fieldChanges(imp.Counts.Changes, nil),
-		Error: imp.Error, Revert: revertSummary(imp.Revert), Errors: errs,
+		Error: imp.Error, Revert: revertSummary(imp.Revert), Errors: errs, KeepRecord: o.KeepRecord,
+		Country: o.Country, CountryColumn: o.CountryColumn, CheckPhones: o.CheckPhones, PhonesAsWritten: imp.Counts.PhonesAsWritten,
+	}
+	if n := imp.Counts.PhonesAsWritten; n > 0 {
+		s.Warnings = append(s.Warnings, phonesWarning(n, o))
 	}
 	if s.Mapping == nil {
 		s.Mapping = map[string]string{}
@@ -262,6 +275,7 @@ func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summa
 	counts := crm.ImportCounts{}
 	samples := map[string][]ChangeSample{}
 	groups := problemGroups{}
+	leftOut := 0
 	imp, p, err := im.dryPass(ctx, id, func(records []*record, last bool) {
 		if last {
 			counts.Batches++
@@ -270,6 +284,8 @@ func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summa
 			if tally(&counts, r) {
 				errs = append(errs, r.errs[:min(len(r.errs), maxErrors-len(errs))]...)
 				groups.add(r.errs)
+			} else {
+				leftOut += len(r.leftOut)
 			}
 			for _, ch := range r.changes {
 				if len(samples[ch.Field]) < changeSamples {
@@ -286,6 +302,9 @@ func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summa
 	s := summary(&dry, errs)
 	s.Changes = fieldChanges(counts.Changes, samples)
 	s.Problems = groups.list()
+	if s.LeftOut = leftOut; leftOut > 0 {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%s invalid values of optional fields will be left out: their records load without them, and the report lists each value with why.", thousands(leftOut)))
+	}
 	if imp.Total > imp.Options.MaxRecords {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("The file holds %s records; one import may load at most %s, so starting it will be refused. Split the file, or raise the limit.",
 			thousands(imp.Total), thousands(imp.Options.MaxRecords)))

@@ -30,18 +30,21 @@ type Progress struct {
 
 // record is one row on its way to the database.
 type record struct {
-	line     int
-	row      int      // the row a spreadsheet shows it on (csvin.Record.Row)
-	name     string   // first and last name, as read, for the report
-	email    string   // as read, for the report
-	cells    []string // as read, for the rejects file
-	raw      string   // the row's text, when it could not be parsed into cells
-	customer *crm.Customer
-	account  int64  // the account number the row names, when that column is mapped
-	emailKey string // store.EmailKey of its email, if any
-	errs     []crm.RowError
-	outcome  string       // created, updated, skipped or rejected
-	changes  []crm.Change // what an update changed
+	line      int
+	row       int      // the row a spreadsheet shows it on (csvin.Record.Row)
+	name      string   // first and last name, as read, for the report
+	email     string   // as read, for the report
+	leftOut   []string // the values left out of a record kept without them (ImportOptions.KeepRecord), with why
+	cells     []string // as read, for the rejects file
+	raw       string   // the row's text, when it could not be parsed into cells
+	customer  *crm.Customer
+	account   int64  // the account number the row names, when that column is mapped
+	emailKey  string // store.EmailKey of its email, if any
+	errs      []crm.RowError
+	asWritten int          // phone values loaded with no international form (phoneReading)
+	words     store.Words  // the customer's search words, made here rather than by the writer
+	outcome   string       // created, updated, skipped or rejected
+	changes   []crm.Change // what an update changed
 }
 
 // column is a mapped column: its position in a row and its field.
@@ -58,8 +61,9 @@ type pass struct {
 	columns  []column
 	validate crm.ValidateOptions
 	decider  decider
-	report   *reportLines  // nil in a dry run
-	dates    *dateTally    // a dry run's count of date values, for its advice on the date format
+	report   *reportLines // nil in a dry run
+	dates    *dateTally   // a dry run's count of date values, for its advice on the date format
+	phones   phoneReading
 	began    time.Time     // when this run began
 	ranUntil time.Duration // imp.RunTime when it began: the runs before it
 }
@@ -80,6 +84,7 @@ func (im *Importer) newPass(imp *crm.Import, sc *crm.Schema, dry bool) *pass {
 	for _, col := range p.columns {
 		p.decider.mapped = append(p.decider.mapped, col.key)
 	}
+	p.phones = newPhoneReading(imp, sc, p.decider.mapped)
 	if dry {
 		p.dates = newDateTally(sc, imp.Options.DateFormat)
 		p.decider.importID, p.decider.seen = 0, map[string]int{}
@@ -370,19 +375,59 @@ func (p *pass) prepare(rec *csvin.Record) *record {
 	r.name = strings.TrimSpace(strings.TrimSpace(c.Values[crm.KeyFirstName]) + " " + strings.TrimSpace(c.Values[crm.KeyLastName]))
 	r.email = strings.TrimSpace(c.Values[crm.KeyEmail])
 	p.dates.count(c)
-	if err := p.sc.Validate(c, p.validate); err != nil {
-		var v *crm.ValidationError
-		errors.As(err, &v)
+	err := p.sc.Validate(c, p.validate)
+	var v *crm.ValidationError
+	if errors.As(err, &v) && p.imp.Options.KeepRecord && p.leaveOut(r, c, v.Problems) {
+		err = nil
+	}
+	if err != nil {
+		bad := make(map[string]bool, len(v.Problems))
 		for _, pr := range v.Problems {
 			r.reject(pr.Field, pr.Value, pr.Message)
+			bad[pr.Field] = true
 		}
+		if p.phones.check { // every problem of the row at once
+			p.phones.read(r, c, rec.Fields, p.sc, bad)
+		}
+		return r
+	}
+	errs := len(r.errs)
+	if p.phones.read(r, c, rec.Fields, p.sc, nil); len(r.errs) > errs {
 		return r
 	}
 	r.customer = c
 	if e := c.Get(crm.KeyEmail); e != "" {
 		r.emailKey = store.EmailKey(e)
 	}
+	if p.report != nil { // a real run: the words are written
+		r.words = store.SearchWords(c, p.sc)
+	}
 	return r
+}
+
+// leaveOut keeps a record whose only problems are bad values of optional
+// fields, leaving those values out, and says so in r.leftOut. A required
+// field's problem, or the email's (it names the customer to create or
+// update), still rejects the record: it reports whether the record is kept.
+func (p *pass) leaveOut(r *record, c *crm.Customer, problems []crm.Problem) bool {
+	for _, pr := range problems {
+		f, ok := p.sc.Field(pr.Field)
+		if !ok || f.Required || f.Key == crm.KeyEmail || f.Key == crm.KeyAccountNumber {
+			return false
+		}
+	}
+	kept := maps.Clone(c.Values)
+	for _, pr := range problems {
+		delete(c.Values, pr.Field)
+	}
+	if p.sc.Validate(c, p.validate) != nil {
+		c.Values = kept
+		return false
+	}
+	for _, pr := range problems {
+		r.leftOut = append(r.leftOut, fmt.Sprintf("Left out %q: %s", crm.Shorten(pr.Value), pr.Message))
+	}
+	return true
 }
 
 // parseAccount reads the account number column; blank means "find the
@@ -462,11 +507,11 @@ func (p *pass) add(ctx context.Context, b *batch, records []*record) error {
 		return err
 	}
 	creates, updates, befores := p.decider.decide(records, byEmail, byAccount)
-	cs, lines := make([]*crm.Customer, len(creates)), make([]int, len(creates))
+	cs, lines, words := make([]*crm.Customer, len(creates)), make([]int, len(creates)), make([]store.Words, len(creates))
 	for i, r := range creates {
-		cs[i], lines[i] = r.customer, r.line
+		cs[i], lines[i], words[i] = r.customer, r.line, r.words
 	}
-	if err := b.tx.Insert(ctx, cs, lines); err != nil {
+	if err := b.tx.Insert(ctx, cs, lines, words); err != nil {
 		return err
 	}
 	for i, r := range updates {
@@ -509,8 +554,10 @@ func tally(c *crm.ImportCounts, r *record) (rejected bool) {
 	switch r.outcome {
 	case "created":
 		c.Created++
+		c.PhonesAsWritten += r.asWritten
 	case "updated":
 		c.Updated++
+		c.PhonesAsWritten += r.asWritten
 		for _, ch := range r.changes {
 			if c.Changes == nil {
 				c.Changes = map[string]int{}
@@ -533,8 +580,12 @@ func (r *record) rejectCells() []string {
 	return r.cells
 }
 
-// message joins a record's errors for the rejects file's error column.
+// message joins a record's errors for the rejects file's error column, or
+// for the report says what a record kept left out.
 func (r *record) message() string {
+	if len(r.errs) == 0 {
+		return strings.Join(r.leftOut, " ")
+	}
 	msgs := make([]string, len(r.errs))
 	for i, e := range r.errs {
 		msgs[i] = e.Message

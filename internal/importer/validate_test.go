@@ -315,3 +315,46 @@ func TestEncodingsAreDetected(t *testing.T) {
 		})
 	}
 }
+
+// TestKeepRecord: with KeepRecord, a record whose only problems are bad
+// values of optional fields loads without them, the report saying what was
+// left out and why; a missing required value or a bad email still
+// rejects it, and the dry run announces the values left out.
+func TestKeepRecord(t *testing.T) {
+	e := newEnv(t)
+	e.field(crm.Field{Key: "birthday", Label: "Birthday", Type: crm.TypeDate})
+	e.field(crm.Field{Key: "website", Label: "Website", Type: crm.TypeURL, MaxLength: 200})
+	file := "first_name,last_name,email,birthday,website\n" +
+		"Ann,Lee,ann@example.com,02/30/1990,example.com\n" + // 2: kept, without both
+		"Bo,,bo@example.com,02/30/1990,\n" + // 3: no last name: rejected
+		"Cy,Po,cy-at-example.com,,\n" + // 4: bad email: rejected
+		"Di,Ro,di@example.com,12/31/1990,https://di.example\n" // 5: fine
+	o := crm.ImportOptions{KeepRecord: true}
+	imp := e.prepare("keep.csv", []byte(file), o)
+	dry, err := e.im.DryRun(e.ctx, imp.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dry.Created != 2 || dry.Rejected != 2 || dry.LeftOut != 2 || !dry.KeepRecord {
+		t.Errorf("dry run: %d created, %d rejected, %d left out; want 2, 2, 2", dry.Created, dry.Rejected, dry.LeftOut)
+	}
+	imp, err = e.im.Start(e.ctx, imp.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCounts(t, imp, crm.ImportCounts{Records: 4, Created: 2, Rejected: 2, Batches: 1})
+	ann := e.mustEmail("ann@example.com")
+	if ann.Get("birthday") != "" || ann.Get("website") != "" || ann.Get("last_name") != "Lee" {
+		t.Errorf("Ann loaded as %v, want her without the bad birthday and website", ann.Values)
+	}
+	for _, r := range e.report(imp.ID) {
+		if r[0] == "2" && (r[1] != "created" || !strings.Contains(r[3], `Left out "02/30/1990": Birthday is not a real calendar date`) || !strings.Contains(r[3], `Left out "example.com": Website is not a web address`)) {
+			t.Errorf("line 2's report row = %q, want created, saying what was left out", r)
+		}
+	}
+	// Without the option, Ann is rejected whole, as before.
+	imp = e.load("keep.csv", []byte(strings.NewReplacer("ann@", "ann2@", "di@", "di2@").Replace(file)), crm.ImportOptions{})
+	if imp.Counts.Rejected != 3 {
+		t.Errorf("without the option, %d rejected, want 3", imp.Counts.Rejected)
+	}
+}

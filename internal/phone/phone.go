@@ -16,9 +16,14 @@
 // Only 70 KB is numbering data; the carrier and geocoding tables the library
 // embeds are unused here and left out by the linker.
 //
-// Normalize costs 25-30 µs a number (BenchmarkNormalize), nearly all of it
-// the library's regular expressions, so an import of a million phone values
-// spends about half a minute of one core on them.
+// Through the library alone, reading a number cost 25-50 µs, nearly all of
+// it the library's regular expressions, so an import of a million records
+// would have spent most of a minute of one core on their phone numbers.
+// The writings people use most are therefore read by fast.go, which follows
+// the library's steps with the plans' patterns compiled to automata
+// (dfa.go), in 1-3 µs a number (BenchmarkNormalize), and gives the same
+// answer (FuzzFastMatchesLibrary); the rest, and the reasons of numbers
+// that are not valid, are the library's.
 package phone
 
 import (
@@ -171,11 +176,42 @@ var countryNames = map[string][]string{
 // "has letters", "is too short for a phone number of GB",
 // "is not a valid number in US; check the digits".
 func Normalize(raw, country string) (e164 string, err error) {
+	if region, ok := regionOf(country); ok {
+		if e, ok, _ := fastNormalize(strings.TrimSpace(raw), region); ok {
+			return e, nil
+		}
+	}
 	n, err := parse(raw, country)
 	if err != nil {
 		return "", err
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), nil
+}
+
+// E164 is Normalize without the reason: the E.164 form of raw and true, or
+// "" and false when raw is not a valid number of its country (or country
+// is not one). It is for an import that loads such values as they are
+// written, and spends no time explaining them.
+func E164(raw, country string) (string, bool) {
+	region, ok := regionOf(country)
+	if !ok {
+		return "", false
+	}
+	s := strings.TrimSpace(raw)
+	if e, ok, sure := fastNormalize(s, region); ok || sure {
+		return e, ok
+	}
+	n, err := parse(raw, country)
+	if err != nil {
+		return "", false
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), true
+}
+
+// regionOf is country as a region code, and whether it is one (or "").
+func regionOf(country string) (string, bool) {
+	region := strings.ToUpper(strings.TrimSpace(country))
+	return region, region == "" || len(region) == 2 && knownRegion(region)
 }
 
 // parse is Normalize before formatting: the valid number raw stands for.
@@ -280,6 +316,10 @@ func isValid(n *phonenumbers.PhoneNumber, region string) bool {
 
 // validE164 reports whether s, written as +<country code><digits>, is valid.
 func validE164(s string) bool {
+	_, ok, sure := fastNormalize(s, "")
+	if sure {
+		return ok
+	}
 	n, err := phonenumbers.Parse(s, "")
 	return err == nil && phonenumbers.IsValidNumber(n)
 }
@@ -310,55 +350,30 @@ func Digits(s string) string {
 	return string(b)
 }
 
-// Search keys. A customer's number is indexed under two keys: the digits of
-// its E.164 form ("442079460958") and its national significant number, the
-// number without country code or trunk prefix ("2079460958"). A search
-// looks up the digits of what was typed and, when it reads as a valid number
-// with the default country, its E.164 digits; a customer matches when one
-// looked-up key equals one indexed key (equality, so an index on the key
-// serves it). So, with GB as the default country:
-//
-//	typed               looked up                      matches
-//	+44 20 7946 0958    442079460958                   the E.164 digits
-//	020 7946 0958       02079460958, 442079460958      the E.164 digits
-//	442079460958        442079460958                   the E.164 digits
-//	2079460958          2079460958, 442079460958       both
-//
-// With no default country the second finds nothing (a national number
-// cannot be read without one) and the others match as above. The national
-// number alone is shared by numbers of other countries (+1 207 946 0958 has
-// the same "2079460958"), so a search typed that way may find those too:
-// that is what was typed.
-
-// SearchKeys returns the keys a search index holds for e164, a number as
-// Normalize returns it: its digits and its national significant number.
-// A value that did not normalise has no E.164 form; index Digits of the
-// value as written instead, so that typing it the same way finds it.
-func SearchKeys(e164 string) []string {
-	n, err := phonenumbers.Parse(e164, "")
-	if err != nil {
-		if d := Digits(e164); d != "" {
-			return []string{d}
-		}
-		return nil
+// NumberDigits returns the ASCII digits of the number raw holds, without
+// an extension: those before the first letter, '#', ',' or ';'. "(202)
+// 555-0143 x12" gives "2025550143".
+func NumberDigits(raw string) string {
+	if i := strings.IndexFunc(raw, func(r rune) bool { return unicode.IsLetter(r) || strings.ContainsRune("#,;", r) }); i >= 0 {
+		raw = raw[:i]
 	}
-	return []string{Digits(phonenumbers.Format(n, phonenumbers.E164)), phonenumbers.GetNationalSignificantNumber(n)}
+	return Digits(raw)
 }
 
-// QueryKeys returns the keys to look up for a search typed as query, with
-// country the default region (or ""): the digits of query and, if query is a
-// valid number, the digits of its E.164 form. It returns nil when query has
-// no digits, so that a search for a name skips the phone index.
-func QueryKeys(query, country string) []string {
-	d := Digits(query)
-	if d == "" {
-		return nil
+// National returns the national significant number of e164, a number as
+// Normalize returns it: its digits after the country code ("2079460958"
+// for "+442079460958"). It returns "" for anything else.
+func National(e164 string) string {
+	if len(e164) < 2 || e164[0] != '+' {
+		return ""
 	}
-	keys := []string{d}
-	if e164, err := Normalize(query, country); err == nil {
-		if e := Digits(e164); e != d {
-			keys = append(keys, e)
-		}
+	d := e164[1:]
+	if Digits(d) != d {
+		return ""
 	}
-	return keys
+	cc := countryCode(d)
+	if cc == 0 {
+		return ""
+	}
+	return d[len(strconv.Itoa(cc)):]
 }

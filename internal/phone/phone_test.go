@@ -2,8 +2,6 @@ package phone
 
 import (
 	"errors"
-	"reflect"
-	"slices"
 	"testing"
 )
 
@@ -191,82 +189,65 @@ func TestDigits(t *testing.T) {
 	}
 }
 
-func TestSearchKeys(t *testing.T) {
-	tests := []struct {
-		e164 string
-		want []string
-	}{
-		{"+442079460958", []string{"442079460958", "2079460958"}},
-		{"+12025550143", []string{"12025550143", "2025550143"}},
-		{"+390612345678", []string{"390612345678", "0612345678"}},
-		{"", nil},
+func TestNational(t *testing.T) {
+	tests := []struct{ e164, want string }{
+		{"+442079460958", "2079460958"},
+		{"+12025550143", "2025550143"},
+		{"+390612345678", "0612345678"},
+		{"+80012345678", "12345678"},
+		{"442079460958", ""},
+		{"+44 20", ""},
+		{"", ""},
 	}
 	for _, tt := range tests {
-		if got := SearchKeys(tt.e164); !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("SearchKeys(%q) = %q, want %q", tt.e164, got, tt.want)
+		if got := National(tt.e164); got != tt.want {
+			t.Errorf("National(%q) = %q, want %q", tt.e164, got, tt.want)
 		}
 	}
 }
 
-func TestQueryKeys(t *testing.T) {
-	tests := []struct {
-		query, country string
-		want           []string
-	}{
-		{"+44 20 7946 0958", "GB", []string{"442079460958"}},
-		{"020 7946 0958", "GB", []string{"02079460958", "442079460958"}},
-		{"442079460958", "GB", []string{"442079460958"}},
-		{"2079460958", "GB", []string{"2079460958", "442079460958"}},
-		{"020 7946 0958", "", []string{"02079460958"}},
-		{"7946", "GB", []string{"7946"}},
-		{"Smith", "GB", nil},
-	}
-	for _, tt := range tests {
-		if got := QueryKeys(tt.query, tt.country); !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("QueryKeys(%q, %q) = %q, want %q", tt.query, tt.country, got, tt.want)
+// TestE164 checks that E164 agrees with Normalize, without the reason.
+func TestE164(t *testing.T) {
+	for _, tt := range []struct{ raw, country string }{
+		{"020 7946 0958", "GB"}, {"020 7946 0958 x12", "gb"}, {"+1 (202) 555-0143", ""}, {"0044 20 7946 0958", ""},
+		{"020 7946 095", "GB"}, {"call me", "GB"}, {"020 7946 0958", ""}, {"020 7946 0958", "XX"}, {"", "GB"},
+		{"０２０ ７９４６ ０９５８", "GB"}, {"+999 1234 5678", "GB"}, {"(212) 055-0123", "US"},
+	} {
+		want, err := Normalize(tt.raw, tt.country)
+		got, ok := E164(tt.raw, tt.country)
+		if got != want || ok != (err == nil) {
+			t.Errorf("E164(%q, %q) = %q, %v; Normalize gives %q, %v", tt.raw, tt.country, got, ok, want, err)
 		}
 	}
 }
 
-// TestSearchFinds checks the scheme end to end: the writings in the issue,
-// and the bare national number, find a customer stored as written in any of
-// them.
-func TestSearchFinds(t *testing.T) {
-	stored, err := Normalize("020 7946 0958", "GB")
-	if err != nil {
-		t.Fatal(err)
-	}
-	index := SearchKeys(stored)
-	for _, country := range []string{"GB", ""} {
-		for _, q := range []string{"+44 20 7946 0958", "020 7946 0958", "442079460958", "2079460958"} {
-			if q == "020 7946 0958" && country == "" {
-				continue // a national number cannot be read without a country
-			}
-			if !slices.ContainsFunc(QueryKeys(q, country), func(k string) bool { return slices.Contains(index, k) }) {
-				t.Errorf("a search for %q (default country %q) does not find %s (keys %q)", q, country, stored, index)
-			}
-		}
-	}
-	for _, q := range []string{"020 7946 0959", "7946 0958", "+1 202 555 0143"} {
-		if slices.ContainsFunc(QueryKeys(q, "GB"), func(k string) bool { return slices.Contains(index, k) }) {
-			t.Errorf("a search for %q finds %s", q, stored)
-		}
-	}
-}
-
+// BenchmarkNormalize reads the writings an import meets most, as the
+// import does (E164, which never explains); BenchmarkLibrary reads the
+// same through the library alone, for comparison.
 func BenchmarkNormalize(b *testing.B) {
-	writings := []struct{ raw, country string }{
-		{"+44 20 7946 0958", "GB"},
-		{"020 7946 0958", "GB"},
-		{"(202) 555-0143 x12", "US"},
-		{"030 1234567", "DE"},
-		{"01 42 68 53 00", "FR"},
-	}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		w := writings[i%len(writings)]
-		if _, err := Normalize(w.raw, w.country); err != nil {
+		w := benchWritings[i%len(benchWritings)]
+		if _, ok := E164(w.raw, w.country); !ok {
+			b.Fatal(w)
+		}
+	}
+}
+
+func BenchmarkLibrary(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		w := benchWritings[i%len(benchWritings)]
+		if _, err := parse(w.raw, w.country); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+var benchWritings = []struct{ raw, country string }{
+	{"+44 20 7946 0958", "GB"},
+	{"020 7946 0958", "GB"},
+	{"(202) 555-0143 x12", "US"},
+	{"030 1234567", "DE"},
+	{"01 42 68 53 00", "FR"},
 }

@@ -123,7 +123,7 @@ func (l *benchLoad) batch(ctx context.Context) {
 			b.Fatalf("%s already exists", k)
 		}
 	}
-	if err := batch.Insert(ctx, l.cs, l.lines); err != nil {
+	if err := batch.Insert(ctx, l.cs, l.lines, nil); err != nil {
 		b.Fatal(err)
 	}
 	l.imp.Counts.Records += size

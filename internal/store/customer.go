@@ -10,7 +10,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"localcrm/internal/crm"
@@ -26,8 +25,19 @@ var valueColumns = []string{
 	"addr2_street1", "addr2_street2", "addr2_city", "addr2_state", "addr2_zip", "addr2_country",
 }
 
+// phoneColumns hold the international forms (E.164) of the phone fields'
+// values, by the fields' keys: NULL for no value, or for a value that is
+// not a phone number of its country.
+var phoneColumns = map[string]string{"voice": "voice_e164", "alternative": "alternative_e164", "fax": "fax_e164"}
+
+// phoneKeys are the keys of phoneColumns, in the order of valueColumns.
+var phoneKeys = []string{"voice", "alternative", "fax"}
+
+// phoneColumnList is phoneColumns' columns in the order of phoneKeys.
+var phoneColumnList = []string{"voice_e164", "alternative_e164", "fax_e164"}
+
 // selectCustomerColumns must match scanCustomer.
-var selectCustomerColumns = "account_number, " + strings.Join(valueColumns, ", ") + ", custom, created_at, updated_at"
+var selectCustomerColumns = "account_number, " + strings.Join(valueColumns, ", ") + ", " + strings.Join(phoneColumnList, ", ") + ", custom, created_at, updated_at"
 
 // rowScanner is what *sql.Row and *sql.Rows share.
 type rowScanner interface{ Scan(dest ...any) error }
@@ -43,10 +53,10 @@ type resultRows interface {
 func scanCustomer(r rowScanner) (*crm.Customer, error) {
 	var (
 		c                crm.Customer
-		vals             = make([]sql.NullString, len(valueColumns))
+		vals             = make([]sql.NullString, len(valueColumns)+len(phoneKeys))
 		custom, cre, upd string
 	)
-	dest := make([]any, 0, len(valueColumns)+4)
+	dest := make([]any, 0, len(vals)+4)
 	dest = append(dest, &c.AccountNumber)
 	for i := range vals {
 		dest = append(dest, &vals[i])
@@ -56,9 +66,14 @@ func scanCustomer(r rowScanner) (*crm.Customer, error) {
 		return nil, err
 	}
 	c.Values = make(map[string]string, len(valueColumns))
-	for i, v := range vals {
+	for i, v := range vals[:len(valueColumns)] {
 		if v.String != "" {
 			c.Values[valueColumns[i]] = v.String
+		}
+	}
+	for i, key := range phoneKeys {
+		if v := c.Values[key]; v != "" {
+			c.SetPhone(key, v, vals[len(valueColumns)+i].String)
 		}
 	}
 	if custom != "{}" {
@@ -82,6 +97,21 @@ func appendValues(args []any, c *crm.Customer) []any {
 	}
 	return args
 }
+
+// appendDerived appends what the store derives from c's values, in the
+// order of derivedColumns: the international forms of its phone values
+// (read with the schema's default country where c does not carry them)
+// and its words for the search index. Every writer of a customer writes
+// them with its values, so that they never fall behind.
+func appendDerived(args []any, c *crm.Customer, sc *crm.Schema) []any {
+	for _, key := range phoneKeys {
+		args = append(args, nullable(e164Of(c, key, sc.Country)))
+	}
+	return append(args, searchWords(c, sc))
+}
+
+// derivedColumns are the columns appendDerived gives values.
+var derivedColumns = append(slices.Clone(phoneColumnList), "search_words")
 
 // emailHash is the email index's key for an email key: its 32-bit FNV-1a
 // hash, as a signed number so that SQLite stores it in 4 bytes. It is kept
@@ -202,9 +232,12 @@ func (s *Store) CreateCustomer(ctx context.Context, c *crm.Customer) error {
 		return err
 	}
 	now := s.now()
-	accounts, err := s.insertCustomers(ctx, tx, sc, []*crm.Customer{c}, nil, 0, nil, formatTime(now))
+	accounts, err := s.insertCustomers(ctx, tx, sc, []*crm.Customer{c}, nil, nil, 0, nil, formatTime(now))
 	if err != nil {
 		return s.emailTaken(ctx, c, err)
+	}
+	if err := s.catchUp(ctx, tx, accounts[0], false); err != nil {
+		return err
 	}
 	c.AccountNumber = accounts[0]
 	c.CreatedAt, c.UpdatedAt = now.Truncate(1e6), now.Truncate(1e6)
@@ -238,10 +271,11 @@ func (s *Store) RowsPerStatement() int {
 }
 
 // insertCustomers inserts cs with multi-row INSERT statements and returns
-// their new account numbers in order. cols are the standard columns to
+// their new account numbers in order. words, when not nil, are their
+// search words made ahead (SearchWords); cols are the standard columns to
 // write, as indexes into valueColumns; the others stay NULL. lines, when
 // not nil, gives each customer's line in the import's file.
-func (s *Store) insertCustomers(ctx context.Context, tx *sql.Tx, sc *crm.Schema, cs []*crm.Customer, cols []int, importID int64, lines []int, now string) ([]int64, error) {
+func (s *Store) insertCustomers(ctx context.Context, tx *sql.Tx, sc *crm.Schema, cs []*crm.Customer, words []Words, cols []int, importID int64, lines []int, now string) ([]int64, error) {
 	cols = withValues(cols, cs)
 	custom := len(sc.Custom()) > 0
 	accounts := make([]int64, 0, len(cs))
@@ -258,7 +292,11 @@ func (s *Store) insertCustomers(ctx context.Context, tx *sql.Tx, sc *crm.Schema,
 			if lines != nil {
 				chunkLines = lines[start : start+len(chunk)]
 			}
-			numbers, err := s.insertPostgres(ctx, tx, sc, chunk, cols, importID, chunkLines, now)
+			var chunkWords []Words
+			if words != nil {
+				chunkWords = words[start : start+len(chunk)]
+			}
+			numbers, err := s.insertPostgres(ctx, tx, sc, chunk, chunkWords, cols, importID, chunkLines, now)
 			if err != nil {
 				return nil, fmt.Errorf("insert customers: %w", err)
 			}
@@ -270,12 +308,21 @@ func (s *Store) insertCustomers(ctx context.Context, tx *sql.Tx, sc *crm.Schema,
 			for _, col := range cols {
 				args = append(args, nullable(c.Values[valueColumns[col]]))
 			}
+			for _, col := range cols {
+				if key := valueColumns[col]; phoneColumns[key] != "" {
+					args = append(args, nullable(e164Of(c, key, sc.Country)))
+				}
+			}
 			var line any
 			if lines != nil {
 				line = lines[start+i]
 			}
 			key, hash := emailArgs(c)
-			args = append(args, key, hash, line)
+			var text any
+			if s.searchIndex {
+				text = wordsOf(c, sc, words, start+i)
+			}
+			args = append(args, key, hash, line, text)
 			if custom {
 				args = append(args, customJSON(c, sc))
 			}
@@ -340,13 +387,20 @@ func insertCustomersSQL(cols []int, custom bool, n int) string {
 }
 
 // insertNames are the columns, after the import and the times, that an
-// INSERT of customers gives each row's own values.
+// INSERT of customers gives each row's own values: the standard columns
+// cols, the international forms of those that are phone numbers, and what
+// the store derives.
 func insertNames(cols []int, custom bool) []string {
-	names := make([]string, 0, len(cols)+4)
+	names := make([]string, 0, len(cols)+8)
 	for _, col := range cols {
 		names = append(names, valueColumns[col])
 	}
-	names = append(names, "email_key", "email_hash", "import_line")
+	for _, col := range cols {
+		if e := phoneColumns[valueColumns[col]]; e != "" {
+			names = append(names, e)
+		}
+	}
+	names = append(names, "email_key", "email_hash", "import_line", "search_words")
 	if custom {
 		names = append(names, "custom")
 	}
@@ -360,7 +414,7 @@ func insertNames(cols []int, custom bool) []string {
 // list of a thousand rows of parameters, before, took a third longer at
 // commits of 10,000.) The new account numbers come back with RETURNING.
 // cs, cols, importID, lines and now are as for insertCustomers.
-func postgresInsert(sc *crm.Schema, cs []*crm.Customer, cols []int, importID int64, lines []int, now string) (string, []any) {
+func postgresInsert(sc *crm.Schema, cs []*crm.Customer, words []Words, cols []int, importID int64, lines []int, now string) (string, []any) {
 	custom := len(sc.Custom()) > 0
 	var imp *int64
 	if importID != 0 {
@@ -382,7 +436,20 @@ func postgresInsert(sc *crm.Schema, cs []*crm.Customer, cols []int, importID int
 		}
 		array(values, "text")
 	}
-	keys, hashes, lineNumbers := make([]*string, len(cs)), make([]*int64, len(cs)), make([]*int64, len(cs))
+	for _, col := range cols {
+		key := valueColumns[col]
+		if phoneColumns[key] == "" {
+			continue
+		}
+		values := make([]*string, len(cs))
+		for i, c := range cs {
+			if e := e164Of(c, key, sc.Country); e != "" {
+				values[i] = &e
+			}
+		}
+		array(values, "text")
+	}
+	keys, hashes, lineNumbers, texts := make([]*string, len(cs)), make([]*int64, len(cs)), make([]*int64, len(cs)), make([]string, len(cs))
 	for i, c := range cs {
 		if e := c.Values[crm.KeyEmail]; e != "" {
 			k := EmailKey(e)
@@ -393,10 +460,12 @@ func postgresInsert(sc *crm.Schema, cs []*crm.Customer, cols []int, importID int
 			l := int64(lines[i])
 			lineNumbers[i] = &l
 		}
+		texts[i] = validText(wordsOf(c, sc, words, i))
 	}
 	array(keys, "text")
 	array(hashes, "bigint")
 	array(lineNumbers, "bigint")
+	array(texts, "text")
 	if custom {
 		values := make([]string, len(cs))
 		for i, c := range cs {
@@ -410,8 +479,8 @@ func postgresInsert(sc *crm.Schema, cs []*crm.Customer, cols []int, importID int
 
 // insertPostgres inserts cs in tx with postgresInsert and returns their
 // new account numbers in order.
-func (s *Store) insertPostgres(ctx context.Context, tx *sql.Tx, sc *crm.Schema, cs []*crm.Customer, cols []int, importID int64, lines []int, now string) ([]int64, error) {
-	q, args := postgresInsert(sc, cs, cols, importID, lines, now)
+func (s *Store) insertPostgres(ctx context.Context, tx *sql.Tx, sc *crm.Schema, cs []*crm.Customer, words []Words, cols []int, importID int64, lines []int, now string) ([]int64, error) {
+	q, args := postgresInsert(sc, cs, words, cols, importID, lines, now)
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -504,7 +573,12 @@ func getCustomer(ctx context.Context, q queryer, account int64) (*crm.Customer, 
 // updateCustomerSQL writes a customer's values and which import and line
 // of its file changed it last: none for a change by hand, so that a revert
 // of the import knows the customer was changed since and keeps it.
-var updateCustomerSQL = `UPDATE customers SET ` + strings.Join(valueColumns, " = ?, ") + ` = ?, email_key = ?, email_hash = ?, custom = ?, updated_at = ?, import_id = ?, import_line = ? WHERE account_number = ?`
+//
+// With the values go what the store derives from them (derivedColumns:
+// the phone numbers' international forms and the search words), so that
+// every writer of a customer, an import's update and a revert's restore
+// included, keeps them current.
+var updateCustomerSQL = `UPDATE customers SET ` + strings.Join(valueColumns, " = ?, ") + ` = ?, ` + strings.Join(derivedColumns, " = ?, ") + ` = ?, email_key = ?, email_hash = ?, custom = ?, updated_at = ?, import_id = ?, import_line = ? WHERE account_number = ?`
 
 // UpdateCustomer applies change to the customer with the account number and
 // saves the result after validating what changed, all in one transaction.
@@ -555,7 +629,8 @@ func updateCustomer(ctx context.Context, tx *sql.Tx, sc *crm.Schema, c *crm.Cust
 // updateCustomerArgs are updateCustomerSQL's arguments; importID and line
 // are nil for a change by hand.
 func updateCustomerArgs(sc *crm.Schema, c *crm.Customer, now string, importID, line any) []any {
-	args := appendValues(make([]any, 0, len(valueColumns)+7), c)
+	args := appendValues(make([]any, 0, len(valueColumns)+len(derivedColumns)+7), c)
+	args = appendDerived(args, c, sc)
 	key, hash := emailArgs(c)
 	return append(args, key, hash, customJSON(c, sc), now, importID, line, c.AccountNumber)
 }
@@ -589,43 +664,28 @@ func changedKeys(sc *crm.Schema, before, after map[string]string) []string {
 
 // CustomerFilter selects a page of customers.
 type CustomerFilter struct {
-	Search string // matched anywhere in name, email, company or a phone number, ignoring case
-	Limit  int    // 0 means 50
+	// Search finds customers by the beginnings of the words of their
+	// names, company and email, ignoring case and accents, and by the
+	// digits their phone numbers end with (searchQuery).
+	Search string
+	Limit  int // 0 means 50
 	Offset int
+	// Import, when not 0, selects the customers that import created or
+	// updated, for its report's links (importCustomersSQL); Search must
+	// then be empty.
+	Import int64
 }
 
 var listCustomersSQL = `SELECT ` + selectCustomerColumns + ` FROM customers ORDER BY account_number LIMIT ? OFFSET ?`
 
-// searchWordsSQL and countWordsSQL find customers by the words of their
-// names and company through the search index (migration 0007), which
-// returns them in account number order.
+// searchWordsSQL and countWordsSQL find customers through the search index
+// (migration 0011), which returns them in account number order.
 var searchWordsSQL = `SELECT ` + selectCustomerColumns + ` FROM (
 		SELECT rowid AS found FROM customer_search WHERE customer_search MATCH ?
 		ORDER BY rowid LIMIT ? OFFSET ?
 	) JOIN customers ON account_number = found ORDER BY found`
 
 const countWordsSQL = `SELECT count(*) FROM customer_search WHERE customer_search MATCH ?`
-
-// scanWhere finds q anywhere in one of the columns, in any case, and
-// returns the condition with its arguments. On SQLite, LIKE ignores case
-// for ASCII letters only, so "ZOË" would miss "Zoë"; GLOB, given each
-// letter as the class of its cases, does not. GLOB with classes scans two
-// to three times slower, so LIKE goes first, as a filter that lets
-// through every row GLOB could match (searchPatterns). PostgreSQL's ILIKE
-// ignores case in every script by itself.
-func (s *Store) scanWhere(q string, columns []string) (string, []any) {
-	like, glob := searchPatterns(q)
-	match, args := `(%s LIKE ?1 ESCAPE '\' AND %[1]s GLOB ?2)`, []any{like, glob}
-	if s.pg {
-		escape := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-		match, args = `%s ILIKE ?1 ESCAPE '\'`, []any{"%" + escape.Replace(q) + "%"}
-	}
-	var or []string
-	for _, c := range columns {
-		or = append(or, fmt.Sprintf(match, c))
-	}
-	return ` WHERE ` + strings.Join(or, " OR "), args
-}
 
 // ListCustomers returns a page of the customers that match f, in account
 // number order, and how many match in all.
@@ -640,6 +700,12 @@ func (s *Store) ListCustomers(ctx context.Context, f CustomerFilter) ([]*crm.Cus
 	if f.Offset < 0 || f.Offset > maxOffset {
 		return nil, 0, crm.Invalid("offset", fmt.Sprint(f.Offset), fmt.Sprintf("The offset must be from 0 to %d.", maxOffset))
 	}
+	if f.Import != 0 {
+		if q != "" {
+			return nil, 0, crm.Invalid("search", crm.Shorten(q), "Search the whole customer file, or list the customers of an import, not both at once.")
+		}
+		return s.importCustomers(ctx, f)
+	}
 	var total int
 	var rows *sql.Rows
 	var err error
@@ -648,26 +714,17 @@ func (s *Store) ListCustomers(ctx context.Context, f CustomerFilter) ([]*crm.Cus
 			return nil, 0, err
 		}
 		rows, err = s.read.QueryContext(ctx, listCustomersSQL, f.Limit, f.Offset)
-	} else if columns := scanColumns(q); columns != nil {
-		where, args := s.scanWhere(q, columns)
-		if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM customers`+where, args...).Scan(&total); err != nil {
-			return nil, 0, fmt.Errorf("count customers: %w", err)
-		}
-		rows, err = s.read.QueryContext(ctx, `SELECT `+selectCustomerColumns+` FROM customers`+where+` ORDER BY account_number LIMIT ? OFFSET ?`,
-			append(args, f.Limit, f.Offset)...)
 	} else {
-		match := s.matchQuery(q)
-		if match == "" {
-			return nil, 0, nil
-		}
-		if err := s.read.QueryRowContext(ctx, s.dialect(countWordsSQL), match).Scan(&total); err != nil {
-			return nil, 0, fmt.Errorf("count customers: %w", err)
-		}
-		rows, err = s.read.QueryContext(ctx, s.dialect(searchWordsSQL), match, f.Limit, f.Offset)
+		return s.search(ctx, q, f)
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("list customers: %w", err)
 	}
+	return collectCustomers(rows, total)
+}
+
+// collectCustomers reads the customers of rows, and closes them.
+func collectCustomers(rows *sql.Rows, total int) ([]*crm.Customer, int, error) {
 	defer rows.Close()
 	var cs []*crm.Customer
 	for rows.Next() {
@@ -683,89 +740,13 @@ func (s *Store) ListCustomers(ctx context.Context, f CustomerFilter) ([]*crm.Cus
 	return cs, total, nil
 }
 
-// MaxSearchLength bounds a search. A GLOB pattern spells each letter as a
-// class of four bytes or more, and SQLite refuses patterns over 50,000
-// bytes; no name, email or phone number needs more than this.
+// MaxSearchLength bounds a search: no name, email or phone number needs
+// more, and a search's words each cost the index a lookup.
 const MaxSearchLength = 200
 
 // maxOffset bounds paging far past any real customer file, so that an
 // offset computed from a huge page number never overflows in SQL.
 const maxOffset = 1 << 40
-
-// scanColumns returns the columns a search that scans the customers looks
-// in: one holding @ looks in emails, one made of digits and the
-// punctuation of phone numbers in phone numbers. It returns nil for a
-// search of words, which the search index answers.
-func scanColumns(q string) []string {
-	switch {
-	case strings.Contains(q, "@"):
-		return []string{"email"}
-	case strings.ContainsFunc(q, unicode.IsDigit) && !strings.ContainsFunc(q, func(r rune) bool {
-		return !unicode.IsDigit(r) && !unicode.IsSpace(r) && !strings.ContainsRune("+-().#/*", r)
-	}):
-		return []string{"voice", "alternative", "fax"}
-	}
-	return nil
-}
-
-// matchQuery turns a search of words into a query of the search index:
-// each word of q must begin a word of the customer's first name, last name
-// or company, in any case, and for Latin letters with or without accents.
-// Punctuation separates words as it does in the index ("o'brien" is two),
-// and is never an operator of the index's query language: each word is
-// quoted. "" means there is no word to look for.
-// On PostgreSQL the query is a tsquery of the same words ('zoe':* &
-// 'lef':*), which its index (migrations/postgres) answers alike.
-func (s *Store) matchQuery(q string) string {
-	words := strings.FieldsFunc(q, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsNumber(r) && !unicode.IsMark(r)
-	})
-	quote, sep := `"%s"*`, " "
-	if s.pg {
-		quote, sep = `'%s':*`, " & "
-	}
-	for i, w := range words {
-		words[i] = fmt.Sprintf(quote, w)
-	}
-	return strings.Join(words, sep)
-}
-
-// searchPatterns returns the LIKE and GLOB patterns that match text holding
-// q anywhere, ignoring case in every script. In the GLOB pattern each letter
-// is the class of its simple case folds ("ë" is "[ëË]"), and GLOB's own *, ?
-// and [ stand for themselves. The LIKE pattern keeps only what LIKE compares
-// as GLOB does: ASCII characters whose cases are all ASCII; any other
-// character is LIKE's "_", one character of any kind.
-func searchPatterns(q string) (like, glob string) {
-	var l, g strings.Builder
-	l.WriteByte('%')
-	g.WriteByte('*')
-	for _, r := range q {
-		cases := []rune{r}
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			cases = append(cases, f)
-		}
-		switch {
-		case slices.ContainsFunc(cases, func(c rune) bool { return c >= utf8.RuneSelf }):
-			l.WriteByte('_')
-		case r == '%' || r == '_' || r == '\\':
-			l.WriteByte('\\')
-			l.WriteRune(r)
-		default:
-			l.WriteRune(r)
-		}
-		if len(cases) > 1 || r == '*' || r == '?' || r == '[' {
-			g.WriteByte('[')
-			g.WriteString(string(cases))
-			g.WriteByte(']')
-		} else {
-			g.WriteRune(r)
-		}
-	}
-	l.WriteByte('%')
-	g.WriteByte('*')
-	return l.String(), g.String()
-}
 
 // CountCustomers returns how many customers there are.
 func (s *Store) CountCustomers(ctx context.Context) (int, error) {

@@ -195,7 +195,8 @@ func TestSearch(t *testing.T) {
 		{"pure juice", []int64{zoe}},   // punctuation separates words
 		{"WILD*CARD", []int64{jorg}},   // * is not a wildcard...
 		{"c?rd", nil},                  // ...nor is ?
-		{"[ltd]", []int64{jorg}},       // [ and ] are not a class
+		{"[card]", []int64{jorg}},      // [ and ] are not a class
+		{"[ltd]", nil},                 // a company's legal form alone finds nothing: it is in most companies' names
 		{"P_re", nil},                  // _ is not a wildcard
 		{"acme OR globex", nil},        // the index's operators are words like any other
 		{`ann" OR "bob`, nil},          // ...also after a quote
@@ -204,16 +205,26 @@ func TestSearch(t *testing.T) {
 		{"first_name:ann", nil},        // ...column filters too
 		{"% *", nil},                   // no word at all: nothing
 		{"nobody", nil},
-		// With @: part of an email, anywhere in it, in any case.
+		// Emails are words too: their local parts and domains.
 		{"@MÜLLER.", []int64{jorg}},
 		{"bob@globex", []int64{bob}},
-		{"@", []int64{ann, bob, jorg}},
+		{"joerg", []int64{jorg}},
+		{"acme.example", []int64{ann}},
+		{"example", []int64{ann, bob, jorg}},
+		{"lee example", []int64{ann}},
+		{"@", nil},
 		{"@nowhere", nil},
-		// Digits and the punctuation of phone numbers: part of one.
-		{"555-01", []int64{ann, zoe}}, // voice, alternative
-		{"7946", []int64{bob}},        // fax
-		{"+1 555", []int64{ann}},      // as written
-		{"100", []int64{ann}},         // in phone numbers only: not Zoë's company
+		// Six digits or more, with the punctuation of phone numbers: the
+		// numbers that end with them, however they were written.
+		{"555-0100", []int64{ann}},      // voice, kept as written (no default country)
+		{"7946 0000", []int64{bob}},     // fax, its last digits
+		{"020 7946 0000", []int64{bob}}, // a trunk 0 is left out
+		{"+44 20 7946 0000", []int64{bob}},
+		{"(555) 0177", []int64{zoe}}, // alternative
+		{"555-0199", nil},
+		{"7946", nil},                 // too few digits for a number: a word
+		{"100", []int64{zoe}},         // digits are words too: Zoë's company
+		{"lee 5550177", []int64{zoe}}, // a word and the end of a number
 	}
 	for _, tt := range tests {
 		cs, total, err := st.ListCustomers(t.Context(), store.CustomerFilter{Search: tt.search})
@@ -239,9 +250,18 @@ func TestSearchCurrent(t *testing.T) {
 		}
 		return accounts(cs)
 	}
+	mustCreate(t, st, customer("first_name", "First", "last_name", "Customer"))
 	ann := mustCreate(t, st, customer("first_name", "Ann", "last_name", "Lee", "company", "Acme"))
 	if got := found("ann acme"); !slices.Equal(got, []int64{ann}) {
 		t.Errorf("a new customer: found %v", got)
+	}
+	// The same again once the index holds her, not only its tail (on
+	// PostgreSQL, the index always does).
+	if err := st.IndexAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := found("ann acme"); !slices.Equal(got, []int64{ann}) {
+		t.Errorf("a customer in the index: found %v", got)
 	}
 	if _, err := st.UpdateCustomer(ctx, ann, func(c *crm.Customer) error {
 		c.Set("last_name", "Smith")
@@ -264,6 +284,25 @@ func TestSearchCurrent(t *testing.T) {
 	}
 	if got := found("ann"); got != nil {
 		t.Errorf("a deleted customer is found: %v", got)
+	}
+
+	// A customer the index does not hold yet, changed, then taken in.
+	bob := mustCreate(t, st, customer("first_name", "Bob", "last_name", "Ray"))
+	if _, err := st.UpdateCustomer(ctx, bob, func(c *crm.Customer) error { c.Set("last_name", "Roy"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if got := found("bob roy"); !slices.Equal(got, []int64{bob}) || found("ray") != nil {
+			t.Errorf("after his change: found %v", got)
+		}
+		if err := st.IndexAll(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !onPostgres() {
+		if _, err := st.DB().ExecContext(ctx, `INSERT INTO customer_search (customer_search) VALUES ('integrity-check')`); err != nil {
+			t.Errorf("the search index after the changes: %v", err)
+		}
 	}
 }
 

@@ -19,7 +19,7 @@ const listFieldsSQL = `
 const customerTypesSQL = `SELECT value FROM settings WHERE key = 'customer_types'`
 
 // Schema returns every field, standard and custom, with the admin's
-// customer types.
+// customer types and default country.
 func (s *Store) Schema(ctx context.Context) (*crm.Schema, error) {
 	return schema(ctx, s.read)
 }
@@ -61,7 +61,11 @@ func schema(ctx context.Context, q queryer) (*crm.Schema, error) {
 	if err := json.Unmarshal([]byte(raw), &types); err != nil {
 		return nil, fmt.Errorf("customer types: %w", err)
 	}
-	return crm.NewSchema(custom, types), nil
+	sc := crm.NewSchema(custom, types)
+	if sc.Country, err = defaultCountry(ctx, q); err != nil {
+		return nil, err
+	}
+	return sc, nil
 }
 
 const insertFieldSQL = `

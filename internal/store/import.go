@@ -16,7 +16,7 @@ import (
 // importColumns must match scanImport.
 const importColumns = `id, status, file_name, file_size, encoding, delimiter, header_line, columns, options,
 	total, records, created, updated, skipped, rejected, batches, report_size, error, created_by, worker,
-	cancel_requested, created_at, started_at, finished_at, heartbeat_at, run_ms, changes`
+	cancel_requested, created_at, started_at, finished_at, heartbeat_at, run_ms, changes, phones_as_written`
 
 func scanImport(r rowScanner) (*crm.Import, error) {
 	var (
@@ -28,7 +28,7 @@ func scanImport(r rowScanner) (*crm.Import, error) {
 	err := r.Scan(&imp.ID, &imp.Status, &imp.FileName, &imp.FileSize, &imp.Encoding, &imp.Delimiter, &imp.HeaderLine,
 		&columns, &options, &imp.Total, &imp.Counts.Records, &imp.Counts.Created, &imp.Counts.Updated, &imp.Counts.Skipped,
 		&imp.Counts.Rejected, &imp.Counts.Batches, &imp.ReportSize, &imp.Error, &imp.CreatedBy, &imp.Worker,
-		&imp.CancelRequested, &cre, &start, &fin, &heart, &runMS, &chg)
+		&imp.CancelRequested, &cre, &start, &fin, &heart, &runMS, &chg, &imp.Counts.PhonesAsWritten)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +121,7 @@ const updateImportSQL = `
 	UPDATE imports
 	SET status = ?, options = ?, total = ?, records = ?, created = ?, updated = ?, skipped = ?, rejected = ?,
 	    batches = ?, report_size = ?, error = ?, worker = ?, started_at = ?, finished_at = ?, heartbeat_at = ?,
-	    run_ms = ?, changes = ?
+	    run_ms = ?, changes = ?, phones_as_written = ?
 	WHERE id = ?`
 
 // checkpointSQL saves a batch's checkpoint and tells whether a cancel was
@@ -129,7 +129,7 @@ const updateImportSQL = `
 // a batch of a process that lost the job to another commits nothing.
 const checkpointSQL = `
 	UPDATE imports
-	SET records = ?, created = ?, updated = ?, skipped = ?, rejected = ?, batches = ?, changes = ?, run_ms = ?, heartbeat_at = ?
+	SET records = ?, created = ?, updated = ?, skipped = ?, rejected = ?, batches = ?, changes = ?, phones_as_written = ?, run_ms = ?, heartbeat_at = ?
 	WHERE id = ? AND worker = ?
 	RETURNING cancel_requested`
 
@@ -138,7 +138,7 @@ func updateImportArgs(imp *crm.Import) []any {
 	c := imp.Counts
 	return []any{imp.Status, string(options), imp.Total, c.Records, c.Created, c.Updated,
 		c.Skipped, c.Rejected, c.Batches, imp.ReportSize, imp.Error, imp.Worker, formatTime(imp.StartedAt),
-		formatTime(imp.FinishedAt), formatTime(imp.HeartbeatAt), imp.RunTime.Milliseconds(), changesJSON(c.Changes), imp.ID}
+		formatTime(imp.FinishedAt), formatTime(imp.HeartbeatAt), imp.RunTime.Milliseconds(), changesJSON(c.Changes), c.PhonesAsWritten, imp.ID}
 }
 
 // changesJSON is an import's changes per field as stored.
@@ -410,6 +410,8 @@ type Batch struct {
 	imp  *crm.Import
 	cols []int // the standard columns the import writes, as indexes into valueColumns
 	now  string
+
+	last int64 // the last customer the batch created, for the search index (catchUp)
 }
 
 // BeginBatch starts a batch of imp, whose records were validated against
@@ -563,17 +565,18 @@ type scanTail struct {
 func (s scanTail) Scan(dest ...any) error { return s.r.Scan(append(dest, s.extra...)...) }
 
 // Insert saves new customers with the lines of the file they came from and
-// sets their account numbers.
-func (b *Batch) Insert(ctx context.Context, cs []*crm.Customer, lines []int) error {
+// sets their account numbers. words, when not nil, are their search words,
+// made ahead by the import's reader (SearchWords).
+func (b *Batch) Insert(ctx context.Context, cs []*crm.Customer, lines []int, words []Words) error {
 	if len(cs) == 0 {
 		return nil
 	}
 	var accounts []int64
 	var err error
 	if b.pg != nil {
-		accounts, err = b.pg.insert(ctx, b.sc, cs, withValues(b.cols, cs), b.imp.ID, lines, b.now)
+		accounts, err = b.pg.insert(ctx, b.sc, cs, words, withValues(b.cols, cs), b.imp.ID, lines, b.now)
 	} else {
-		accounts, err = b.s.insertCustomers(ctx, b.tx, b.sc, cs, b.cols, b.imp.ID, lines, b.now)
+		accounts, err = b.s.insertCustomers(ctx, b.tx, b.sc, cs, words, b.cols, b.imp.ID, lines, b.now)
 	}
 	if err != nil {
 		return fmt.Errorf("import %d: %w", b.imp.ID, err)
@@ -581,6 +584,7 @@ func (b *Batch) Insert(ctx context.Context, cs []*crm.Customer, lines []int) err
 	for i, c := range cs {
 		c.AccountNumber = accounts[i]
 	}
+	b.last = accounts[len(accounts)-1]
 	return nil
 }
 
@@ -624,6 +628,11 @@ const insertReportSQL = `INSERT INTO import_report (import_id, batch, lines) VAL
 // whether someone asked to cancel the import meanwhile.
 func (b *Batch) Commit(ctx context.Context, cp crm.Checkpoint) (cancelRequested bool, err error) {
 	defer b.Rollback()
+	if b.pg == nil {
+		if err := b.s.catchUp(ctx, b.tx, b.last, false); err != nil {
+			return false, fmt.Errorf("import %d: %w", b.imp.ID, err)
+		}
+	}
 	if err := b.writeRejects(ctx, cp.Rejects); err != nil {
 		return false, err
 	}
@@ -631,7 +640,7 @@ func (b *Batch) Commit(ctx context.Context, cp crm.Checkpoint) (cancelRequested 
 		return false, fmt.Errorf("import %d: save report: %w", b.imp.ID, err)
 	}
 	c := cp.Counts
-	args := []any{c.Records, c.Created, c.Updated, c.Skipped, c.Rejected, c.Batches, changesJSON(c.Changes),
+	args := []any{c.Records, c.Created, c.Updated, c.Skipped, c.Rejected, c.Batches, changesJSON(c.Changes), c.PhonesAsWritten,
 		cp.RunTime.Milliseconds(), b.now, b.imp.ID, b.imp.Worker}
 	if b.pg != nil {
 		cancelRequested, err = b.pg.commit(ctx, args)

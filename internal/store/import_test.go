@@ -46,7 +46,7 @@ func TestBatchInsertNumbersEachCustomer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Insert(ctx, cs, lines); err != nil {
+	if err := b.Insert(ctx, cs, lines, nil); err != nil {
 		t.Fatal(err)
 	}
 	cp := crm.Checkpoint{

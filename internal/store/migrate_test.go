@@ -37,6 +37,10 @@ func TestOldDatabaseMigrates(t *testing.T) {
 		// Keyed before 0005, in its decomposed form.
 		`INSERT INTO customers (first_name, last_name, email, email_key, created_at, updated_at)
 		 VALUES ('José', 'Ruiz', 'Jose` + "\u0301" + `@Example.com', 'jose` + "\u0301" + `@example.com', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
+		// 0011 must give an old customer's number its international form and
+		// index it for search.
+		`INSERT INTO customers (first_name, last_name, voice, created_at, updated_at)
+		 VALUES ('Cy', 'Ödegaard', '+44 20 7946 0958', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
 		`INSERT INTO imports (status, file_name, file_size, encoding, delimiter, header_line, columns, options, created_at, started_at, finished_at)
 		 VALUES ('completed', 'a.csv', 1, 'utf-8', 'comma', 1, '[]', '{}', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z', '2026-01-01T00:01:03.250Z')`,
 	} {
@@ -63,6 +67,14 @@ func TestOldDatabaseMigrates(t *testing.T) {
 	}
 	if cs, n, err := st.ListCustomers(ctx, CustomerFilter{Search: "ann lee"}); err != nil || n != 1 || cs[0].Get("email") != "Ann@Example.com" {
 		t.Errorf("search for an old customer after the migration: %d found, %v", n, err)
+	}
+	if cs, n, err := st.ListCustomers(ctx, CustomerFilter{Search: "odegaard 020 7946 0958"}); err != nil || n != 1 {
+		t.Errorf("search for an old customer by name and number after the migration: %d found, %v", n, err)
+	} else if e, ok := cs[0].PhoneForm("voice"); !ok || e != "+442079460958" {
+		t.Errorf("the old customer's number after the migration: %q, %v", e, ok)
+	}
+	if l, err := st.LookupPhone(ctx, "+442079460958"); err != nil || len(l.Customers) != 1 {
+		t.Errorf("lookup of the old customer's number: %v, %v", l.Customers, err)
 	}
 	var hash sql.NullInt64
 	if err := st.read.QueryRowContext(ctx, `SELECT email_hash FROM customers WHERE first_name = 'Ann'`).Scan(&hash); err != nil {

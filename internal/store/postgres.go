@@ -45,13 +45,20 @@ var postgresSQL = map[string]string{
 	existingByEmailSQL:   selectExisting + `WHERE email_key = ANY (ARRAY(SELECT json_array_elements_text(?::json)))`,
 	existingByAccountSQL: selectExisting + `WHERE account_number = ANY (ARRAY(SELECT json_array_elements_text(?::json)::bigint))`,
 	removeFieldValuesSQL: `UPDATE customers SET custom = (custom::jsonb - ?1)::text WHERE jsonb_exists(custom::jsonb, ?1)`,
-	// The words of names and companies, through the index of
-	// customer_words (its migration says how it folds them).
+	// Searches, through the index of search_words (migration 0007): the
+	// query is a tsquery of the words as the store folded them.
 	countWordsSQL: `SELECT count(*) FROM customers
-	WHERE customer_words(first_name, last_name, company) @@ to_tsquery('simple', fold_text(?))`,
+	WHERE array_to_tsvector(string_to_array(search_words, ' ')) @@ ?::tsquery`,
 	searchWordsSQL: `SELECT ` + selectCustomerColumns + ` FROM customers
-	WHERE customer_words(first_name, last_name, company) @@ to_tsquery('simple', fold_text(?))
+	WHERE array_to_tsvector(string_to_array(search_words, ' ')) @@ ?::tsquery
 	ORDER BY account_number LIMIT ? OFFSET ?`,
+	candidatesSQL: `SELECT account_number FROM customers
+	WHERE array_to_tsvector(string_to_array(search_words, ' ')) @@ ?::tsquery
+	ORDER BY account_number LIMIT ?`,
+	customersByAccountSQL: `SELECT ` + selectCustomerColumns + ` FROM customers
+	WHERE account_number = ANY (ARRAY(SELECT json_array_elements_text(?::json)::bigint)) ORDER BY account_number`,
+	checkColumnsSQL: `SELECT account_number, ` + strings.Join(checkColumns, ", ") + `, ` + strings.Join(phoneColumnList, ", ") + ` FROM customers
+	WHERE account_number = ANY (ARRAY(SELECT json_array_elements_text(?::json)::bigint)) ORDER BY account_number`,
 }
 
 // dialect returns the statement q for the store's database.
@@ -106,7 +113,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: PostgreSQL cannot be reached (%v); check that it runs and that the URL's host, port, user and password are right: %w",
 			redact(dsn), err, crm.ErrUnavailable)
 	}
-	s := &Store{write: db, read: db, pg: true, path: redact(dsn), now: func() time.Time { return time.Now().UTC() }, busy: DefaultBusyTimeout, stmts: map[string]*sql.Stmt{}}
+	s := &Store{write: db, read: db, pg: true, path: redact(dsn), now: func() time.Time { return time.Now().UTC() }, busy: DefaultBusyTimeout, stmts: map[string]*sql.Stmt{}, searchIndex: true}
 	if err := s.migratePostgres(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
@@ -165,6 +172,12 @@ func (s *Store) migratePostgres(ctx context.Context) error {
 			rollback(tx)
 			return fmt.Errorf("migrate %s: %w", version, err)
 		}
+		if fill := postgresMigrationData[version]; fill != nil {
+			if err := fill(ctx, tx); err != nil {
+				rollback(tx)
+				return fmt.Errorf("migrate %s: %w", version, err)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, version); err != nil {
 			rollback(tx)
 			return fmt.Errorf("migrate %s: %w", version, err)
@@ -174,6 +187,12 @@ func (s *Store) migratePostgres(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// postgresMigrationData holds the steps of migrations that need Go, run
+// after the migration's SQL in its transaction, as migrationData on SQLite.
+var postgresMigrationData = map[string]func(context.Context, *sql.Tx) error{
+	"0007_search_phones.sql": fillSearch,
 }
 
 // writeLock is the advisory lock every write transaction of the store takes

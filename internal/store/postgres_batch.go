@@ -105,8 +105,8 @@ func (b *pgBatch) existing(ctx context.Context, emailKeys []string, accounts []i
 
 // insert inserts cs with postgresInsert, in the round trip with whatever
 // is pending, and returns their account numbers in order.
-func (b *pgBatch) insert(ctx context.Context, sc *crm.Schema, cs []*crm.Customer, cols []int, importID int64, lines []int, now string) ([]int64, error) {
-	q, args := postgresInsert(sc, cs, cols, importID, lines, now)
+func (b *pgBatch) insert(ctx context.Context, sc *crm.Schema, cs []*crm.Customer, words []Words, cols []int, importID int64, lines []int, now string) ([]int64, error) {
+	q, args := postgresInsert(sc, cs, words, cols, importID, lines, now)
 	var accounts []int64
 	b.pending.Queue(q, args...).Query(func(rows pgx.Rows) (err error) {
 		accounts, err = accountNumbers(rows)

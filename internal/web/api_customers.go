@@ -35,6 +35,7 @@ func (h *Handler) apiCustomerList(w http.ResponseWriter, r *http.Request) error 
 	var v crm.ValidationError
 	limit := apiIntParam(&v, q.Get("limit"), "limit", apiDefaultLimit, 1, apiMaxLimit)
 	offset := apiIntParam(&v, q.Get("offset"), "offset", 0, 0, -1)
+	imp := apiIntParam(&v, q.Get("import"), "import", 0, 1, -1) // the customers that import created or updated
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -43,7 +44,7 @@ func (h *Handler) apiCustomerList(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	cs, total, err := h.Store.ListCustomers(ctx, store.CustomerFilter{Search: q.Get("search"), Limit: limit, Offset: offset})
+	cs, total, err := h.Store.ListCustomers(ctx, store.CustomerFilter{Search: q.Get("search"), Import: int64(imp), Limit: limit, Offset: offset})
 	if err != nil {
 		return err
 	}
@@ -141,6 +142,11 @@ func (h *Handler) apiCustomerDelete(w http.ResponseWriter, r *http.Request) erro
 // the download on record once it is sent.
 func (h *Handler) apiCustomerExport(w http.ResponseWriter, r *http.Request) error {
 	format := r.URL.Query().Get("format")
+	phones, err := crm.ParsePhoneColumns(r.URL.Query().Get("phones"))
+	if err != nil {
+		msg := fmt.Sprintf("phones must be written, e164 or both, not %q.", r.URL.Query().Get("phones"))
+		return apiFail(crm.ErrInvalid, map[string]string{"phones": msg}, "%s", msg)
+	}
 	switch format {
 	case "":
 		format = "csv"
@@ -156,7 +162,7 @@ func (h *Handler) apiCustomerExport(w http.ResponseWriter, r *http.Request) erro
 	hdr.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="customers-%s.%s"`, time.Now().Format("2006-01-02"), format))
 	hdr.Set("Cache-Control", "no-store")
 	out := &apiStartedWriter{w: w}
-	n, err := importer.Export(ctx, h.Store, format, out)
+	n, err := importer.ExportPhones(ctx, h.Store, format, phones, out)
 	if err != nil {
 		if !out.started {
 			hdr.Del("Content-Disposition")
@@ -169,6 +175,9 @@ func (h *Handler) apiCustomerExport(w http.ResponseWriter, r *http.Request) erro
 	}
 	// The file has left the database: on record even if the client is gone.
 	detail := fmt.Sprintf("format: %s; %d customers; download", format, n)
+	if phones != crm.PhonesWritten {
+		detail = fmt.Sprintf("format: %s, phones %s; %d customers; download", format, phones, n)
+	}
 	if err := h.Store.Audit(context.WithoutCancel(ctx), crm.AuditExport, "customers", detail); err != nil {
 		h.Log.Error("record export", "err", err)
 	}

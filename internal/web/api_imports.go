@@ -53,13 +53,19 @@ type apiUploadResponse struct {
 	DateFormat  crm.DateFormat      `json:"date_format"`
 	BatchSize   int                 `json:"batch_size"`
 	UpdateRules crm.UpdateRules     `json:"update_rules"`
+	// Sheet and Sheets, for an Excel workbook: the sheet read (kept as
+	// UTF-8 CSV, which encoding and delimiter then describe) and every
+	// sheet of the workbook.
+	Sheet  string   `json:"sheet,omitempty"`
+	Sheets []string `json:"sheets,omitempty"`
 }
 
 // apiImportUpload keeps an uploaded CSV file as a new pending import. The
 // file is streamed from the request into the importer, never held in
 // memory, and refused as soon as it passes the upload limit, so that a
-// huge upload cannot fill the disk. The encoding and delimiter overrides
-// may come as query parameters or as form fields before the file.
+// huge upload cannot fill the disk. The encoding and delimiter overrides,
+// and the sheet of an Excel workbook, may come as query parameters or as
+// form fields before the file.
 func (h *Handler) apiImportUpload(w http.ResponseWriter, r *http.Request) error {
 	limit := h.MaxUpload
 	tooLarge := apiFail(crm.ErrTooLarge, map[string]string{"file": fmt.Sprintf("The file is larger than %s.", apiMB(limit))},
@@ -80,7 +86,7 @@ func (h *Handler) apiImportUpload(w http.ResponseWriter, r *http.Request) error 
 	}
 	ctx := r.Context()
 	q := r.URL.Query()
-	settings := map[string]string{"encoding": q.Get("encoding"), "delimiter": q.Get("delimiter")}
+	settings := map[string]string{"encoding": q.Get("encoding"), "delimiter": q.Get("delimiter"), "sheet": q.Get("sheet")}
 	var p *importer.Preview
 	// discard deletes the import when the rest of the request refuses it.
 	discard := func(err error) error {
@@ -103,7 +109,7 @@ func (h *Handler) apiImportUpload(w http.ResponseWriter, r *http.Request) error 
 			return discard(apiFail(crm.ErrInvalid, nil, "The upload could not be read: the multipart/form-data body is incomplete or malformed."))
 		}
 		switch name := part.FormName(); name {
-		case "encoding", "delimiter":
+		case "encoding", "delimiter", "sheet":
 			b, err := io.ReadAll(io.LimitReader(part, 256))
 			if err != nil {
 				return discard(apiFail(crm.ErrInvalid, nil, "The upload could not be read: the multipart/form-data body is incomplete or malformed."))
@@ -129,7 +135,7 @@ func (h *Handler) apiImportUpload(w http.ResponseWriter, r *http.Request) error 
 				fileName = "upload.csv"
 			}
 			file := &apiUploadReader{r: part, limit: limit}
-			p, err = h.Importer.Create(ctx, importer.Upload{Name: fileName, Body: file, Format: format, CreatedBy: crm.ActorFrom(ctx).Name})
+			p, err = h.Importer.Create(ctx, importer.Upload{Name: fileName, Body: file, Format: format, Sheet: settings["sheet"], CreatedBy: crm.ActorFrom(ctx).Name})
 			if err != nil {
 				if file.over || body.over {
 					return tooLarge
@@ -151,6 +157,9 @@ func (h *Handler) apiImportUpload(w http.ResponseWriter, r *http.Request) error 
 		Unmapped:    importer.Unmapped(p.Columns, p.Suggestion.Mapping),
 		OnDuplicate: imp.Options.OnDuplicate, DateFormat: imp.Options.DateFormat, BatchSize: imp.Options.BatchSize,
 		UpdateRules: imp.Options.Update,
+	}
+	if p.Workbook != nil {
+		resp.Sheet, resp.Sheets = p.Workbook.Sheet, p.Workbook.Sheets
 	}
 	if resp.Columns == nil {
 		resp.Columns = []string{}
@@ -218,9 +227,14 @@ type apiMappingBody struct {
 	// UpdateRules, for an import that updates: {"default": "fill-empty",
 	// "fields": {"company": "keep"}, "blank_clears": ["comments"]}.
 	UpdateRules *crm.UpdateRules `json:"update_rules"`
+	// How phone numbers are read: crm.ImportOptions says.
+	Country       *string `json:"country"`
+	CountryColumn *string `json:"country_column"`
+	CheckPhones   *bool   `json:"check_phones"`
+	KeepRecord    *bool   `json:"keep_record"` // load a record without its invalid optional values
 }
 
-var apiMappingKeys = []string{"mapping", "on_duplicate", "date_format", "batch_size", "max_records", "update_rules"}
+var apiMappingKeys = []string{"mapping", "on_duplicate", "date_format", "batch_size", "max_records", "update_rules", "country", "country_column", "check_phones", "keep_record"}
 
 func (h *Handler) apiImportMapping(w http.ResponseWriter, r *http.Request) error {
 	id, err := apiImportID(r)
@@ -254,6 +268,18 @@ func (h *Handler) apiImportMapping(w http.ResponseWriter, r *http.Request) error
 	}
 	if body.UpdateRules != nil {
 		o.Update = *body.UpdateRules
+	}
+	if body.Country != nil {
+		o.Country = *body.Country
+	}
+	if body.CountryColumn != nil {
+		o.CountryColumn = *body.CountryColumn
+	}
+	if body.CheckPhones != nil {
+		o.CheckPhones = *body.CheckPhones
+	}
+	if body.KeepRecord != nil {
+		o.KeepRecord = *body.KeepRecord
 	}
 	imp, err = h.Importer.Configure(ctx, id, o)
 	if err != nil {

@@ -1,11 +1,14 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"localcrm/internal/crm"
 )
 
 // summaryWarnings checks the file as the summary shows it before Start: a
@@ -65,5 +68,31 @@ func (b *browser) summaryWarnings(t *testing.T) {
 	b.do(t, "go to the summary", chromedp.Click(chromedp.ID("to-summary")), chromedp.WaitVisible(chromedp.ID("step-summary")))
 	if got := js[string](t, b, `document.querySelector('#dry-errors tbody td').textContent`); got != "4 (row 3)" {
 		t.Errorf("the rejected record is at %q, want line 4, row 3", got)
+	}
+}
+
+// keepRecord chooses to keep records whose only problems are bad optional
+// values: the summary says how many values will be left out, and the
+// record loads without its bad value.
+func (b *browser) keepRecord(t *testing.T) {
+	defer b.checkScripts(t)
+	if err := b.env.st.CreateField(context.Background(), &crm.Field{Key: "last_visit", Label: "Last Visit", Type: crm.TypeDate}); err != nil {
+		t.Fatal(err)
+	}
+	b.upload(t, "keep.csv", "First Name,Last Name,Email,Last Visit\n"+
+		"Kay,Ode,kay@keep.example,02/30/2019\n"+
+		"Lu,Pi,lu@keep.example,03/01/2019\n")
+	b.do(t, "go to the mapping", chromedp.Click(chromedp.ID("to-map")), chromedp.WaitVisible(chromedp.ID("step-map")))
+	b.do(t, "keep the record", chromedp.Click(chromedp.ID("keep-record")))
+	b.do(t, "go to the summary", chromedp.Click(chromedp.ID("to-summary")), chromedp.WaitVisible(chromedp.ID("step-summary")))
+	if c, r := b.text(t, "dry-created"), b.text(t, "dry-rejected"); c != "2" || r != "0" {
+		t.Errorf("with the record kept, the summary creates %s and rejects %s, want 2 and 0", c, r)
+	}
+	if got := b.text(t, "dry-warnings"); !strings.Contains(got, "1 invalid values of optional fields will be left out") {
+		t.Errorf("the warnings read %q", got)
+	}
+	b.startAndFinish(t, "completed")
+	if kay := b.customerByEmail(t, "kay@keep.example"); kay == nil || kay.Get("last_visit") != "" {
+		t.Errorf("Kay: %v, want loaded without her member-since date", kay)
 	}
 }

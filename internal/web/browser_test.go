@@ -61,6 +61,9 @@ func TestBrowserImport(t *testing.T) {
 	t.Run("Revert", b.revert)
 	t.Run("CancelThenResume", b.cancelThenResume)
 	t.Run("SummaryWarnings", b.summaryWarnings)
+	t.Run("KeepRecord", b.keepRecord)
+	t.Run("WorkbookTwin", b.workbookTwin)
+	t.Run("PhoneOptions", b.phoneOptions)
 }
 
 // browser is one Chromium, shared by the subtests of a file because it is

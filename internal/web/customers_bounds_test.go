@@ -30,7 +30,7 @@ func TestPageCustomerListBounds(t *testing.T) {
 
 	long := strings.Repeat("é", 201)
 	r := e.get(t, "/customers?q="+url.QueryEscape(long))
-	r.want(t, http.StatusUnprocessableEntity, `role="alert">A search has at most 200 characters; this one has 201.`, `<form class="search"`, `maxlength="200"`)
+	r.want(t, http.StatusUnprocessableEntity, `id="error-summary-h">A search has at most 200 characters; this one has 201.`, `<form class="search"`, `maxlength="200"`)
 	if strings.Contains(r.Body, "No customer matches") || strings.Contains(r.Body, "Cannot do that") {
 		t.Errorf("a refused search: %s", pageSnippet(r.Body))
 	}

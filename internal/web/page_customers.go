@@ -26,8 +26,9 @@ const customerMaxPage = 1 << 30
 type customerListPage struct {
 	pageMeta
 	Search    string
-	MaxSearch int  // the longest search the store takes, in characters
-	Refused   bool // the search was refused; the alert says why
+	Import    int64 // the list shows the customers this import created or updated
+	MaxSearch int   // the longest search the store takes, in characters
+	Refused   bool  // the search was refused; the alert says why
 	Customers []customerRow
 	Total     int
 	From, To  int // 1-based positions of the first and last row shown
@@ -48,9 +49,20 @@ type customerRow struct {
 func (p *pages) customerList(w http.ResponseWriter, r *http.Request) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	page := customerPageNumber(r.URL.Query().Get("page"))
+	// ?import=N lists the customers import N created or updated: its
+	// report links here. The search box searches every customer.
+	var imp int64
+	if s := r.URL.Query().Get("import"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n <= 0 {
+			p.pageNotFound(w, r, tabCustomers, fmt.Sprintf("import %q", s))
+			return
+		}
+		imp, q = n, ""
+	}
 	list := func(page int) ([]*crm.Customer, int, error) {
 		return p.Store.ListCustomers(r.Context(), store.CustomerFilter{
-			Search: q, Limit: customersPerPage, Offset: (page - 1) * customersPerPage,
+			Search: q, Import: imp, Limit: customersPerPage, Offset: (page - 1) * customersPerPage,
 		})
 	}
 	cs, total, err := list(page)
@@ -61,6 +73,7 @@ func (p *pages) customerList(w http.ResponseWriter, r *http.Request) {
 	data := customerListPage{
 		pageMeta:  pageMeta{Title: "Customers", Tab: tabCustomers},
 		Search:    q,
+		Import:    imp,
 		MaxSearch: store.MaxSearchLength,
 		Total:     total,
 	}
@@ -93,6 +106,9 @@ func (p *pages) customerList(w http.ResponseWriter, r *http.Request) {
 		v := url.Values{}
 		if q != "" {
 			v.Set("q", q)
+		}
+		if imp != 0 {
+			v.Set("import", strconv.FormatInt(imp, 10))
 		}
 		if n > 1 {
 			v.Set("page", strconv.Itoa(n))
@@ -328,6 +344,9 @@ func (p *pages) customerFormError(w http.ResponseWriter, r *http.Request, sc *cr
 	for _, g := range data.Groups {
 		for _, in := range g.Inputs {
 			shown[in.Key] = true
+			if in.Error != "" {
+				data.Invalid = append(data.Invalid, invalidInput{ID: "f-" + in.Key, Message: in.Error})
+			}
 		}
 	}
 	for k, msg := range errs {
@@ -378,7 +397,27 @@ func (p *pages) customerShow(w http.ResponseWriter, r *http.Request) {
 		Action:   fmt.Sprintf("/customers/%d", c.AccountNumber),
 		Groups:   customerFormGroups(sc, c.Values, nil, nil),
 	}
+	dialHints(data.Groups, c)
 	p.render(w, r, http.StatusOK, "customer.html", &data)
+}
+
+// dialHints says under each of c's phone numbers how it is dialled: its
+// international form, or that it has none.
+func dialHints(groups []inputGroup, c *crm.Customer) {
+	for _, g := range groups {
+		for i := range g.Inputs {
+			in := &g.Inputs[i]
+			if in.Kind != "tel" || in.Value == "" {
+				continue
+			}
+			switch e, known := c.PhoneForm(in.Key); {
+			case e != "":
+				in.Hint = "Dialled as " + e + "."
+			case known:
+				in.Hint = "Not a phone number of its country: kept as written, with no international form."
+			}
+		}
+	}
 }
 
 func (p *pages) customerUpdate(w http.ResponseWriter, r *http.Request) {

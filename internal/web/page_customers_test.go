@@ -30,7 +30,7 @@ func TestPageCustomerListAndSearch(t *testing.T) {
 	e.mustCustomer(t, map[string]string{"first_name": "Grace", "last_name": "Hopper", "email": "grace@navy.example"})
 
 	e.get(t, "/customers").want(t, http.StatusOK, "Ada Lovelace", "Grace Hopper", "1–2 of 2 customers", fmt.Sprintf(`href="/customers/%d"`, ada.AccountNumber))
-	for _, q := range []string{"lovelace", "ada@example", "Analytical", "7946", "Ada Love"} {
+	for _, q := range []string{"lovelace", "ada@example", "Analytical", "7946 0000", "+44 (0)20 7946-0000", "Ada Love"} {
 		r := e.get(t, "/customers?q="+url.QueryEscape(q))
 		r.want(t, http.StatusOK, "Ada Lovelace", "1–1 of 1 customer")
 		if strings.Contains(r.Body, "Grace Hopper") {

@@ -17,21 +17,36 @@ type fieldListPage struct {
 	pageMeta
 	Standard []crm.Field
 	Custom   []crm.Field
+	// Country is the default country of phone numbers (page_settings.go),
+	// as set, or as typed in a refused form.
+	Country      string
+	CountryError string
 }
 
 func (p *pages) fieldList(w http.ResponseWriter, r *http.Request) {
+	p.renderFields(w, r, http.StatusOK, nil, "")
+}
+
+// renderFields renders the Fields tab; typed and its problem are a refused
+// default country (nil when none was).
+func (p *pages) renderFields(w http.ResponseWriter, r *http.Request, status int, typed *string, problem string) {
 	sc, err := p.Store.Schema(r.Context())
 	if err != nil {
 		p.pageError(w, r, tabFields, err)
 		return
 	}
-	data := fieldListPage{pageMeta: pageMeta{Title: "Fields", Tab: tabFields}, Custom: sc.Custom()}
+	data := fieldListPage{pageMeta: pageMeta{Title: "Fields", Tab: tabFields}, Custom: sc.Custom(), Country: sc.Country}
 	for _, f := range sc.Fields {
 		if f.Standard {
 			data.Standard = append(data.Standard, f)
 		}
 	}
-	p.render(w, r, http.StatusOK, "fields.html", &data)
+	if typed != nil {
+		data.Country, data.CountryError = *typed, problem
+		data.Alert = "The default country was not changed."
+		data.Invalid = []invalidInput{{ID: "default_country", Message: problem}}
+	}
+	p.render(w, r, status, "fields.html", &data)
 }
 
 // fieldPage is the form that creates a custom field or edits one, and, for a
@@ -81,8 +96,75 @@ func (pg fieldPage) HasLength() bool {
 	return false
 }
 
-// TypeLabel names the field's type for people.
+// For reports whether the field's type is one of types (separated by
+// spaces): the form shows the inputs that apply to the type, and the new
+// field's script shows the others when another type is chosen.
+func (pg fieldPage) For(types string) bool {
+	return slices.Contains(strings.Fields(types), string(pg.Field.Type))
+}
+
+// DefaultID is the id of the input of the default value, which is a
+// choice of the values for a picklist and of yes or no for a checkbox.
+func (pg fieldPage) DefaultID() string {
+	switch pg.Field.Type {
+	case crm.TypePicklist:
+		return "default-pick"
+	case crm.TypeCheckbox:
+		return "default-check"
+	}
+	return "default"
+}
+
+// PickValues are the values a picklist's default is chosen from: the
+// field's, or for a new field the ones typed so far (the script keeps the
+// list in step as they are typed).
+func (pg fieldPage) PickValues() []string {
+	if !pg.New {
+		return pg.Field.Values
+	}
+	var values []string
+	seen := map[string]bool{}
+	for _, line := range strings.Split(pg.ValuesText, "\n") {
+		v := strings.TrimSpace(line)
+		if v == "" || seen[strings.ToLower(v)] {
+			continue
+		}
+		seen[strings.ToLower(v)] = true
+		values = append(values, v)
+	}
+	return values
+}
+
+// summarize lists the form's problems for the error summary, in the
+// order of the form.
+func (pg *fieldPage) summarize() {
+	pg.Invalid = nil
+	for _, key := range []string{"label", "name", "type", "max_length", "values", "default"} {
+		msg := pg.Errors[key]
+		if msg == "" {
+			continue
+		}
+		id := key
+		switch {
+		case key == "default":
+			id = pg.DefaultID()
+		case key == "values" && !pg.New:
+			id = "new-value" // a saved field's values change one at a time
+		}
+		pg.Invalid = append(pg.Invalid, invalidInput{ID: id, Message: msg})
+	}
+}
+
+// TypeLabel names the field's type for people, short enough for the
+// read-only input of the edit form: the values and the default below it
+// say the rest.
 func (pg fieldPage) TypeLabel() string {
+	switch pg.Field.Type {
+	case crm.TypePicklist:
+		return "Picklist"
+	case crm.TypeCheckbox:
+		return "Checkbox"
+	}
 	if l, ok := typeLabels[pg.Field.Type]; ok {
 		return l
 	}
@@ -160,15 +242,35 @@ func (p *pages) fieldCreate(w http.ResponseWriter, r *http.Request) {
 			p.pageError(w, r, tabFields, err)
 			return
 		}
+	} else {
+		// The form's own problems stopped the save: the definition's are
+		// reported beside them, so that every problem shows at once.
+		check := f
+		fieldErrors(check.ValidateDefinition(), errs)
 	}
-	p.render(w, r, http.StatusUnprocessableEntity, "field.html", &fieldPage{
+	// A name that is taken is the store's to find, once the rest is
+	// valid; it is looked up here too, so that it is not left for a
+	// second try.
+	if _, taken := errs["name"]; !taken && f.Key != "" {
+		sc, err := p.Store.Schema(r.Context())
+		if err != nil {
+			p.pageError(w, r, tabFields, err)
+			return
+		}
+		if _, ok := sc.Field(f.Key); ok {
+			errs["name"] = fmt.Sprintf("A custom field named %q already exists. Choose another name.", f.Key)
+		}
+	}
+	data := &fieldPage{
 		pageMeta:   pageMeta{Title: "New custom field", Tab: tabFields, Alert: "The field was not created: correct the entries marked below."},
 		New:        true,
 		Field:      f,
 		Types:      typeOptions(f.Type),
 		ValuesText: values,
 		Errors:     errs,
-	})
+	}
+	data.summarize()
+	p.render(w, r, http.StatusUnprocessableEntity, "field.html", data)
 }
 
 // pageField finds the field of the path: a custom field, or Customer Type,
@@ -252,6 +354,7 @@ func (p *pages) fieldUpdate(w http.ResponseWriter, r *http.Request) {
 	if f.MaxLength != 0 {
 		data.Field.MaxLength = f.MaxLength
 	}
+	data.summarize()
 	p.render(w, r, http.StatusUnprocessableEntity, "field.html", &data)
 }
 
@@ -319,6 +422,7 @@ func (p *pages) fieldValues(w http.ResponseWriter, r *http.Request) {
 	data.Alert = "The list of values was not changed: see the message below the list."
 	data.Errors = errs
 	data.NewValue = newValue
+	data.summarize()
 	p.render(w, r, http.StatusUnprocessableEntity, "field.html", &data)
 }
 

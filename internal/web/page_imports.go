@@ -167,6 +167,7 @@ type importPage struct {
 	Resumable bool
 	Cancel    bool // a cancel was asked for and the batch in flight is ending
 	Downloads bool // the import has run, so its reports mean something
+	Changed   bool // it created or updated customers: the report links to them
 	Error     string
 	Rate      string            // records per second so far, while it runs
 	Left      string            // estimated time to the end, while it runs
@@ -246,6 +247,7 @@ func (p *pages) importView(r *http.Request, imp *crm.Import) (importPage, error)
 		data.Step = 5
 	}
 	data.Downloads = !data.Running && !data.Pending && !imp.StartedAt.IsZero()
+	data.Changed = data.Downloads && imp.Counts.Created+imp.Counts.Updated > 0
 	data.Size = pageBytes(imp.FileSize)
 	data.Uploaded, data.Started, data.Ended = pageTime(imp.CreatedAt), pageTime(imp.StartedAt), pageTime(imp.FinishedAt)
 	data.Rate, data.Left, data.Duration = "—", "—", "—"
@@ -540,13 +542,19 @@ func pageDuration(d time.Duration) string {
 	return fmt.Sprintf("%d h %d min", s/3600, s%3600/60)
 }
 
-// pageBytes writes a file size in bytes, KB or MB.
+// pageBytes writes a file size as people read it: "512 bytes", "737 KB",
+// "1.2 MB", "3.4 GB", in units of 1,024 as the wizard's upload limit is.
 func pageBytes(n int64) string {
+	const kb, mb, gb = 1 << 10, 1 << 20, 1 << 30
 	switch {
-	case n < 1000:
+	case n == 1:
+		return "1 byte"
+	case n < kb:
 		return fmt.Sprintf("%d bytes", n)
-	case n < 1000*1000:
-		return strconv.FormatFloat(float64(n)/1000, 'f', 1, 64) + " KB"
+	case n < mb-kb/2: // 1,048,064 bytes would round to "1,024 KB"
+		return pageThousands((n+kb/2)/kb) + " KB"
+	case n < gb-mb/20:
+		return strconv.FormatFloat(float64(n)/mb, 'f', 1, 64) + " MB"
 	}
-	return strconv.FormatFloat(float64(n)/1000/1000, 'f', 1, 64) + " MB"
+	return strconv.FormatFloat(float64(n)/gb, 'f', 1, 64) + " GB"
 }

@@ -242,6 +242,7 @@ func (p *pages) setup(w http.ResponseWriter, r *http.Request) {
 	if problems.Err() != nil {
 		data.Errors = problems.Fields()
 		data.Alert = "The admin was not created: correct the entries marked below."
+		data.Invalid = invalidInputs(data.Errors, "name", "password", "confirm")
 		p.render(w, r, http.StatusUnprocessableEntity, "setup.html", &data)
 		return
 	}

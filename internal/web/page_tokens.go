@@ -121,6 +121,7 @@ func (p *pages) tokenCreate(w http.ResponseWriter, r *http.Request) {
 	if v.Err() != nil {
 		data.Errors = v.Fields()
 		data.Alert = "The token was not created: correct the entries marked below."
+		data.Invalid = invalidInputs(data.Errors, "name", "role", "expiry")
 		p.renderTokens(w, r, http.StatusUnprocessableEntity, &data)
 		return
 	}
@@ -138,6 +139,7 @@ func (p *pages) tokenCreate(w http.ResponseWriter, r *http.Request) {
 		if errors.As(err, &ve) {
 			data.Errors = ve.Fields()
 			data.Alert = "The token was not created: correct the entries marked below."
+			data.Invalid = invalidInputs(data.Errors, "name", "role", "expiry")
 			p.renderTokens(w, r, http.StatusUnprocessableEntity, &data)
 			return
 		}

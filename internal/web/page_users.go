@@ -91,8 +91,15 @@ func (p *pages) renderUsers(w http.ResponseWriter, r *http.Request, status int, 
 	if c := callerFrom(r.Context()); c != nil && c.user != nil {
 		me = c.user.Name
 	}
-	for _, u := range users {
+	for i, u := range users {
 		data.Users = append(data.Users, userRow{User: u, Path: "/users/" + url.PathEscape(u.Name), Self: u.Name == me})
+		if u.Name == data.ResetFor {
+			// The refused reset's inputs, as the template numbers them.
+			ids := map[string]string{"password": fmt.Sprintf("pw-%d", i), "confirm": fmt.Sprintf("pw-%d-confirm", i)}
+			for _, in := range invalidInputs(data.ResetErrors, "password", "confirm") {
+				data.Invalid = append(data.Invalid, invalidInput{ID: ids[in.ID], Message: in.Message})
+			}
+		}
 	}
 	data.Title, data.Tab, data.Roles = "Team", tabUsers, crm.Roles
 	p.render(w, r, status, "users.html", data)
@@ -158,6 +165,7 @@ func (p *pages) userCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	data.Errors = v.Fields()
 	data.Alert = "The user was not added: correct the entries marked below."
+	data.Invalid = invalidInputs(data.Errors, "name", "role", "password", "confirm")
 	p.renderUsers(w, r, http.StatusUnprocessableEntity, &data)
 }
 

@@ -129,7 +129,7 @@ func TestPageUserChange(t *testing.T) {
 
 	// The store's refusal to leave no admin is the page's alert.
 	r = e.post(t, "/users/admin", url.Values{"action": {"disable"}})
-	r.want(t, http.StatusUnprocessableEntity, `class="alert" role="alert">Nothing was changed. admin is the last enabled admin`)
+	r.want(t, http.StatusUnprocessableEntity, `id="error-summary-h">Nothing was changed. admin is the last enabled admin`)
 	e.post(t, "/users/admin", url.Values{"action": {"role"}, "role": {"viewer"}}).want(t, http.StatusUnprocessableEntity, "last enabled admin")
 	if u := e.user(t, "admin"); u.Disabled || u.Role != crm.RoleAdmin {
 		t.Errorf("the last admin was changed: %+v", u)

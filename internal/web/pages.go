@@ -45,7 +45,30 @@ type pageMeta struct {
 	Tab   string // the tab shown as current
 	Flash string // a one-line confirmation of what the last form did: see page_flash.go
 	Alert string // a one-line error not tied to a form field
-	Me    *crm.User
+	// Invalid lists the inputs of a refused form with their problems, in
+	// the form's order. With Alert, the layout shows them as the page's
+	// error summary, which takes the keyboard focus and links to each
+	// input, so that nobody has to hunt for what went wrong.
+	Invalid []invalidInput
+	Me      *crm.User
+}
+
+// invalidInput is one input of a refused form: its id and its problem.
+type invalidInput struct {
+	ID      string
+	Message string
+}
+
+// invalidInputs lists the problems of errs (input name → message) in the
+// order of names, for forms whose inputs' ids are their names.
+func invalidInputs(errs map[string]string, names ...string) []invalidInput {
+	var in []invalidInput
+	for _, name := range names {
+		if msg := errs[name]; msg != "" {
+			in = append(in, invalidInput{ID: name, Message: msg})
+		}
+	}
+	return in
 }
 
 func (m *pageMeta) meta() *pageMeta { return m }
@@ -63,7 +86,22 @@ var pageFuncs = template.FuncMap{
 	"statusLabel": func(s crm.ImportStatus) string {
 		return strings.ReplaceAll(string(s), "_", " ")
 	},
-	"add": func(a, b int) int { return a + b },
+	"add":       func(a, b int) int { return a + b },
+	"breakable": pageBreakable,
+}
+
+// pageBreakable writes a file name so that it wraps where its words end:
+// at spaces and hyphens, as any text, and after the _ and . that join the
+// words of names such as contacts_export_2024.csv; never inside a word.
+func pageBreakable(s string) template.HTML {
+	var b strings.Builder
+	for _, r := range s {
+		b.WriteString(template.HTMLEscapeString(string(r)))
+		if r == '_' || r == '.' {
+			b.WriteString("<wbr>")
+		}
+	}
+	return template.HTML(b.String())
 }
 
 // parsePageTemplates parses each page file together with the layout. The

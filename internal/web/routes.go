@@ -48,6 +48,11 @@ func (h *Handler) routeTable(p *pages) []route {
 		{"DELETE /api/v1/customers/{account_number}", manager, api(h.apiCustomerDelete)},
 		{"GET /api/v1/customers/export", manager, api(h.apiCustomerExport)},
 
+		// api_lookup.go
+		{"GET /api/v1/customers/lookup", viewer, api(h.apiCustomerLookup)},
+		{"GET /api/v1/settings", viewer, api(h.apiSettingsGet)},
+		{"PUT /api/v1/settings", admin, api(h.apiSettingsUpdate)},
+
 		// api_fields.go
 		{"GET /api/v1/fields", viewer, api(h.apiFieldList)},
 		{"POST /api/v1/fields", admin, api(h.apiFieldCreate)},
@@ -112,6 +117,9 @@ func (h *Handler) routeTable(p *pages) []route {
 		{"POST /fields/{name}/values", admin, form(p.fieldValues)},
 		{"GET /fields/{name}/delete", admin, page(p.fieldDeleteConfirm)},
 		{"POST /fields/{name}/delete", admin, form(p.fieldDelete)},
+
+		// page_settings.go
+		{"POST /settings", admin, form(p.settingsUpdate)},
 
 		// page_imports.go
 		{"GET /imports", manager, page(p.importList)},

@@ -253,7 +253,11 @@
       options: (old && old.options) || {
         on_duplicate: up.on_duplicate || data.duplicates[0].value,
         date_format: up.date_format || data.date_formats[0].value,
-        batch_size: up.batch_size || data.batch_size
+        batch_size: up.batch_size || data.batch_size,
+        country: up.country || '',
+        country_column: up.country_column || '',
+        check_phones: !!up.check_phones,
+        keep_record: !!up.keep_record
       },
       update: (old && old.update) || { default: u.default || 'overwrite', fields: u.fields || {}, blank_clears: u.blank_clears || [] },
       dry: null
@@ -542,7 +546,7 @@
     var li = el('li', { 'data-column': col });
     var toggle = el('button', {
       type: 'button', class: 'small', 'aria-expanded': 'false', 'aria-controls': id,
-      'aria-label': 'Create a custom field for the column ' + col
+      'aria-label': 'Create a custom field for this column: ' + col
     }, ['Create a custom field for this column']);
     // An unmatched "Mailing City" is more often an existing field under
     // another name than a new one: mapping it comes first.
@@ -679,11 +683,23 @@
       $('batch-size').addEventListener('change', function () { state.options.batch_size = Number(this.value); state.dry = null; save(); });
       fillSelect($('update-default'), data.update_rules);
       $('update-default').addEventListener('change', function () { state.update.default = this.value; state.dry = null; save(); });
+      $('phone-country').addEventListener('change', function () { state.options.country = this.value.trim(); state.dry = null; save(); });
+      $('country-column').addEventListener('change', function () { state.options.country_column = this.value; state.dry = null; save(); });
+      $('check-phones').addEventListener('change', function () { state.options.check_phones = this.checked; state.dry = null; save(); });
+      $('keep-record').addEventListener('change', function () { state.options.keep_record = this.checked; state.dry = null; save(); });
+      api('GET', '/api/v1/settings').then(function (s) {
+        $('default-country').textContent = s.default_country || 'none';
+      }, function () {});
     }
     var dup = $('dup-' + state.options.on_duplicate);
     if (dup) dup.checked = true;
     $('date-format').value = state.options.date_format;
     $('batch-size').value = state.options.batch_size;
+    fillSelect($('country-column'), [{ value: '', label: 'none' }].concat((state.upload.columns || []).map(function (c) { return { value: c, label: c }; })));
+    $('country-column').value = state.options.country_column || '';
+    $('phone-country').value = state.options.country || '';
+    $('check-phones').checked = !!state.options.check_phones;
+    $('keep-record').checked = !!state.options.keep_record;
     renderRules();
   }
 
@@ -763,7 +779,7 @@
     var size = Number($('batch-size').value);
     if (!(size >= 1 && size <= data.max_batch) || Math.floor(size) !== size) {
       $('batch-size').focus();
-      return Promise.reject(new Error('Records per batch must be a whole number from 1 to ' + fmt(data.max_batch) + '.'));
+      return Promise.reject(new Error('“Save in steps of” must be a whole number of records from 1 to ' + fmt(data.max_batch) + '.'));
     }
     var mapping = {};
     Object.keys(state.mapping).forEach(function (key) { mapping[state.mapping[key]] = key; });
@@ -772,7 +788,11 @@
       on_duplicate: state.options.on_duplicate,
       date_format: state.options.date_format,
       batch_size: size,
-      update_rules: updateRules()
+      update_rules: updateRules(),
+      country: state.options.country || '',
+      country_column: state.options.country_column || '',
+      check_phones: !!state.options.check_phones,
+      keep_record: !!state.options.keep_record
     });
   }
 
@@ -860,7 +880,10 @@
         state.manual[key] = !!oldManual[key];
       }
     });
-    state.options = { on_duplicate: imp.on_duplicate, date_format: imp.date_format, batch_size: imp.batch_size };
+    state.options = {
+      on_duplicate: imp.on_duplicate, date_format: imp.date_format, batch_size: imp.batch_size,
+      country: imp.country || '', country_column: imp.country_column || '', check_phones: !!imp.check_phones, keep_record: !!imp.keep_record
+    };
     var u = imp.update_rules || {};
     state.update = { default: u.default || 'overwrite', fields: u.fields || {}, blank_clears: u.blank_clears || [] };
     state.dry = null;
@@ -1018,7 +1041,10 @@
       ['Duplicates', labelOf(data.duplicates, state.options.on_duplicate)]
     ].concat(state.options.on_duplicate === 'update' ? [['Update rule', labelOf(data.update_rules, state.update.default)]] : []).concat([
       ['Date format', state.options.date_format],
-      ['Records per batch', fmt(state.options.batch_size)]
+      ['Saved in steps of', fmt(state.options.batch_size) + ' records'],
+      ['Phone numbers', (state.options.country || 'the default country') +
+        (state.options.country_column ? ', or the row’s column ' + state.options.country_column : '') +
+        (state.options.check_phones ? '; checked' : '; not checked')]
     ]).forEach(function (kv) {
       opts.appendChild(el('div', {}, [el('dt', { text: kv[0] }), el('dd', { text: kv[1] })]));
     });

@@ -1,0 +1,89 @@
+package web
+
+import (
+	"context"
+	"maps"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
+
+	"localcrm/internal/crm"
+)
+
+// workbookTwin imports an Excel workbook through the wizard, with a date
+// column and a formula, then its CSV twin, as a person would write it: both
+// load the same customers.
+func (b *browser) workbookTwin(t *testing.T) {
+	defer b.checkScripts(t)
+	ctx := context.Background()
+	if err := b.env.st.CreateField(ctx, &crm.Field{Key: "joined", Label: "Joined", Type: crm.TypeDate}); err != nil {
+		t.Fatal(err)
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	date, err := f.NewStyle(&excelize.Style{NumFmt: 14})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := [][]any{
+		{"First Name", "Last Name", "Email", "Joined", "Company", "Phone"},
+		{"Hedy", "Lamarr", "hedy@book.example", excelize.Cell{StyleID: date, Value: 33970}, excelize.Cell{Formula: `B2&" Labs"`, Value: "Lamarr Labs"}, 4155550132},
+		{"Katherine", "Johnson", "kj@book.example", excelize.Cell{StyleID: date, Value: 45306}, excelize.Cell{Formula: `B3&" Labs"`, Value: "Johnson Labs"}, 2079460958},
+	}
+	sw, err := f.NewStreamWriter("Sheet1") // writes formulas with their saved values, as Excel does
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, row := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := sw.SetRow(cell, row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(b.dir, "book.xlsx")
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	book, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	twin := "First Name,Last Name,Email,Joined,Company,Phone\n" +
+		"Hedy,Lamarr,hedy@book.example,01/01/1993,Lamarr Labs,4155550132\n" +
+		"Katherine,Johnson,kj@book.example,01/15/2024,Johnson Labs,2079460958\n"
+
+	load := func(name, content string) map[string]map[string]string {
+		b.upload(t, name, content)
+		b.do(t, "go to the mapping", chromedp.Click(chromedp.ID("to-map")), chromedp.WaitVisible(chromedp.ID("step-map")))
+		b.do(t, "go to the summary", chromedp.Click(chromedp.ID("to-summary")), chromedp.WaitVisible(chromedp.ID("step-summary")))
+		b.startAndFinish(t, "completed")
+		got := map[string]map[string]string{}
+		err := b.env.st.EachCustomer(ctx, func(c *crm.Customer) error {
+			if email := c.Get("email"); email == "hedy@book.example" || email == "kj@book.example" {
+				got[email] = maps.Clone(c.Values)
+				if err := b.env.st.DeleteCustomer(ctx, c.AccountNumber); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	fromBook := load("book.xlsx", string(book))
+	fromTwin := load("twin.csv", twin)
+	if len(fromBook) != 2 || !maps.EqualFunc(fromBook, fromTwin, maps.Equal) {
+		t.Errorf("the workbook loaded %v\nits CSV twin %v", fromBook, fromTwin)
+	}
+	if got := fromBook["hedy@book.example"]; got["joined"] != "1993-01-01" || got["company"] != "Lamarr Labs" {
+		t.Errorf("Hedy from the workbook: %v, want her date and the formula's value", got)
+	}
+}
