@@ -104,6 +104,16 @@ func (c *cli) ok(args ...string) string {
 	return r.stdout
 }
 
+// file writes a file of the test's working directory and returns its path.
+func (c *cli) file(name, content string) string {
+	c.t.Helper()
+	path := filepath.Join(c.dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
+	return path
+}
+
 // fail runs localcrm --db c.db args, which must exit with code and print
 // exactly stderr and nothing on stdout.
 func (c *cli) fail(code int, stderr string, args ...string) {

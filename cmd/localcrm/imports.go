@@ -251,11 +251,7 @@ func importsRevert(ctx context.Context, a *app, args []string) error {
 		c := p.Counts
 		fmt.Fprintf(a.stdout, "Reverting import %d would delete %s, restore %s and keep %s (changed since the import)",
 			id, customers(c.Deleted), thousands(c.Restored), thousands(c.Kept))
-		if c.Missing > 0 {
-			fmt.Fprintf(a.stdout, "; %s it touched were deleted since", thousands(c.Missing))
-		}
-		fmt.Fprintln(a.stdout, ".")
-		a.printKept(p.Kept, p.KeptMore, c.Kept)
+		a.printKept(c, p.Kept, p.KeptMore)
 		forced := ""
 		if *force {
 			forced = " --force"
@@ -272,24 +268,12 @@ func importsRevert(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	if *asJSON {
-		imp, err := im.Get(ctx, id)
-		if err != nil {
-			return err
-		}
-		s, err := im.Summarize(ctx, imp, 0)
-		if err != nil {
-			return err
-		}
-		return writeIndented(a.stdout, map[string]any{"revert": s.Revert, "kept": kept, "kept_more": more})
+		return writeIndented(a.stdout, map[string]any{"revert": importer.SummarizeRevert(rv), "kept": kept, "kept_more": more})
 	}
 	c := rv.Counts
 	fmt.Fprintf(a.stdout, "Import %d is reverted: %s deleted, %s restored, %s kept (changed since the import)",
 		id, customers(c.Deleted), thousands(c.Restored), thousands(c.Kept))
-	if c.Missing > 0 {
-		fmt.Fprintf(a.stdout, "; %s it touched were deleted since", thousands(c.Missing))
-	}
-	fmt.Fprintln(a.stdout, ".")
-	a.printKept(kept, more, c.Kept)
+	a.printKept(c, kept, more)
 	fmt.Fprintf(a.stdout, "Its report: `localcrm imports report %d --revert FILE`.\n", id)
 	return nil
 }
@@ -302,8 +286,14 @@ func customers(n int) string {
 	return thousands(n) + " customers"
 }
 
-// printKept lists the customers a revert keeps (of all), with why.
-func (a *app) printKept(kept []crm.RevertItem, more bool, all int) {
+// printKept ends a revert's first sentence (counts c) and lists the
+// customers it keeps, with why: the first of them, and whether there are
+// more.
+func (a *app) printKept(c crm.RevertCounts, kept []crm.RevertItem, more bool) {
+	if c.Missing > 0 {
+		fmt.Fprintf(a.stdout, "; %s it touched were deleted since", thousands(c.Missing))
+	}
+	fmt.Fprintln(a.stdout, ".")
 	if len(kept) == 0 {
 		return
 	}
@@ -312,7 +302,7 @@ func (a *app) printKept(kept []crm.RevertItem, more bool, all int) {
 		fmt.Fprintf(a.stdout, "  customer %d: %s\n", item.AccountNumber, item.Reason)
 	}
 	if more {
-		fmt.Fprintf(a.stdout, "  … and %s more; the revert's report lists them all.\n", thousands(all-len(kept)))
+		fmt.Fprintf(a.stdout, "  … and %s more; the revert's report lists them all.\n", thousands(c.Kept-len(kept)))
 	}
 }
 

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -17,14 +15,9 @@ import (
 func TestRevertRestoresExport(t *testing.T) {
 	c := newCLI(t)
 	rng := rand.New(rand.NewPCG(11, 12))
-	write := func(name string, rows []string) string {
+	shuffled := func(name string, rows []string) string {
 		rng.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] }) // emails in random order, as in real exports
-		path := filepath.Join(c.dir, name)
-		body := "First Name,Last Name,Email,Company,Phone\n" + strings.Join(rows, "\n") + "\n"
-		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
+		return c.file(name, "First Name,Last Name,Email,Company,Phone\n"+strings.Join(rows, "\n")+"\n")
 	}
 	var base, update []string
 	for i := range 20_000 {
@@ -38,10 +31,10 @@ func TestRevertRestoresExport(t *testing.T) {
 			update = append(update, fmt.Sprintf("New%d,Person%d,new%d@example.com,Company %d,555-02%05d", i, i, i, i%7, i))
 		}
 	}
-	c.ok("import", write("base.csv", base))
+	c.ok("import", shuffled("base.csv", base))
 	before := map[string]string{"csv": c.ok("export", "-"), "json": c.ok("export", "-", "--format", "json")}
 
-	c.ok("import", write("update.csv", update), "--on-duplicate", "update")
+	c.ok("import", shuffled("update.csv", update), "--on-duplicate", "update")
 	if c.ok("export", "-") == before["csv"] {
 		t.Fatal("the import changed nothing")
 	}
@@ -88,15 +81,8 @@ func revertedAt(t *testing.T, c *cli) string {
 // updated one all the same.
 func TestRevertKeepsWhatChanged(t *testing.T) {
 	c := newCLI(t)
-	write := func(name, text string) string {
-		path := filepath.Join(c.dir, name)
-		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
-	c.ok("import", write("base.csv", "First Name,Last Name,Email\nAnn,Lee,ann@example.com\nBo,Ng,bo@example.com\n"))
-	c.ok("import", write("update.csv", "First Name,Last Name,Email\nAnn,Changed,ann@example.com\nBo,Changed,bo@example.com\nCy,New,cy@example.com\n"),
+	c.ok("import", c.file("base.csv", "First Name,Last Name,Email\nAnn,Lee,ann@example.com\nBo,Ng,bo@example.com\n"))
+	c.ok("import", c.file("update.csv", "First Name,Last Name,Email\nAnn,Changed,ann@example.com\nBo,Changed,bo@example.com\nCy,New,cy@example.com\n"),
 		"--on-duplicate", "update")
 	c.ok("customers", "edit", "10000000", "--set", "company=Edited")
 	c.ok("customers", "edit", "10000002", "--set", "company=Edited")

@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -37,19 +35,12 @@ func decodeTemplateImport(t *testing.T, out string) templateImportJSON {
 // winning), and deletes it; every mistake says what to do instead.
 func TestTemplatesCommands(t *testing.T) {
 	c := newCLI(t)
-	write := func(name, content string) string {
-		path := filepath.Join(c.dir, name)
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
 	if got := c.ok("templates", "list"); got != "No templates yet: `localcrm templates save IMPORT_ID NAME` saves an import's mapping as one.\n" {
 		t.Errorf("templates list of none: %q", got)
 	}
 
 	// March's file, mapped by hand: Given and Cell No. need it.
-	march := write("march.csv", "Given,Family,Mail,Cell No.,Tier\nAnn,Lee,ann@example.com,555 0100,Gold\n")
+	march := c.file("march.csv", "Given,Family,Mail,Cell No.,Tier\nAnn,Lee,ann@example.com,555 0100,Gold\n")
 	first := decodeTemplateImport(t, c.ok("import", march, "--map", "Given=first_name", "--map", "Family=last_name", "--map", "Cell No.=alternative",
 		"--on-duplicate", "update", "--update-rules", "fill-empty", "--date-format", "DD/MM/YYYY", "--batch-size", "7", "--json"))
 	if first.Status != "completed" || first.Created != 1 {
@@ -92,7 +83,7 @@ func TestTemplatesCommands(t *testing.T) {
 	// file (a completed import would pre-map it by itself), whose header
 	// is written another way.
 	c.ok("imports", "delete", "1")
-	april := write("april.csv", "GIVEN,family,Mail,Cell no,Tier\nBo,Ng,bo@example.com,555 0101,Gold\n")
+	april := c.file("april.csv", "GIVEN,family,Mail,Cell no,Tier\nBo,Ng,bo@example.com,555 0101,Gold\n")
 	got := decodeTemplateImport(t, c.ok("import", april, "--template", "SHOP EXPORT", "--json"))
 	want := map[string]string{"GIVEN": "first_name", "family": "last_name", "Mail": "email", "Cell no": "alternative"}
 	if got.Status != "completed" || got.Created != 1 || !reflect.DeepEqual(got.Mapping, want) {

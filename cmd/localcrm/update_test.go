@@ -36,18 +36,11 @@ func (c changesJSON) counts() map[string]int {
 // real run changes exactly that, and blank cells erase only where asked.
 func TestImportUpdateRules(t *testing.T) {
 	c := newCLI(t)
-	write := func(name, text string) string {
-		path := filepath.Join(c.dir, name)
-		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
-	c.ok("import", write("base.csv", "First Name,Last Name,Email,Company,Phone,Comments\n"+
+	c.ok("import", c.file("base.csv", "First Name,Last Name,Email,Company,Phone,Comments\n"+
 		"Ann,Lee,ann@example.com,Acme,,VIP\n"+
 		"Bo,Ng,bo@example.com,,555 0101,call later\n"+
 		"Cy,Po,cy@example.com,Initech,555 0102,\n"))
-	update := write("update.csv", "Email,Company,Phone,Comments\n"+
+	update := c.file("update.csv", "Email,Company,Phone,Comments\n"+
 		"ann@example.com,Globex,555 0200,\n"+
 		"bo@example.com,Umbrella,555 0201,\n"+
 		"cy@example.com,,555 0202,new note\n")
@@ -128,14 +121,7 @@ func TestImportUpdateRules(t *testing.T) {
 // flags given beside still win.
 func TestImportRemembersOptions(t *testing.T) {
 	c := newCLI(t)
-	write := func(name, text string) string {
-		path := filepath.Join(c.dir, name)
-		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
-	c.ok("import", write("march.csv", "Email,First Name,Last Name,Company\nann@example.com,Ann,Lee,Acme\n"),
+	c.ok("import", c.file("march.csv", "Email,First Name,Last Name,Company\nann@example.com,Ann,Lee,Acme\n"),
 		"--on-duplicate", "update", "--update-rules", "fill-empty", "--date-format", "DD/MM/YYYY")
 	var got struct {
 		OnDuplicate string          `json:"on_duplicate"`
@@ -143,7 +129,7 @@ func TestImportRemembersOptions(t *testing.T) {
 		Update      json.RawMessage `json:"update_rules"`
 		Updated     int             `json:"updated"`
 	}
-	april := write("april.csv", "Email,First Name,Last Name,Company\nann@example.com,Ann,Lee,Globex\n")
+	april := c.file("april.csv", "Email,First Name,Last Name,Company\nann@example.com,Ann,Lee,Globex\n")
 	if err := json.Unmarshal([]byte(c.ok("import", april, "--json")), &got); err != nil {
 		t.Fatal(err)
 	}
@@ -160,11 +146,7 @@ func TestImportRemembersOptions(t *testing.T) {
 // CSV report carries both, with the record's name and email.
 func TestImportRowNumbers(t *testing.T) {
 	c := newCLI(t)
-	path := filepath.Join(c.dir, "notes.csv")
-	text := "First Name,Last Name,Email,Notes\nAnn,Lee,ann@example.com,\"called twice,\nthen wrote\"\nBo,Ng,bo-at-example.com,\n"
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := c.file("notes.csv", "First Name,Last Name,Email,Notes\nAnn,Lee,ann@example.com,\"called twice,\nthen wrote\"\nBo,Ng,bo-at-example.com,\n")
 	r := c.do("import", path, "--report", filepath.Join(c.dir, "report.csv"))
 	if r.code != 3 || !strings.Contains(r.stdout, `line 4 (row 3 in a spreadsheet), email "bo-at-example.com": Email is not a valid email address`) {
 		t.Errorf("exit %d, output:\n%s%s", r.code, r.stdout, r.stderr)

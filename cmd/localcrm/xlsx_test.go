@@ -116,9 +116,7 @@ func TestImportWorkbook(t *testing.T) {
 
 	c.fail(2, `localcrm: import: book.xlsx: This workbook has no sheet named "Clients". Its sheets are "Sheet1", "Customers", "Prospects": choose one of those.`+"\n",
 		"import", "book.xlsx", "--sheet", "Clients")
-	if err := os.WriteFile(filepath.Join(c.dir, "book.csv"), []byte("First Name,Last Name\r\nAda,Lovelace\r\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	c.file("book.csv", "First Name,Last Name\r\nAda,Lovelace\r\n")
 	c.fail(2, "localcrm: import: book.csv: A sheet can be chosen only for an Excel workbook (.xlsx), and this file is not one: leave the sheet out.\n",
 		"import", "book.csv", "--sheet", "Customers")
 
@@ -132,9 +130,7 @@ func TestImportWorkbook(t *testing.T) {
 		}
 		xls = append(xls, entry...)
 	}
-	if err := os.WriteFile(filepath.Join(c.dir, "old.xls"), xls, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	c.file("old.xls", string(xls))
 	c.fail(2, "localcrm: import: old.xls: This is an Excel 97-2003 workbook (.xls), which localcrm cannot read. "+
 		"Open it in Excel and save it as an Excel Workbook (.xlsx) or as CSV (in Excel: File → Save As → CSV UTF-8), then import that file.\n",
 		"import", "old.xls")

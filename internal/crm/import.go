@@ -98,6 +98,15 @@ type ImportOptions struct {
 	CheckPhones bool `json:"check_phones,omitempty"`
 }
 
+// Reuse takes from's choices for o, the import of a file with the same
+// header: every option but the mapping, already made column by column, and
+// the record limit, which is the server's.
+func (o *ImportOptions) Reuse(from ImportOptions) {
+	mapping, limit := o.Mapping, o.MaxRecords
+	*o = from
+	o.Mapping, o.MaxRecords = mapping, limit
+}
+
 // Check fills defaults and reports options out of range.
 func (o *ImportOptions) Check() error {
 	var v ValidationError

@@ -299,9 +299,8 @@ func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
 		imp.FileSize = wb.size
 		p.Workbook = &wb.info
 	}
-	if last != nil { // the choices of the import it was mapped as, but not its record limit
-		o := &imp.Options
-		o.OnDuplicate, o.DateFormat, o.BatchSize, o.Update = last.Options.OnDuplicate, last.Options.DateFormat, last.Options.BatchSize, last.Options.Update
+	if last != nil {
+		imp.Options.Reuse(last.Options)
 	}
 	if err := imp.Options.Check(); err != nil {
 		return nil, err

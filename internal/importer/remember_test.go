@@ -17,7 +17,8 @@ func TestRememberedMapping(t *testing.T) {
 	first := e.load("march.csv", []byte("Given,Family,Mail,Cell No.,Tier\nAnn,Lee,ann@example.com,555 0100,Gold\n"), crm.ImportOptions{
 		Mapping:     map[string]string{"Given": "first_name", "Family": "last_name", "Mail": "email", "Cell No.": "alternative"},
 		OnDuplicate: crm.DuplicateUpdate, DateFormat: crm.DateDMY,
-		Update: crm.UpdateRules{Default: crm.RuleFillEmpty},
+		Update:     crm.UpdateRules{Default: crm.RuleFillEmpty},
+		KeepRecord: true, Country: "GB",
 	})
 	if first.Status != crm.ImportCompleted {
 		t.Fatalf("first import %s", first.Status)
@@ -36,7 +37,8 @@ func TestRememberedMapping(t *testing.T) {
 		}
 	}
 	o := p.Import.Options
-	if o.OnDuplicate != crm.DuplicateUpdate || o.DateFormat != crm.DateDMY || o.Update.Default != crm.RuleFillEmpty {
+	if o.OnDuplicate != crm.DuplicateUpdate || o.DateFormat != crm.DateDMY || o.Update.Default != crm.RuleFillEmpty ||
+		!o.KeepRecord || o.Country != "GB" || o.MaxRecords != crm.DefaultMaxRecords {
 		t.Errorf("options %+v, want those of import %d", o, first.ID)
 	}
 

@@ -74,7 +74,8 @@ type RevertSummary struct {
 	Error      string     `json:"error,omitempty"`
 }
 
-func revertSummary(rv *crm.Revert) *RevertSummary {
+// SummarizeRevert describes rv, nil for none.
+func SummarizeRevert(rv *crm.Revert) *RevertSummary {
 	if rv == nil {
 		return nil
 	}
@@ -133,7 +134,7 @@ func summary(imp *crm.Import, errs []crm.RowError) *Summary {
 		OnDuplicate: string(o.OnDuplicate), DateFormat: string(o.DateFormat), BatchSize: o.BatchSize, MaxRecords: o.MaxRecords,
 		CreatedBy: imp.CreatedBy, CreatedAt: timePtr(imp.CreatedAt), StartedAt: timePtr(imp.StartedAt), FinishedAt: timePtr(imp.FinishedAt),
 		Update: o.Update, Changes: fieldChanges(imp.Counts.Changes, nil),
-		Error: imp.Error, Revert: revertSummary(imp.Revert), Errors: errs, KeepRecord: o.KeepRecord,
+		Error: imp.Error, Revert: SummarizeRevert(imp.Revert), Errors: errs, KeepRecord: o.KeepRecord,
 		Country: o.Country, CountryColumn: o.CountryColumn, CheckPhones: o.CheckPhones, PhonesAsWritten: imp.Counts.PhonesAsWritten,
 	}
 	if n := imp.Counts.PhonesAsWritten; n > 0 {

@@ -161,27 +161,8 @@ func (im *Importer) WriteRevertReport(ctx context.Context, id int64, w io.Writer
 // a queue would keep someone waiting to take back a mistake.
 func (r *Runner) Revert(ctx context.Context, id int64, force bool) (*crm.Revert, error) {
 	runCtx := crm.WithActor(r.ctx, crm.ActorFrom(ctx))
-	type claim struct {
-		rv  *crm.Revert
-		err error
-	}
-	claimed := make(chan claim, 1)
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		first := true
-		_, err := r.im.Revert(runCtx, id, force, func(rv *crm.Revert) {
-			if first {
-				first = false
-				claimed <- claim{rv: rv}
-			}
-		})
-		if first {
-			claimed <- claim{err: err}
-		} else if err != nil {
-			r.log.Error("revert failed", "import", id, "err", err)
-		}
-	}()
-	c := <-claimed
-	return c.rv, c.err
+	return inBackground(r, "revert", id, func(started func(*crm.Revert)) error {
+		_, err := r.im.Revert(runCtx, id, force, started)
+		return err
+	})
 }

@@ -168,34 +168,45 @@ func (r *Runner) launch(ctx context.Context, id int64, resume bool) (*crm.Import
 // runNow runs an import in a slot it holds, returning once it runs (its
 // first progress, published when it is claimed) or with why it cannot.
 func (r *Runner) runNow(ctx context.Context, id int64, run func(context.Context, int64, func(Progress)) (*crm.Import, error)) (*crm.Import, error) {
-	type start struct {
-		imp *crm.Import
+	return inBackground(r, "import", id, func(started func(*crm.Import)) error {
+		defer r.release()
+		imp, err := run(ctx, id, func(p Progress) { started(&p.Import) })
+		if err == nil {
+			r.log.Info("import ended", "import", id, "status", imp.Status, "records", imp.Counts.Records, "rejected", imp.Counts.Rejected)
+		}
+		return err
+	})
+}
+
+// inBackground runs job of import id in the background, tracked by the
+// runner so that Shutdown waits for it, and returns what job reports first
+// through started (once it is under way), or job's error when it ends
+// before that. An error after that is the log's: no one waits for it.
+func inBackground[T any](r *Runner, what string, id int64, job func(started func(T)) error) (T, error) {
+	type first struct {
+		v   T
 		err error
 	}
-	started := make(chan start, 1)
+	firsts := make(chan first, 1)
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		defer r.release()
-		first := true
-		imp, err := run(ctx, id, func(p Progress) {
-			if first {
-				first = false
-				started <- start{imp: &p.Import}
+		sent := false
+		err := job(func(v T) {
+			if !sent {
+				sent = true
+				firsts <- first{v: v}
 			}
 		})
-		if first {
-			started <- start{err: err}
-			return
+		switch {
+		case !sent:
+			firsts <- first{err: err}
+		case err != nil:
+			r.log.Error(what+" failed", "import", id, "err", err)
 		}
-		if err != nil {
-			r.log.Error("import failed", "import", id, "err", err)
-			return
-		}
-		r.log.Info("import ended", "import", id, "status", imp.Status, "records", imp.Counts.Records, "rejected", imp.Counts.Rejected)
 	}()
-	s := <-started
-	return s.imp, s.err
+	f := <-firsts
+	return f.v, f.err
 }
 
 // take takes a free slot for id at once (ok), or puts id in line and

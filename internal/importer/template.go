@@ -27,22 +27,10 @@ func (im *Importer) SaveTemplate(ctx context.Context, importID int64, name, by s
 	o := imp.Options
 	t = &crm.Template{
 		Name:        name,
-		Mapping:     map[string]string{},
+		Mapping:     headerMapping(imp),
 		OnDuplicate: o.OnDuplicate, DateFormat: o.DateFormat, BatchSize: o.BatchSize, Update: o.Update,
 		FromImport: imp.ID,
 		SavedBy:    by,
-	}
-	for i, col := range imp.Columns {
-		key := headerKey(col)
-		if key == "" || i == len(imp.Columns)-1 && col == errorColumn {
-			continue // a column with no letters or digits cannot be known again; a rejects file's error column is never data
-		}
-		// Two columns may read alike ("E-mail" and "Email"); the first
-		// mapped one speaks for both.
-		if field, seen := t.Mapping[key]; seen && (field != "" || o.Mapping[col] == "") {
-			continue
-		}
-		t.Mapping[key] = o.Mapping[col]
 	}
 	if replaced, err = im.store.SaveTemplate(ctx, t, replace); err != nil {
 		return nil, false, err
@@ -128,52 +116,11 @@ func (im *Importer) TemplateOptions(ctx context.Context, imp *crm.Import, t *crm
 	}
 	o := imp.Options
 	var reasons map[string]string
-	o.Mapping, reasons = applyTemplate(imp.Columns, imp.Options.Mapping, t, sc)
+	o.Mapping, reasons = overlay(imp.Columns, imp.Options.Mapping, t.Mapping, sc,
+		fmt.Sprintf("from template %q", t.Name), fmt.Sprintf("left out by template %q", t.Name))
 	o.OnDuplicate, o.DateFormat, o.BatchSize = t.OnDuplicate, t.DateFormat, t.BatchSize
 	o.Update = existingRules(t.Update, sc)
 	return o, reasons, nil
-}
-
-// applyTemplate is TemplateOptions' mapping: current with t applied to the
-// columns, and the reasons of the columns t decided.
-func applyTemplate(columns []string, current map[string]string, t *crm.Template, sc *crm.Schema) (mapping, reasons map[string]string) {
-	reason := fmt.Sprintf("from template %q", t.Name)
-	decided := map[string]string{} // column → field key, "" for left out
-	known := map[string]bool{}     // header keys already given to a column
-	taken := map[string]bool{}     // fields the template gives
-	for i, col := range columns {
-		if i == len(columns)-1 && col == errorColumn {
-			continue
-		}
-		key := headerKey(col)
-		field, ok := t.Mapping[key]
-		if !ok || known[key] {
-			continue // unknown, or a second column that reads as the first
-		}
-		if _, exists := sc.Field(field); field != "" && (!exists || taken[field]) {
-			continue // a field deleted since: the column keeps its mapping
-		}
-		known[key] = true
-		decided[col] = field
-		if field != "" {
-			taken[field] = true
-		}
-	}
-	mapping, reasons = map[string]string{}, map[string]string{}
-	for col, field := range current {
-		if _, ok := decided[col]; !ok && field != "" && !taken[field] {
-			mapping[col] = field
-		}
-	}
-	for col, field := range decided {
-		if field == "" {
-			reasons[col] = fmt.Sprintf("left out by template %q", t.Name)
-			continue
-		}
-		mapping[col] = field
-		reasons[col] = reason
-	}
-	return mapping, reasons
 }
 
 // existingRules is u without the rules and blank clears of fields that

@@ -165,8 +165,8 @@ func TestApplyTemplateColumnsReadAlike(t *testing.T) {
 		{[]string{"Email", "error"}, map[string]string{}, map[string]string{"Email": "email"}},
 	}
 	for _, tt := range tests {
-		if got, _ := applyTemplate(tt.columns, tt.current, tpl, sc); !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("applyTemplate(%q, %v) = %v, want %v", tt.columns, tt.current, got, tt.want)
+		if got, _ := overlay(tt.columns, tt.current, tpl.Mapping, sc, "", ""); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("overlay(%q, %v) = %v, want %v", tt.columns, tt.current, got, tt.want)
 		}
 	}
 }

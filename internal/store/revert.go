@@ -41,9 +41,11 @@ func scanRevert(r rowScanner) (*crm.Revert, error) {
 	return &rv, nil
 }
 
+const getRevertSQL = `SELECT ` + revertColumns + ` FROM reverts WHERE import_id = ?`
+
 // GetRevert returns import id's revert, or nil when it has none.
 func (s *Store) GetRevert(ctx context.Context, id int64) (*crm.Revert, error) {
-	rv, err := scanRevert(s.read.QueryRowContext(ctx, `SELECT `+revertColumns+` FROM reverts WHERE import_id = ?`, id))
+	rv, err := scanRevert(s.read.QueryRowContext(ctx, getRevertSQL, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -90,7 +92,7 @@ func (s *Store) ClaimRevert(ctx context.Context, id int64, worker string, force 
 		if err != nil {
 			return fmt.Errorf("revert import %d: %w", id, err)
 		}
-		imp.Revert, err = scanRevert(tx.QueryRowContext(ctx, `SELECT `+revertColumns+` FROM reverts WHERE import_id = ?`, id))
+		imp.Revert, err = scanRevert(tx.QueryRowContext(ctx, getRevertSQL, id))
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("revert import %d: %w", id, err)
 		}
@@ -313,7 +315,7 @@ func (s *Store) RevertStep(ctx context.Context, id int64, worker string) (done b
 			if _, err := tx.ExecContext(ctx, finishRevertSQL, formatTime(now), id); err != nil {
 				return fmt.Errorf("revert import %d: %w", id, err)
 			}
-			rv, err := scanRevert(tx.QueryRowContext(ctx, `SELECT `+revertColumns+` FROM reverts WHERE import_id = ?`, id))
+			rv, err := scanRevert(tx.QueryRowContext(ctx, getRevertSQL, id))
 			if err != nil {
 				return fmt.Errorf("revert import %d: %w", id, err)
 			}

@@ -49,10 +49,14 @@ type apiUploadResponse struct {
 	// The import's options: the defaults, or those of the earlier import
 	// whose header the file shares (its reasons say "as in import N"),
 	// which a team importing the same export again wants again.
-	OnDuplicate crm.DuplicatePolicy `json:"on_duplicate"`
-	DateFormat  crm.DateFormat      `json:"date_format"`
-	BatchSize   int                 `json:"batch_size"`
-	UpdateRules crm.UpdateRules     `json:"update_rules"`
+	OnDuplicate   crm.DuplicatePolicy `json:"on_duplicate"`
+	DateFormat    crm.DateFormat      `json:"date_format"`
+	BatchSize     int                 `json:"batch_size"`
+	UpdateRules   crm.UpdateRules     `json:"update_rules"`
+	KeepRecord    bool                `json:"keep_record"`
+	Country       string              `json:"country"`
+	CountryColumn string              `json:"country_column"`
+	CheckPhones   bool                `json:"check_phones"`
 	// Sheet and Sheets, for an Excel workbook: the sheet read (kept as
 	// UTF-8 CSV, which encoding and delimiter then describe) and every
 	// sheet of the workbook.
@@ -156,7 +160,8 @@ func (h *Handler) apiImportUpload(w http.ResponseWriter, r *http.Request) error 
 		SuggestedMapping: p.Suggestion.Mapping, Reasons: p.Suggestion.Reasons, Choices: p.Suggestion.Choices,
 		Unmapped:    importer.Unmapped(p.Columns, p.Suggestion.Mapping),
 		OnDuplicate: imp.Options.OnDuplicate, DateFormat: imp.Options.DateFormat, BatchSize: imp.Options.BatchSize,
-		UpdateRules: imp.Options.Update,
+		UpdateRules: imp.Options.Update, KeepRecord: imp.Options.KeepRecord,
+		Country: imp.Options.Country, CountryColumn: imp.Options.CountryColumn, CheckPhones: imp.Options.CheckPhones,
 	}
 	if p.Workbook != nil {
 		resp.Sheet, resp.Sheets = p.Workbook.Sheet, p.Workbook.Sheets

@@ -584,6 +584,8 @@ func TestAPIImportUpdateRules(t *testing.T) {
 	id := s.prepare(t, []byte(file), map[string]any{
 		"on_duplicate": "update",
 		"update_rules": map[string]any{"default": "fill-empty", "fields": map[string]string{"comments": "overwrite"}, "blank_clears": []string{"comments"}},
+		"keep_record":  true,
+		"country":      "GB",
 	})
 	var dry importer.Summary
 	s.call(t, http.MethodPost, fmt.Sprintf("/api/v1/imports/%d/dry-run", id), nil, http.StatusOK, &dry)
@@ -610,7 +612,8 @@ func TestAPIImportUpdateRules(t *testing.T) {
 	}
 
 	again := s.mustUpload(t, "again.csv", []byte(file))
-	if again.OnDuplicate != crm.DuplicateUpdate || again.UpdateRules.Default != crm.RuleFillEmpty || again.UpdateRules.Fields["comments"] != crm.RuleOverwrite {
+	if again.OnDuplicate != crm.DuplicateUpdate || again.UpdateRules.Default != crm.RuleFillEmpty || again.UpdateRules.Fields["comments"] != crm.RuleOverwrite ||
+		!again.KeepRecord || again.Country != "GB" {
 		t.Errorf("a file with the header of the import before comes with options %s, %+v; want that import's", again.OnDuplicate, again.UpdateRules)
 	}
 	id = again.ID
