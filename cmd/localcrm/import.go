@@ -23,7 +23,8 @@ import (
 
 const importHelp = `Usage: localcrm import FILE|- [FLAGS]
 
-Loads customers from a CSV file (- reads standard input). The encoding,
+Loads customers from a CSV file (- reads standard input) or from a sheet of
+an Excel workbook (.xlsx; see --sheet). The encoding,
 delimiter and header row are detected, and columns are mapped to fields by
 their names unless told otherwise. Every valid record is committed in
 batches; every other record is reported with its line and why.

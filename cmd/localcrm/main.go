@@ -88,7 +88,7 @@ var commands = []command{
 		{"customers list [--search Q] [--limit N] [--offset N] [--json]", "list customers, 50 at a time by default"},
 		{"customers lookup --phone N | --email E | --account N [--json]", "find the customers with a number, an email or an account number"},
 	}},
-	{"import", runImport, []usageLine{{"import FILE|- [FLAGS]", "load customers from a CSV file"}}},
+	{"import", runImport, []usageLine{{"import FILE|- [FLAGS]", "load customers from a CSV file or an Excel workbook"}}},
 	{"imports", runImports, []usageLine{{"imports list|show|resume|cancel|report|revert|delete ...", "follow, resume and report on imports"}}},
 	{"templates", runTemplates, []usageLine{{"templates list|save|delete ...", "name an import's mapping and options, to map files like it"}}},
 	{"export", runExport, []usageLine{{"export FILE|- [--format csv|json] [--phones written|e164|both]", "write every customer to FILE (- for standard output)"}}},

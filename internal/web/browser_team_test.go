@@ -99,7 +99,7 @@ func TestBrowserTeam(t *testing.T) {
 	if strings.Join(tabs, ",") != "Customers,Fields" {
 		t.Errorf("agent1's tabs: %q", tabs)
 	}
-	if got := b.text(t, "main"); !strings.Contains(got, "New customer") || strings.Contains(got, "Import a CSV file") {
+	if got := b.text(t, "main"); !strings.Contains(got, "New customer") || strings.Contains(got, "Import a file") {
 		t.Errorf("agent1's customers page: %s", got)
 	}
 	b.do(t, "open Fields", chromedp.Click(chromedp.CSS(`nav a[href="/fields"]`)), chromedp.WaitVisible(chromedp.ID("standard-fields")))

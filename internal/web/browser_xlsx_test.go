@@ -78,6 +78,10 @@ func (b *browser) workbookTwin(t *testing.T) {
 		}
 		return got
 	}
+	b.upload(t, "book.xlsx", string(book))
+	if got := b.text(t, "info-encoding"); got != "Excel workbook, sheet “Sheet1”" {
+		t.Errorf("step 1 says the workbook is %q", got)
+	}
 	fromBook := load("book.xlsx", string(book))
 	fromTwin := load("twin.csv", twin)
 	if len(fromBook) != 2 || !maps.EqualFunc(fromBook, fromTwin, maps.Equal) {

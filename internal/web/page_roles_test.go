@@ -35,7 +35,7 @@ func TestPageControlsByRole(t *testing.T) {
 		{"/customers", `href="/audit"`, crm.RoleAdmin},
 		// The customers list.
 		{"/customers", `href="/customers/new">New customer`, crm.RoleAgent},
-		{"/customers", `href="/imports/new">Import a CSV file`, crm.RoleManager},
+		{"/customers", `href="/imports/new">Import a file`, crm.RoleManager},
 		// A customer: editable by agents, deletable by managers.
 		{customer, `>Save changes</button>`, crm.RoleAgent},
 		{customer, `Delete customer…`, crm.RoleManager},

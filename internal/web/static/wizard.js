@@ -282,8 +282,11 @@
     $('encoding').value = up.encoding;
     $('delimiter').value = up.delimiter;
     $('info-file').textContent = up.file + ' (' + bytes(up.size) + ')';
-    $('info-encoding').textContent = labelOf(data.encodings, up.encoding) + (up.bom ? ' with byte-order mark' : '');
-    $('info-delimiter').textContent = labelOf(data.delimiters, up.delimiter);
+    // A workbook's sheet is kept as UTF-8 CSV: its encoding and delimiter
+    // are localcrm's, not the file's, and say nothing to the person.
+    $('info-encoding').textContent = up.sheet ? 'Excel workbook, sheet “' + up.sheet + '”'
+      : labelOf(data.encodings, up.encoding) + (up.bom ? ' with byte-order mark' : '');
+    $('info-delimiter').textContent = up.sheet ? '—' : labelOf(data.delimiters, up.delimiter);
     $('info-records').textContent = fmt(up.records);
     $('info-columns').textContent = fmt(up.columns.length);
     var table = $('preview');
