@@ -383,12 +383,7 @@ func customersLookup(ctx context.Context, a *app, args []string) error {
 		if n, err = parseAccount(*account); err != nil {
 			return err
 		}
-		var c *crm.Customer
-		if c, err = st.GetCustomer(ctx, n); err == nil {
-			found.Customers = []*crm.Customer{c}
-		} else if errors.Is(err, crm.ErrNotFound) {
-			err = nil
-		}
+		found, err = st.LookupAccount(ctx, n)
 	}
 	if err != nil {
 		return err
@@ -422,9 +417,12 @@ func customersLookup(ctx context.Context, a *app, args []string) error {
 		}
 	}
 	if len(found.Customers) == 0 {
-		what := map[bool]string{true: "phone number " + strconv.Quote(*number), false: "email " + strconv.Quote(*email)}[*number != ""]
-		if *account != "" {
-			what = "account number " + *account
+		what := "account number " + *account
+		switch {
+		case *number != "":
+			what = "phone number " + strconv.Quote(*number)
+		case *email != "":
+			what = "email " + strconv.Quote(*email)
 		}
 		return &messageError{msg: "no customer has the " + what, err: crm.ErrNotFound}
 	}
@@ -436,10 +434,7 @@ func customersLookup(ctx context.Context, a *app, args []string) error {
 func dialable(c *crm.Customer, sc *crm.Schema) string {
 	for _, key := range sc.PhoneKeys() {
 		if v := c.Get(key); v != "" {
-			if e, _ := c.PhoneForm(key); e != "" {
-				return e
-			}
-			return v
+			return crm.PhoneValue(c, key, crm.PhonesE164)
 		}
 	}
 	return ""

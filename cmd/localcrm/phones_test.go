@@ -96,7 +96,7 @@ func TestPhonesAndSearchOnTheBinary(t *testing.T) {
 		t.Errorf("lookup by email:\n%s", out)
 	}
 	c.fail(2, "localcrm: customers lookup: no customer has the phone number \"+44 20 7946 0000\"\n", "customers", "lookup", "--phone", "+44 20 7946 0000")
-	c.fail(2, "localcrm: customers lookup: A phone number to look up needs at least 6 digits, such as +44 20 7946 0958; \"0958\" has 3.\n", "customers", "lookup", "--phone", "0958")
+	c.fail(2, "localcrm: customers lookup: A phone number to look up needs at least 6 digits besides its leading zeros, such as +44 20 7946 0958; \"0958\" has 3.\n", "customers", "lookup", "--phone", "0958")
 
 	// The export: as written by default, exactly as before; e164; both.
 	written := c.ok("export", "-")

@@ -17,13 +17,12 @@ import (
 // an extension in every number with a large case-insensitive pattern. Any
 // other writing, and any step whose outcome it is not sure of, is left to
 // the library (fastParse says so), so the answer is always the library's:
-// TestFastMatchesLibrary compares the two over a corpus of writings of the
+// FuzzFastMatchesLibrary compares the two over a corpus of writings of the
 // numbers of every country.
 
 // plan is what fastParse needs of one region's (or non-geographic
 // code's) numbering plan, with its patterns ready to match.
 type plan struct {
-	md        *phonenumbers.PhoneMetadata
 	cc        int
 	general   desc
 	types     []desc
@@ -128,7 +127,7 @@ func planFor(cc int, region string) *plan {
 		plans[key] = nil
 		return nil
 	}
-	p := &plan{md: md, cc: int(md.GetCountryCode()), general: newDesc(md.GetGeneralDesc()),
+	p := &plan{cc: int(md.GetCountryCode()), general: newDesc(md.GetGeneralDesc()),
 		transform: md.GetNationalPrefixTransformRule()}
 	for _, d := range []*phonenumbers.PhoneNumberDesc{md.GetPremiumRate(), md.GetTollFree(), md.GetSharedCost(),
 		md.GetVoip(), md.GetPersonalNumber(), md.GetPager(), md.GetUan(), md.GetVoicemail(), md.GetFixedLine(), md.GetMobile()} {
@@ -255,7 +254,7 @@ func fastParse(s, region string) (cc int, nsn string, outcome int) {
 	if home == nil && !plus {
 		return 0, "", failed // no default region and no +: the library refuses it
 	}
-	number := digitsOf(s[start : last+1])
+	number := Digits(s[start : last+1])
 	var national string
 	extracted, international := false, plus
 	if !plus && home != nil {
@@ -342,16 +341,6 @@ func withoutExtension(s string) string {
 		}
 	}
 	return s
-}
-
-func digitsOf(s string) string {
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= '0' && c <= '9' {
-			b = append(b, c)
-		}
-	}
-	return string(b)
 }
 
 // fastValid is the library's isValid (this package's): valid in the

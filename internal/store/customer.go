@@ -666,7 +666,7 @@ func changedKeys(sc *crm.Schema, before, after map[string]string) []string {
 type CustomerFilter struct {
 	// Search finds customers by the beginnings of the words of their
 	// names, company and email, ignoring case and accents, and by the
-	// digits their phone numbers end with (searchQuery).
+	// digits their phone numbers end with (newSearch).
 	Search string
 	Limit  int // 0 means 50
 	Offset int

@@ -970,7 +970,9 @@ func (s *Store) LookupPhone(ctx context.Context, raw string) (Lookup, error) {
 	} else {
 		n.suffix = strings.TrimLeft(phone.NumberDigits(raw), "0")
 		if len(n.suffix) < minPhoneDigits {
-			return Lookup{}, crm.Invalid("phone", raw, fmt.Sprintf("A phone number to look up needs at least %d digits, such as +44 20 7946 0958; %q has %d.", minPhoneDigits, crm.Shorten(raw), len(n.suffix)))
+			// A number's leading zeros (a trunk prefix) do not tell it
+			// apart, and the message says so, or "0958" would have 3.
+			return Lookup{}, crm.Invalid("phone", raw, fmt.Sprintf("A phone number to look up needs at least %d digits besides its leading zeros, such as +44 20 7946 0958; %q has %d.", minPhoneDigits, crm.Shorten(raw), len(n.suffix)))
 		}
 	}
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -987,6 +989,18 @@ func (s *Store) LookupPhone(ctx context.Context, raw string) (Lookup, error) {
 }
 
 var lookupEmailSQL = `SELECT ` + selectCustomerColumns + ` FROM customers WHERE email_hash = ? AND email_key = ?`
+
+// LookupAccount finds the customer with the account number: none or one.
+func (s *Store) LookupAccount(ctx context.Context, account int64) (Lookup, error) {
+	c, err := s.GetCustomer(ctx, account)
+	if errors.Is(err, crm.ErrNotFound) {
+		return Lookup{}, nil
+	}
+	if err != nil {
+		return Lookup{}, err
+	}
+	return Lookup{Customers: []*crm.Customer{c}}, nil
+}
 
 // LookupEmail finds the customer with the email, compared as uniqueness
 // compares it (EmailKey), through the email index: none or one.

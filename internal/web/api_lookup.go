@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -58,12 +57,7 @@ func (h *Handler) apiCustomerLookup(w http.ResponseWriter, r *http.Request) erro
 			msg := "account must be an account number, 8 digits such as 10000042."
 			return apiFail(crm.ErrInvalid, map[string]string{"account": msg}, "%s", msg)
 		}
-		var c *crm.Customer
-		if c, err = h.Store.GetCustomer(ctx, n); err == nil {
-			found.Customers = []*crm.Customer{c}
-		} else if errors.Is(err, crm.ErrNotFound) {
-			err = nil
-		}
+		found, err = h.Store.LookupAccount(ctx, n)
 	}
 	if err != nil {
 		return err
@@ -79,34 +73,4 @@ func (h *Handler) apiCustomerLookup(w http.ResponseWriter, r *http.Request) erro
 	}
 	apiWriteJSON(w, http.StatusOK, resp)
 	return nil
-}
-
-// apiSettings is the body of GET and PUT /api/v1/settings.
-type apiSettings struct {
-	DefaultCountry *string `json:"default_country"`
-}
-
-func (h *Handler) apiSettingsGet(w http.ResponseWriter, r *http.Request) error {
-	set, err := h.Store.Settings(r.Context())
-	if err != nil {
-		return err
-	}
-	apiWriteJSON(w, http.StatusOK, set)
-	return nil
-}
-
-// apiSettingsUpdate changes the settings a body names: {"default_country":
-// "GB"} (a code or a country's name; "" for none).
-func (h *Handler) apiSettingsUpdate(w http.ResponseWriter, r *http.Request) error {
-	var body apiSettings
-	if err := apiDecode(w, r, &body, []string{"default_country"}); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	if body.DefaultCountry != nil {
-		if _, err := h.Store.SetDefaultCountry(ctx, *body.DefaultCountry); err != nil {
-			return err
-		}
-	}
-	return h.apiSettingsGet(w, r)
 }

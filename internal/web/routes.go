@@ -50,6 +50,8 @@ func (h *Handler) routeTable(p *pages) []route {
 
 		// api_lookup.go
 		{"GET /api/v1/customers/lookup", viewer, api(h.apiCustomerLookup)},
+
+		// api_settings.go
 		{"GET /api/v1/settings", viewer, api(h.apiSettingsGet)},
 		{"PUT /api/v1/settings", admin, api(h.apiSettingsUpdate)},
 

@@ -12,8 +12,8 @@ ALTER TABLE customers ADD COLUMN fax_e164 TEXT;
 -- search_words is what the search index holds of a customer, computed by
 -- the store (search.go) wherever it writes one: the words of its names,
 -- company and email, folded in Go (case and the accents of every script),
--- and a key per phone number, its digits reversed, so that a search finds
--- numbers by their endings. The index replaces migration 0007's, which
+-- and a key per phone number, "_" and its last five digits, so that a
+-- search finds numbers by their endings (search.go, phoneKey). The index replaces migration 0007's, which
 -- folded with unicode61 (Latin accents only) and held names and company.
 ALTER TABLE customers ADD COLUMN search_words TEXT;
 
