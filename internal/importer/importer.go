@@ -209,15 +209,15 @@ func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
 	if isContainer(sample) {
 		// A workbook is imported as the CSV of one of its sheets (xlsx.go);
 		// any other ZIP archive or Office file is refused, saying what it is.
-		if wb, err = im.readBook(ctx, up, br); err != nil {
+		if wb, err = im.readBook(ctx, up, br, tmp); err != nil {
 			return nil, err
 		}
-		defer wb.remove()
-		br = bufio.NewReaderSize(wb.csv, sampleSize)
+		br = bufio.NewReaderSize(tmp, sampleSize) // the sheet's CSV, kept in tmp
 		if sample, err = br.Peek(sampleSize); err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 			return nil, fmt.Errorf("read %s: %w", up.Name, err)
 		}
 		up.Format = csvin.Format{Encoding: csvin.UTF8, Delimiter: ',', HeaderLine: up.Format.HeaderLine}
+		up.Reading = nil // told the workbook's bytes as they came; the CSV made of it is not the file
 	} else if up.Sheet != "" {
 		return nil, fmt.Errorf("%s: %w", up.Name, crm.Invalid("sheet", up.Sheet,
 			"A sheet can be chosen only for an Excel workbook (.xlsx), and this file is not one: leave the sheet out."))
@@ -239,9 +239,14 @@ func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
 	}
 	counter := &countingWriter{w: tmp}
 	p := &Preview{Format: format}
-	// Copy while counting, so the file is read once however large it is.
+	// Copy while counting, so the file is read once however large it is;
+	// a workbook's CSV is in tmp already.
+	in := io.Reader(br)
+	if wb == nil {
+		in = io.TeeReader(br, counter)
+	}
 	maxColumns := cmp.Or(im.MaxColumns, DefaultMaxColumns)
-	total, err := scan(io.TeeReader(br, counter), format, func(header []string) error {
+	total, err := scan(in, format, func(header []string) error {
 		if len(header) > maxColumns {
 			return crm.Invalid("file", "", fmt.Sprintf("The file's header row has %s columns; localcrm reads at most %s. "+
 				"Remove the columns you do not need (or split the file into narrower files) and upload it again; "+

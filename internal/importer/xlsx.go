@@ -56,29 +56,27 @@ func isContainer(sample []byte) bool {
 // book is an uploaded workbook, read as the CSV of one of its sheets.
 type book struct {
 	info WorkbookInfo
-	size int64    // the workbook's bytes, as uploaded
-	csv  *os.File // the sheet as CSV, positioned at its start
-}
-
-// remove removes the CSV file, which Create has copied by then.
-func (b *book) remove() {
-	b.csv.Close()
-	os.Remove(b.csv.Name())
+	size int64 // the workbook's bytes, as uploaded
 }
 
 // How people get a CSV file out of Excel; the messages below end with it.
 const excelSaveAs = "(in Excel: File → Save As → CSV UTF-8)"
 
 // readBook keeps body, the whole upload, in a temporary file and reads it
-// as a workbook, one of whose sheets it converts to CSV; a file of another
-// kind is refused, saying what it is.
-func (im *Importer) readBook(ctx context.Context, up Upload, body io.Reader) (*book, error) {
+// as a workbook, one of whose sheets it converts to CSV into out, which it
+// leaves at its start: the file the import keeps. A file of another kind
+// is refused, saying what it is. up.Reading is told the upload's bytes as
+// they arrive; converting tells nothing, since the CSV is not the file.
+func (im *Importer) readBook(ctx context.Context, up Upload, body io.Reader, out *os.File) (*book, error) {
 	kept, err := os.CreateTemp(im.dir, "upload-*.book")
 	if err != nil {
 		return nil, fmt.Errorf("keep uploaded file: %w", err)
 	}
 	defer os.Remove(kept.Name())
 	defer kept.Close()
+	if up.Reading != nil {
+		body = &readingReader{r: body, told: up.Reading}
+	}
 	size, err := io.Copy(kept, body)
 	if err != nil {
 		if diskFull(err) {
@@ -93,7 +91,7 @@ func (im *Importer) readBook(ctx context.Context, up Upload, body io.Reader) (*b
 	if msg != "" {
 		return nil, fmt.Errorf("%s: %w", up.Name, crm.Invalid("file", "", msg))
 	}
-	b, err := im.convertBook(ctx, up, kept.Name())
+	b, err := im.convertBook(ctx, up, kept.Name(), out)
 	if err != nil {
 		if diskFull(err) {
 			return nil, im.noRoom(err)
@@ -130,8 +128,8 @@ func containerKind(f *os.File, size int64) (string, error) {
 }
 
 // convertBook converts the sheet of the workbook at path that up chooses
-// (or the first with data) to a CSV file of its own.
-func (im *Importer) convertBook(ctx context.Context, up Upload, path string) (*book, error) {
+// (or the first with data) to CSV into out.
+func (im *Importer) convertBook(ctx context.Context, up Upload, path string, out *os.File) (*book, error) {
 	wb, err := xlsx.Open(path, xlsx.Options{TmpDir: im.dir})
 	if err != nil {
 		return nil, err
@@ -151,30 +149,13 @@ func (im *Importer) convertBook(ctx context.Context, up Upload, path string) (*b
 		}
 	}
 
-	out, err := os.CreateTemp(im.dir, "upload-*.csv")
-	if err != nil {
-		return nil, fmt.Errorf("keep uploaded file: %w", err)
-	}
-	b := &book{info: info, csv: out}
-	ok := false
-	defer func() {
-		if !ok {
-			b.remove()
-		}
-	}()
-	counter := &countingWriter{w: out}
-	w := bufio.NewWriterSize(counter, 256<<10)
-	progress := func(int) {
-		if up.Reading != nil {
-			up.Reading(counter.n)
-		}
-	}
+	w := bufio.NewWriterSize(out, 256<<10)
 	limits := xlsx.Limits{
 		MaxColumns:  cmp.Or(im.MaxColumns, DefaultMaxColumns),
 		MaxRecords:  cmp.Or(im.MaxRecords, crm.DefaultMaxRecords),
 		MaxRowBytes: maxRowBytes,
 	}
-	st, err := wb.ToCSV(ctx, info.Sheet, w, limits, progress)
+	st, err := wb.ToCSV(ctx, info.Sheet, w, limits)
 	if err == nil {
 		err = w.Flush()
 	}
@@ -188,8 +169,24 @@ func (im *Importer) convertBook(ctx context.Context, up Upload, path string) (*b
 	if _, err := out.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("keep uploaded file: %w", err)
 	}
-	ok = true
-	return b, nil
+	return &book{info: info}, nil
+}
+
+// readingReader tells told how many bytes have been read through it, about
+// every megabyte: a workbook's progress while it uploads.
+type readingReader struct {
+	r       io.Reader
+	n, last int64
+	told    func(int64)
+}
+
+func (r *readingReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if r.n += int64(n); r.n-r.last >= 1<<20 || err == io.EOF {
+		r.last = r.n
+		r.told(r.n)
+	}
+	return n, err
 }
 
 // bookError turns what convertBook refuses in the workbook name into a

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -360,4 +361,23 @@ func TestWorkbookLimits(t *testing.T) {
 		t.Errorf("error %v, want %s", err, want)
 	}
 	assertNoTempFiles(t, e.im.dir)
+}
+
+// TestWorkbookReading: while a workbook uploads, Reading is told its own
+// bytes, up to its size and never beyond (not those of the CSV made of it,
+// which is larger), and the CSV kept is the one the import reads.
+func TestWorkbookReading(t *testing.T) {
+	e := newEnv(t)
+	book := customersWorkbook(t)
+	var told []int64
+	p, err := e.im.Create(e.ctx, Upload{Name: "customers.xlsx", Body: bytes.NewReader(book), Reading: func(n int64) { told = append(told, n) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(told) == 0 || told[len(told)-1] != int64(len(book)) || slices.Max(told) != int64(len(book)) {
+		t.Errorf("Reading was told %v, want the workbook's bytes up to its %d", told, len(book))
+	}
+	if p.Import.Total != 4 {
+		t.Errorf("the import counts %d records, want 4", p.Import.Total)
+	}
 }

@@ -64,7 +64,7 @@ func BenchmarkToCSV(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		st, err := wb.ToCSV(b.Context(), "Sheet1", io.Discard, Limits{}, nil)
+		st, err := wb.ToCSV(b.Context(), "Sheet1", io.Discard, Limits{})
 		if err != nil {
 			b.Fatal(err)
 		}

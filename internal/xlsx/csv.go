@@ -88,11 +88,10 @@ func ColumnName(n int) string {
 // cells left empty at the end of a row do not make it shorter than the
 // header. Rows after the last row with a value are left out.
 //
-// progress, if not nil, is called with the number of rows read so far,
-// every 4,096 rows. The sheet is read twice: once from the workbook to a
+// The sheet is read twice: once from the workbook to a
 // temporary file of its cells, counting its columns, then from that file.
 // Memory holds a row at a time.
-func (b *Workbook) ToCSV(ctx context.Context, sheet string, w io.Writer, lim Limits, progress func(rows int)) (Stats, error) {
+func (b *Workbook) ToCSV(ctx context.Context, sheet string, w io.Writer, lim Limits) (Stats, error) {
 	if err := b.rewriteFormats(); err != nil {
 		return Stats{}, err
 	}
@@ -103,7 +102,7 @@ func (b *Workbook) ToCSV(ctx context.Context, sheet string, w io.Writer, lim Lim
 	defer os.Remove(spill.Name())
 	defer spill.Close()
 
-	st, err := b.readRows(ctx, sheet, spill, lim, progress)
+	st, err := b.readRows(ctx, sheet, spill, lim)
 	if err != nil {
 		return st, err
 	}
@@ -116,7 +115,7 @@ func (b *Workbook) ToCSV(ctx context.Context, sheet string, w io.Writer, lim Lim
 // readRows reads the rows of sheet into spill: per row, the count of its
 // cells up to its last one with a value, then each cell's length and text
 // (as uvarints and bytes). It checks the columns and records against lim.
-func (b *Workbook) readRows(ctx context.Context, sheet string, spill io.Writer, lim Limits, progress func(int)) (Stats, error) {
+func (b *Workbook) readRows(ctx context.Context, sheet string, spill io.Writer, lim Limits) (Stats, error) {
 	var st Stats
 	rows, err := b.f.Rows(sheet)
 	if err != nil {
@@ -130,9 +129,6 @@ func (b *Workbook) readRows(ctx context.Context, sheet string, spill io.Writer, 
 			if err := ctx.Err(); err != nil {
 				return st, err
 			}
-		}
-		if progress != nil && row%4096 == 0 {
-			progress(row)
 		}
 		cells, err := rows.Columns()
 		if err != nil {

@@ -59,7 +59,7 @@ func (l line) String() string { return fmt.Sprintf("line %d: %q", l.n, l.cells) 
 func readBack(t *testing.T, b *Workbook, sheet string) ([]string, []line, Stats) {
 	t.Helper()
 	var out bytes.Buffer
-	st, err := b.ToCSV(t.Context(), sheet, &out, Limits{}, nil)
+	st, err := b.ToCSV(t.Context(), sheet, &out, Limits{})
 	if err != nil {
 		t.Fatalf("ToCSV(%q): %v", sheet, err)
 	}
@@ -232,7 +232,7 @@ func TestRowsAndGaps(t *testing.T) {
 		})
 	})
 	var out bytes.Buffer
-	st, err := open(t, path).ToCSV(t.Context(), "Sheet1", &out, Limits{}, nil)
+	st, err := open(t, path).ToCSV(t.Context(), "Sheet1", &out, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +259,7 @@ func TestFormulaGuard(t *testing.T) {
 	})
 	b := open(t, path)
 	var out bytes.Buffer
-	if _, err := b.ToCSV(t.Context(), "Sheet1", &out, Limits{}, nil); err != nil {
+	if _, err := b.ToCSV(t.Context(), "Sheet1", &out, Limits{}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "'=1+2,'+33 1 23,'-5 apples,'@home") {
@@ -326,22 +326,22 @@ func TestLimits(t *testing.T) {
 	})
 	b := open(t, path)
 	var out bytes.Buffer
-	_, err := b.ToCSV(t.Context(), "Sheet1", &out, Limits{MaxColumns: 1000}, nil)
+	_, err := b.ToCSV(t.Context(), "Sheet1", &out, Limits{MaxColumns: 1000})
 	var ce *ColumnsError
 	if !errors.As(err, &ce) || *ce != (ColumnsError{Sheet: "Sheet1", Row: 4, Column: 1001, Limit: 1000}) {
 		t.Errorf("columns: %v (%#v)", err, ce)
 	} else if want := `row 4 of sheet "Sheet1" has a value in column 1001 (ALM); the limit is 1000 columns`; err.Error() != want {
 		t.Errorf("columns: %q, want %q", err, want)
 	}
-	_, err = b.ToCSV(t.Context(), "Sheet1", &out, Limits{MaxRecords: 2}, nil)
+	_, err = b.ToCSV(t.Context(), "Sheet1", &out, Limits{MaxRecords: 2})
 	var re *RecordsError
 	if !errors.As(err, &re) || *re != (RecordsError{Sheet: "Sheet1", Limit: 2}) {
 		t.Errorf("records: %v", err)
 	}
-	if _, err = b.ToCSV(t.Context(), "Sheet1", &out, Limits{MaxRecords: 4}, nil); err != nil {
+	if _, err = b.ToCSV(t.Context(), "Sheet1", &out, Limits{MaxRecords: 4}); err != nil {
 		t.Errorf("4 records under a limit of 4: %v", err)
 	}
-	_, err = b.ToCSV(t.Context(), "Sheet1", &out, Limits{MaxRowBytes: 32 << 10}, nil)
+	_, err = b.ToCSV(t.Context(), "Sheet1", &out, Limits{MaxRowBytes: 32 << 10})
 	var rs *RowSizeError
 	if !errors.As(err, &rs) || rs.Row != 5 || rs.Bytes != 1+40000+1000 {
 		t.Errorf("row size: %v (%#v)", err, rs)
