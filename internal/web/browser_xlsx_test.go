@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
@@ -46,6 +47,15 @@ func (b *browser) workbookTwin(t *testing.T) {
 	if err := sw.Flush(); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := f.NewSheet("Prospects"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetSheetRow("Prospects", "A1", &[]any{"First Name", "Last Name", "Email"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetSheetRow("Prospects", "A2", &[]any{"Grace", "Hopper", "grace@book.example"}); err != nil {
+		t.Fatal(err)
+	}
 	path := filepath.Join(b.dir, "book.xlsx")
 	if err := f.SaveAs(path); err != nil {
 		t.Fatal(err)
@@ -82,6 +92,12 @@ func (b *browser) workbookTwin(t *testing.T) {
 	if got := b.text(t, "info-encoding"); got != "Excel workbook, sheet “Sheet1”" {
 		t.Errorf("step 1 says the workbook is %q", got)
 	}
+	// Another sheet is one choice away, read at once.
+	if js[bool](t, b, `document.getElementById('sheet-field').hidden || !document.getElementById('encoding-field').hidden`) {
+		t.Error("step 1 offers no choice of sheet, or an encoding, for a workbook")
+	}
+	b.choose(t, "sheet", "Prospects")
+	b.wait(t, "the other sheet to be read", `document.getElementById('info-encoding').textContent === 'Excel workbook, sheet “Prospects”' && document.getElementById('info-records').textContent === '1'`, 10*time.Second)
 	fromBook := load("book.xlsx", string(book))
 	fromTwin := load("twin.csv", twin)
 	if len(fromBook) != 2 || !maps.EqualFunc(fromBook, fromTwin, maps.Equal) {

@@ -164,8 +164,11 @@
   $('file').addEventListener('change', function () {
     $('encoding').value = '';
     $('delimiter').value = '';
+    $('sheet').textContent = '';
     if ($('file').files.length) $('upload-form').requestSubmit();
   });
+  // Another sheet of a workbook is read at once too.
+  $('sheet').addEventListener('change', function () { $('upload-form').requestSubmit(); });
   var zone = $('step-choose');
   ['dragenter', 'dragover'].forEach(function (type) {
     zone.addEventListener(type, function (ev) {
@@ -191,7 +194,7 @@
     showError('');
     var chosen = $('file').files[0] || file;
     if (!chosen) {
-      showError('Choose a CSV file first.');
+      showError('Choose a CSV file or an Excel workbook first.');
       $('file').focus();
       return;
     }
@@ -203,6 +206,7 @@
     var params = new URLSearchParams();
     if ($('encoding').value) params.set('encoding', $('encoding').value);
     if ($('delimiter').value) params.set('delimiter', $('delimiter').value);
+    if ($('sheet').value) params.set('sheet', $('sheet').value);
     var form = new FormData();
     form.append('file', chosen, chosen.name);
     var previous = state && state.upload;
@@ -281,6 +285,13 @@
     $('upload-button').classList.remove('primary');
     $('encoding').value = up.encoding;
     $('delimiter').value = up.delimiter;
+    // A workbook has sheets to choose from, and no encoding or delimiter
+    // of its own: its sheet is read as localcrm writes CSV.
+    var sheets = up.sheets || [];
+    $('sheet-field').hidden = !sheets.length;
+    $('encoding-field').hidden = $('delimiter-field').hidden = !!sheets.length;
+    fillSelect($('sheet'), sheets.map(function (s) { return { value: s, label: s }; }));
+    $('sheet').value = up.sheet || '';
     $('info-file').textContent = up.file + ' (' + bytes(up.size) + ')';
     // A workbook's sheet is kept as UTF-8 CSV: its encoding and delimiter
     // are localcrm's, not the file's, and say nothing to the person.
