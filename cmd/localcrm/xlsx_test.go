@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"localcrm/internal/xlsx/xlsxtest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,34 +19,7 @@ import (
 // the command's working directory.
 func (c *cli) writeWorkbook(name string, build func(f *excelize.File)) {
 	c.t.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	build(f)
-	if err := f.SaveAs(filepath.Join(c.dir, name)); err != nil {
-		c.t.Fatal(err)
-	}
-}
-
-// streamSheet writes rows to a new sheet with excelize's StreamWriter,
-// which keeps a formula's value beside it as Excel does.
-func streamSheet(t *testing.T, f *excelize.File, sheet string, rows [][]any) {
-	t.Helper()
-	if _, err := f.NewSheet(sheet); err != nil {
-		t.Fatal(err)
-	}
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, row := range rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := sw.SetRow(cell, row); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	c.file(name, string(xlsxtest.Build(c.t, build)))
 }
 
 // TestImportWorkbook imports an Excel workbook with the real binary: the
@@ -60,13 +34,13 @@ func TestImportWorkbook(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		streamSheet(t, f, "Customers", [][]any{
+		xlsxtest.Stream(t, f, "Customers", [][]any{
 			{"First Name", "Last Name", "Email", "Phone", "Birthday", "Company"},
 			{"Zoë", "Lefèvre", "zoe@example.com", 4155550132, excelize.Cell{StyleID: date, Value: 32888},
 				excelize.Cell{Formula: `B2&" Ltd"`, Value: "Lefèvre Ltd"}},
 			{"Grace", "", "grace@example.com"},
 		})
-		streamSheet(t, f, "Prospects", [][]any{
+		xlsxtest.Stream(t, f, "Prospects", [][]any{
 			{"First Name", "Last Name", "Email"},
 			{"Alan", "Turing", "alan@example.com"},
 		})

@@ -246,14 +246,7 @@ func quoted(names []string) string {
 // zipKind says what a ZIP archive that is not an Excel workbook is, and how
 // to get a CSV file from it.
 func zipKind(z *zip.Reader) string {
-	has := func(name string) bool {
-		for _, f := range z.File {
-			if strings.EqualFold(f.Name, name) {
-				return true
-			}
-		}
-		return false
-	}
+	has := func(name string) bool { return xlsx.Has(z, name) }
 	switch {
 	case has("xl/workbook.bin"):
 		return "This is an Excel Binary Workbook (.xlsb), which localcrm cannot read. Open it in Excel and save it as " +

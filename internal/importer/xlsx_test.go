@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -16,49 +15,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"localcrm/internal/crm"
+	"localcrm/internal/xlsx/xlsxtest"
 )
-
-// workbook returns the bytes of a workbook made by build with excelize.
-func workbook(t *testing.T, build func(f *excelize.File), opts ...excelize.Options) []byte {
-	t.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	build(f)
-	path := filepath.Join(t.TempDir(), "book.xlsx")
-	if err := f.SaveAs(path, opts...); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// streamRows writes rows to sheet with excelize's StreamWriter, which
-// keeps a formula's value beside it as Excel does; a nil row is left out.
-func streamRows(t *testing.T, f *excelize.File, sheet string, rows [][]any) {
-	t.Helper()
-	if _, err := f.NewSheet(sheet); err != nil {
-		t.Fatal(err)
-	}
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, row := range rows {
-		if row == nil {
-			continue
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := sw.SetRow(cell, row); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // customersWorkbook is a workbook of three customers and a rejected row
 // on a sheet "Customers", after an empty first sheet and before a sheet
@@ -66,7 +24,7 @@ func streamRows(t *testing.T, f *excelize.File, sheet string, rows [][]any) {
 // company made by a formula (with its value, as Excel saves it), a
 // checkbox from booleans and a score shown as money.
 func customersWorkbook(t *testing.T) []byte {
-	return workbook(t, func(f *excelize.File) {
+	return xlsxtest.Build(t, func(f *excelize.File) {
 		date := must(f.NewStyle(&excelize.Style{NumFmt: 14}))
 		money := must(f.NewStyle(&excelize.Style{NumFmt: 4}))
 		row := func(first, last, email string, phone int, born float64, company string, vip bool, score float64, comments string, n int) []any {
@@ -74,7 +32,7 @@ func customersWorkbook(t *testing.T) []byte {
 				excelize.Cell{Formula: fmt.Sprintf(`B%d&" Ltd"`, n), Value: company}, vip,
 				excelize.Cell{StyleID: money, Value: score}, comments}
 		}
-		streamRows(t, f, "Customers", [][]any{
+		xlsxtest.Stream(t, f, "Customers", [][]any{
 			{"First Name", "Last Name", "Email", "Phone", "Birthday", "Company", "VIP", "Score", "Comments"},
 			row("Zoë", "Lefèvre", "zoe@example.com", 4155550132, 32888, "Lefèvre Ltd", true, 1234.5, "=not a formula", 2),
 			row("Grace", "Hopper", "GRACE@example.com", 442079460958, 2, "Hopper Ltd", false, 0.1, "line one\nline two, with a comma", 3),
@@ -82,7 +40,7 @@ func customersWorkbook(t *testing.T) []byte {
 			{"Nameless", "", "nameless@example.com"},
 			row("Ada", "Lovelace", "ada@example.com", 4155550100, 45306, "Lovelace Ltd", false, -5, "", 6),
 		})
-		streamRows(t, f, "Notes", [][]any{{"Imported from the shop, December"}})
+		xlsxtest.Stream(t, f, "Notes", [][]any{{"Imported from the shop, December"}})
 	})
 }
 
@@ -267,8 +225,8 @@ func oleFile(streams ...string) []byte {
 // workbooks are refused, each saying what it is and how to get a CSV file.
 func TestOtherContainersRefused(t *testing.T) {
 	saveAs := "(in Excel: File → Save As → CSV UTF-8)"
-	encrypted := workbook(t, func(f *excelize.File) {
-		streamRows(t, f, "Customers", [][]any{{"First Name"}, {"Ada"}})
+	encrypted := xlsxtest.Build(t, func(f *excelize.File) {
+		xlsxtest.Stream(t, f, "Customers", [][]any{{"First Name"}, {"Ada"}})
 	}, excelize.Options{Password: "secret"})
 	tests := []struct {
 		name string
@@ -299,7 +257,7 @@ func TestOtherContainersRefused(t *testing.T) {
 			"so it cannot be read. Copy or download it again; if it is a workbook, open it in Excel and save it again, or save it as CSV " + saveAs + ", then import that file."},
 		{"parts.xlsx", zipOf(t, "[Content_Types].xml", "<Types/>", "xl/workbook.xml", `<workbook><sheets><sheet name="Customers" sheetId="1"/></sheets></workbook>`),
 			"This is an Excel workbook (.xlsx), but it is damaged or incomplete, so it cannot be read. Open it in Excel and save it again, or save it as CSV " + saveAs + ", then import that file."},
-		{"empty.xlsx", workbook(t, func(*excelize.File) {}), `Every sheet of this workbook is empty ("Sheet1"): there is nothing to import.`},
+		{"empty.xlsx", xlsxtest.Build(t, func(*excelize.File) {}), `Every sheet of this workbook is empty ("Sheet1"): there is nothing to import.`},
 	}
 	e := newEnv(t)
 	for _, tt := range tests {
@@ -345,15 +303,15 @@ func TestZIPOfManyFiles(t *testing.T) {
 func TestWorkbookLimits(t *testing.T) {
 	e := newEnv(t)
 	e.im.MaxColumns, e.im.MaxRecords = 3, 2
-	wide := workbook(t, func(f *excelize.File) {
-		streamRows(t, f, "Customers", [][]any{{"First Name", "Last Name"}, {"Ada", "Lovelace", nil, "x"}})
+	wide := xlsxtest.Build(t, func(f *excelize.File) {
+		xlsxtest.Stream(t, f, "Customers", [][]any{{"First Name", "Last Name"}, {"Ada", "Lovelace", nil, "x"}})
 	})
 	_, err := e.im.Create(e.ctx, Upload{Name: "wide.xlsx", Body: bytes.NewReader(wide)})
 	wantInvalid(t, err, "file", `wide.xlsx: Row 2 of sheet "Customers" has a value in column 4 (D); localcrm reads at most 3 columns. `+
 		"Remove the columns you do not need (or split the sheet into narrower ones) and upload the workbook again; an administrator can raise the limit with --max-columns.")
 
-	long := workbook(t, func(f *excelize.File) {
-		streamRows(t, f, "Customers", [][]any{{"First Name"}, {"Ada"}, {"Grace"}, {"Alan"}})
+	long := xlsxtest.Build(t, func(f *excelize.File) {
+		xlsxtest.Stream(t, f, "Customers", [][]any{{"First Name"}, {"Ada"}, {"Grace"}, {"Alan"}})
 	})
 	_, err = e.im.Create(e.ctx, Upload{Name: "long.xlsx", Body: bytes.NewReader(long)})
 	if want := `long.xlsx: sheet "Customers" holds more than 2 records (rows with values below its first row); one import may load at most 2. ` +

@@ -1,49 +1,23 @@
 package web
 
 import (
-	"os"
-	"path/filepath"
+	"localcrm/internal/xlsx/xlsxtest"
 	"reflect"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
 )
 
-// apiWorkbook returns a workbook with two sheets of customers.
+// apiWorkbook returns a workbook with two sheets of customers, the first
+// of them the one read by default.
 func apiWorkbook(t *testing.T) []byte {
-	t.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	for _, s := range []struct {
-		sheet string
-		rows  [][]any
-	}{
-		{"Customers", [][]any{{"First Name", "Last Name", "Email"}, {"Ada", "Lovelace", "ada@example.com"}}},
-		{"Prospects", [][]any{{"First Name", "Last Name", "Email"}, {"Alan", "Turing", "alan@example.com"}, {"Grace", "Hopper", "grace@example.com"}}},
-	} { // in order: the first sheet is the one read by default
-		sheet, rows := s.sheet, s.rows
-		if _, err := f.NewSheet(sheet); err != nil {
+	return xlsxtest.Build(t, func(f *excelize.File) {
+		xlsxtest.Stream(t, f, "Customers", [][]any{{"First Name", "Last Name", "Email"}, {"Ada", "Lovelace", "ada@example.com"}})
+		xlsxtest.Stream(t, f, "Prospects", [][]any{{"First Name", "Last Name", "Email"}, {"Alan", "Turing", "alan@example.com"}, {"Grace", "Hopper", "grace@example.com"}})
+		if err := f.DeleteSheet("Sheet1"); err != nil {
 			t.Fatal(err)
 		}
-		for i, row := range rows {
-			cell, _ := excelize.CoordinatesToCellName(1, i+1)
-			if err := f.SetSheetRow(sheet, cell, &row); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := f.DeleteSheet("Sheet1"); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "book.xlsx")
-	if err := f.SaveAs(path); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	})
 }
 
 // TestAPIUploadWorkbook: POST /api/v1/imports reads an Excel workbook's

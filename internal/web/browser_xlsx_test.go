@@ -3,8 +3,6 @@ package web
 import (
 	"context"
 	"maps"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"localcrm/internal/crm"
+	"localcrm/internal/xlsx/xlsxtest"
 )
 
 // workbookTwin imports an Excel workbook through the wizard, with a date
@@ -23,47 +22,18 @@ func (b *browser) workbookTwin(t *testing.T) {
 	if err := b.env.st.CreateField(ctx, &crm.Field{Key: "joined", Label: "Joined", Type: crm.TypeDate}); err != nil {
 		t.Fatal(err)
 	}
-	f := excelize.NewFile()
-	defer f.Close()
-	date, err := f.NewStyle(&excelize.Style{NumFmt: 14})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows := [][]any{
-		{"First Name", "Last Name", "Email", "Joined", "Company", "Phone"},
-		{"Hedy", "Lamarr", "hedy@book.example", excelize.Cell{StyleID: date, Value: 33970}, excelize.Cell{Formula: `B2&" Labs"`, Value: "Lamarr Labs"}, 4155550132},
-		{"Katherine", "Johnson", "kj@book.example", excelize.Cell{StyleID: date, Value: 45306}, excelize.Cell{Formula: `B3&" Labs"`, Value: "Johnson Labs"}, 2079460958},
-	}
-	sw, err := f.NewStreamWriter("Sheet1") // writes formulas with their saved values, as Excel does
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, row := range rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := sw.SetRow(cell, row); err != nil {
+	book := xlsxtest.Build(t, func(f *excelize.File) {
+		date, err := f.NewStyle(&excelize.Style{NumFmt: 14})
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	if err := sw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.NewSheet("Prospects"); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.SetSheetRow("Prospects", "A1", &[]any{"First Name", "Last Name", "Email"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.SetSheetRow("Prospects", "A2", &[]any{"Grace", "Hopper", "grace@book.example"}); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(b.dir, "book.xlsx")
-	if err := f.SaveAs(path); err != nil {
-		t.Fatal(err)
-	}
-	book, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+		xlsxtest.Stream(t, f, "Sheet1", [][]any{
+			{"First Name", "Last Name", "Email", "Joined", "Company", "Phone"},
+			{"Hedy", "Lamarr", "hedy@book.example", excelize.Cell{StyleID: date, Value: 33970}, excelize.Cell{Formula: `B2&" Labs"`, Value: "Lamarr Labs"}, 4155550132},
+			{"Katherine", "Johnson", "kj@book.example", excelize.Cell{StyleID: date, Value: 45306}, excelize.Cell{Formula: `B3&" Labs"`, Value: "Johnson Labs"}, 2079460958},
+		})
+		xlsxtest.Stream(t, f, "Prospects", [][]any{{"First Name", "Last Name", "Email"}, {"Grace", "Hopper", "grace@book.example"}})
+	})
 	twin := "First Name,Last Name,Email,Joined,Company,Phone\n" +
 		"Hedy,Lamarr,hedy@book.example,01/01/1993,Lamarr Labs,4155550132\n" +
 		"Katherine,Johnson,kj@book.example,01/15/2024,Johnson Labs,2079460958\n"

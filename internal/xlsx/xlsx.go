@@ -102,9 +102,12 @@ func quoteList(names []string) string {
 
 // IsWorkbook reports whether the ZIP archive z is an Excel workbook: it
 // holds xl/workbook.xml (an .xlsx, .xlsm, .xltx or .xltm file).
-func IsWorkbook(z *zip.Reader) bool {
+func IsWorkbook(z *zip.Reader) bool { return Has(z, "xl/workbook.xml") }
+
+// Has reports whether the ZIP archive z holds a file named name, in any case.
+func Has(z *zip.Reader, name string) bool {
 	for _, f := range z.File {
-		if strings.EqualFold(f.Name, "xl/workbook.xml") {
+		if strings.EqualFold(f.Name, name) {
 			return true
 		}
 	}

@@ -15,17 +15,15 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"localcrm/internal/csvin"
+	"localcrm/internal/xlsx/xlsxtest"
 )
 
 // save writes a workbook made by build with excelize to a file of the
 // test's own and returns its path.
 func save(t *testing.T, build func(f *excelize.File)) string {
 	t.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	build(f)
 	path := filepath.Join(t.TempDir(), "book.xlsx")
-	if err := f.SaveAs(path); err != nil {
+	if err := os.WriteFile(path, xlsxtest.Build(t, build), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -98,28 +96,6 @@ func customStyle(t *testing.T, f *excelize.File, code string) int {
 	return style(t, f, &excelize.Style{CustomNumFmt: &code})
 }
 
-// stream writes rows to sheet with excelize's StreamWriter, row 1 first;
-// a nil row is left out (an empty row of the sheet).
-func stream(t *testing.T, f *excelize.File, sheet string, rows [][]any) {
-	t.Helper()
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, row := range rows {
-		if row == nil {
-			continue
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := sw.SetRow(cell, row); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestCells: every kind of cell comes back as the text a person means by
 // it, whatever its number format shows.
 func TestCells(t *testing.T) {
@@ -136,7 +112,7 @@ func TestCells(t *testing.T) {
 		monthYear := customStyle(t, f, `[$-409]mmmm\ yyyy;@`)
 		dollars := customStyle(t, f, `"$"#,##0_);[Red]\("$"#,##0\)`)
 		phone := customStyle(t, f, `[<=9999999]###-####;\(###\)\ ###-####`)
-		stream(t, f, "Sheet1", [][]any{
+		xlsxtest.Stream(t, f, "Sheet1", [][]any{
 			{"Name", "Born", "Call at", "Best time", "Talked", "Phone", "Phone styled", "Balance", "Share", "VIP", "Code", "Score", "Note"},
 			{"Zoë Lefèvre", excelize.Cell{StyleID: shortDate, Value: 45306}, excelize.Cell{StyleID: dateTime, Value: 45306.604166666664},
 				excelize.Cell{StyleID: clockTime, Value: 0.75}, excelize.Cell{StyleID: elapsed, Value: 1.25},
@@ -184,7 +160,7 @@ func TestDateSystems(t *testing.T) {
 			}
 			d := customStyle(t, f, "yyyy-mm-dd")
 			dt := customStyle(t, f, "dd.mm.yyyy hh:mm")
-			stream(t, f, "Sheet1", [][]any{
+			xlsxtest.Stream(t, f, "Sheet1", [][]any{
 				{"a", "b", "c", "d", "e", "f"},
 				{excelize.Cell{StyleID: d, Value: 45306}, excelize.Cell{StyleID: dt, Value: 45306.604166666664},
 					excelize.Cell{StyleID: d, Value: 59}, excelize.Cell{StyleID: d, Value: 60}, excelize.Cell{StyleID: d, Value: 61},
@@ -203,7 +179,7 @@ func TestDateSystems(t *testing.T) {
 func TestFormulas(t *testing.T) {
 	path := save(t, func(f *excelize.File) {
 		d := style(t, f, &excelize.Style{NumFmt: 14})
-		stream(t, f, "Sheet1", [][]any{
+		xlsxtest.Stream(t, f, "Sheet1", [][]any{
 			{"Phone", "Twice", "Label", "Due", "Paid", "Missing"},
 			{4155550132, excelize.Cell{Formula: "A2*2", Value: 8311100264}, excelize.Cell{Formula: `"x"&A2`, Value: "x4155550132"},
 				excelize.Cell{StyleID: d, Formula: "DATE(2024,1,15)", Value: 45306}, excelize.Cell{Formula: "A2>0", Value: true},
@@ -222,7 +198,7 @@ func TestFormulas(t *testing.T) {
 // as wide as the widest, however many of its last cells are empty.
 func TestRowsAndGaps(t *testing.T) {
 	path := save(t, func(f *excelize.File) {
-		stream(t, f, "Sheet1", [][]any{
+		xlsxtest.Stream(t, f, "Sheet1", [][]any{
 			nil, // the sheet begins on row 2
 			{"First", "Last", "Email"},
 			{"Ada"},
@@ -255,7 +231,7 @@ func TestRowsAndGaps(t *testing.T) {
 func TestFormulaGuard(t *testing.T) {
 	cells := []any{"=1+2", "+33 1 23", "-5 apples", "@home", "\tindented", "plain"}
 	path := save(t, func(f *excelize.File) {
-		stream(t, f, "Sheet1", [][]any{{"a", "b", "c", "d", "e", "f"}, cells})
+		xlsxtest.Stream(t, f, "Sheet1", [][]any{{"a", "b", "c", "d", "e", "f"}, cells})
 	})
 	b := open(t, path)
 	var out bytes.Buffer
@@ -282,9 +258,9 @@ func TestSheets(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		stream(t, f, "Lookup", [][]any{{"code"}, {"x"}})
-		stream(t, f, "Customers", [][]any{nil, nil, {"First", "Last"}, {"Ada", "Lovelace"}})
-		stream(t, f, "Notes", [][]any{{"note"}})
+		xlsxtest.Stream(t, f, "Lookup", [][]any{{"code"}, {"x"}})
+		xlsxtest.Stream(t, f, "Customers", [][]any{nil, nil, {"First", "Last"}, {"Ada", "Lovelace"}})
+		xlsxtest.Stream(t, f, "Notes", [][]any{{"note"}})
 		if err := f.SetSheetVisible("Lookup", false); err != nil {
 			t.Fatal(err)
 		}
@@ -322,7 +298,7 @@ func TestLimits(t *testing.T) {
 		wide[i] = "c"
 	}
 	path := save(t, func(f *excelize.File) {
-		stream(t, f, "Sheet1", [][]any{{"a", "b"}, {"1", "2"}, {"3", "4"}, wide, {"5", strings.Repeat("é", 20000)}})
+		xlsxtest.Stream(t, f, "Sheet1", [][]any{{"a", "b"}, {"1", "2"}, {"3", "4"}, wide, {"5", strings.Repeat("é", 20000)}})
 	})
 	b := open(t, path)
 	var out bytes.Buffer
@@ -381,7 +357,7 @@ func TestNotAWorkbook(t *testing.T) {
 
 	// A workbook whose pictures (here, zeros) unpack to more than memory
 	// should hold is refused before excelize reads them.
-	path := save(t, func(f *excelize.File) { stream(t, f, "Sheet1", [][]any{{"a"}}) })
+	path := save(t, func(f *excelize.File) { xlsxtest.Stream(t, f, "Sheet1", [][]any{{"a"}}) })
 	body, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
