@@ -390,7 +390,7 @@ func TestAPIImportCancelPending(t *testing.T) {
 // server, resumes it, and cancels it while it runs again.
 func TestAPIImportCancelResume(t *testing.T) {
 	s := newTestServer(t)
-	const n, badEvery = 20000, 1000
+	const n, badEvery = 6000, 1000
 	id := s.prepare(t, apiGeneratedCSV(n, badEvery), map[string]any{"batch_size": 10})
 	path := fmt.Sprintf("/api/v1/imports/%d", id)
 	s.call(t, http.MethodPost, path+"/start", nil, http.StatusAccepted, nil)

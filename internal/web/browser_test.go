@@ -532,11 +532,11 @@ func (b *browser) wizardAndFixedRejects(t *testing.T) {
 
 func (b *browser) reloadMidImport(t *testing.T) {
 	defer b.checkScripts(t)
-	const n = 20000
+	const n = 8000
 	var sb strings.Builder
 	sb.WriteString("First Name,Last Name,Email\n")
 	for i := range n {
-		if i%5000 == 4999 { // lines 5001, 10001, 15001 and 20001: no valid email
+		if i%2000 == 1999 { // lines 2001, 4001, 6001 and 8001: no valid email
 			fmt.Fprintf(&sb, "Person%d,Bulk,person%d-at-bulk.example\n", i, i)
 			continue
 		}
@@ -549,7 +549,7 @@ func (b *browser) reloadMidImport(t *testing.T) {
 	b.do(t, "set the batch size", chromedp.SetValue(chromedp.ID("batch-size"), "4"))
 	js[bool](t, b, `document.getElementById('batch-size').dispatchEvent(new Event('change'))`)
 	b.do(t, "go to the summary", chromedp.Click(chromedp.ID("to-summary")), chromedp.WaitVisible(chromedp.ID("step-summary")))
-	if c, r := b.text(t, "dry-created"), b.text(t, "dry-rejected"); c != "19,996" || r != "4" {
+	if c, r := b.text(t, "dry-created"), b.text(t, "dry-rejected"); c != "7,996" || r != "4" {
 		t.Fatalf("the dry run will create %s and reject %s", c, r)
 	}
 	b.do(t, "start", chromedp.Click(chromedp.ID("start")), chromedp.WaitVisible(chromedp.ID("progress")))
@@ -582,18 +582,18 @@ func (b *browser) reloadMidImport(t *testing.T) {
 	b.wait(t, "progress to go on after the reload", fmt.Sprintf(`Number(document.getElementById('processed').textContent.replace(/,/g, '')) > %d`, after), time.Minute)
 	// Each rejected record appears as it happens, pushed by the server.
 	b.wait(t, "a rejected record to arrive while the import runs",
-		`[...document.querySelectorAll('#errors tbody tr.fresh')].some(tr => /^(10001|15001|20001)$/.test(tr.cells[0].textContent) && tr.cells[1].textContent === 'Email')`,
+		`[...document.querySelectorAll('#errors tbody tr.fresh')].some(tr => /^(4001|6001|8001)$/.test(tr.cells[0].textContent) && tr.cells[1].textContent === 'Email')`,
 		time.Minute)
 	b.wait(t, "the import to complete", `document.getElementById('progress').dataset.status === 'completed_with_errors' && document.getElementById('report')`, 5*time.Minute)
-	if got := b.text(t, "created"); got != "19,996" {
-		t.Errorf("created %s, want 19,996", got)
+	if got := b.text(t, "created"); got != "7,996" {
+		t.Errorf("created %s, want 7,996", got)
 	}
 	lines := js[[]string](t, b, `[...document.querySelectorAll('#errors tbody tr')].map(tr => tr.cells[0].textContent + ' ' + tr.cells[3].textContent)`)
-	if len(lines) != 4 || !strings.HasPrefix(lines[0], "5001 Email is not") || !strings.HasPrefix(lines[3], "20001 Email is not") {
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "2001 Email is not") || !strings.HasPrefix(lines[3], "8001 Email is not") {
 		t.Errorf("rejected records in the report:\n%s", strings.Join(lines, "\n"))
 	}
-	if got := b.text(t, "batches"); got != "5,000" {
-		t.Errorf("batches %s, want 5,000", got)
+	if got := b.text(t, "batches"); got != "2,000" {
+		t.Errorf("batches %s, want 2,000", got)
 	}
 }
 
