@@ -3,7 +3,7 @@
 // turns driver errors into the crm package's error kinds.
 //
 // SQLite is the embedded default; a postgres:// URL opens PostgreSQL
-// instead (postgres.go says how the two differ). SQLite It runs with WAL, synchronous=NORMAL and a
+// instead (postgres.go says how the two differ). SQLite runs with WAL, synchronous=NORMAL and a
 // busy timeout, with one writer connection beside a pool of readers, set up
 // the way PocketBase does: writes queue in the process instead of failing
 // with SQLITE_BUSY, and reads never wait for them.
@@ -95,11 +95,15 @@ func OpenOptions(ctx context.Context, path string, o Options) (*Store, error) {
 		q := url.Values{}
 		// temp_store keeps statement journals in memory: a multi-row INSERT
 		// writes one, and on disk it cost a tenth of an import's time. The
-		// writer gets a 16 MB page cache, which holds the email index of
-		// about a million customers: with SQLite's default 2 MB, each batch
-		// re-read much of it (see the bench command). The driver's
-		// allocator gives each cached page twice its size, so the cache
-		// takes about 32 MB, and an import's peak memory stays under 64 MB.
+		// writer's page cache is 4 MB, twice SQLite's default: the driver's
+		// allocator gives each cached page twice its size, so it takes
+		// 8 MB. A cache of 16 MB (32 MB of memory), once chosen to hold
+		// the email index of a million customers, made imports no faster
+		// once emails were indexed by a hash (the bench: 50,000 and
+		// 1,000,000 records, commits of 100 and 10,000, the same times
+		// within the machine's noise), and an import's peak memory went
+		// from 58 to 82 MB: pages the cache misses come from the
+		// operating system's file cache.
 		// The writer checkpoints the WAL into the database every 40,000
 		// pages (160 MB) instead of SQLite's 1,000: a page that several
 		// batches change is copied over once, and a million customers in
@@ -113,7 +117,7 @@ func OpenOptions(ctx context.Context, path string, o Options) (*Store, error) {
 		// and open another file.
 		return "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + q.Encode() + extra
 	}
-	write, err := sql.Open("sqlite", dsn("&_pragma=cache_size(-16000)&_pragma=wal_autocheckpoint(40000)"))
+	write, err := sql.Open("sqlite", dsn("&_pragma=cache_size(-4000)&_pragma=wal_autocheckpoint(40000)"))
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
