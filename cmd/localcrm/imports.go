@@ -132,7 +132,11 @@ func importsShow(ctx context.Context, a *app, args []string) error {
 	}
 	w := a.stdout
 	fmt.Fprintf(w, "Import %d: %s\n", s.ImportID, s.Status)
-	fmt.Fprintf(w, "  file       %s (%s bytes, %s, %s, header on line %d)\n", oneLine(s.File), thousands(int(s.Size)), s.Encoding, s.Delimiter, s.HeaderLine)
+	if s.Sheet != "" {
+		fmt.Fprintf(w, "  file       %s (%s bytes, Excel workbook, sheet %q, header on row %d)\n", oneLine(s.File), thousands(int(s.Size)), s.Sheet, s.HeaderLine)
+	} else {
+		fmt.Fprintf(w, "  file       %s (%s bytes, %s, %s, header on line %d)\n", oneLine(s.File), thousands(int(s.Size)), s.Encoding, s.Delimiter, s.HeaderLine)
+	}
 	fmt.Fprintf(w, "  records    %s of %s\n", thousands(s.Records), thousands(s.Total))
 	fmt.Fprintf(w, "  created    %s\n  updated    %s\n  skipped    %s\n  rejected   %s\n  batches    %s\n",
 		thousands(s.Created), thousands(s.Updated), thousands(s.Skipped), thousands(s.Rejected), thousands(s.Batches))

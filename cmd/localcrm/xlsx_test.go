@@ -61,6 +61,10 @@ func TestImportWorkbook(t *testing.T) {
 	if !strings.HasPrefix(out, "Imported book.xlsx: 1 records") {
 		t.Errorf("import --sheet prospects:\n%s", out)
 	}
+	// An import names the sheet it read, not the CSV made of it.
+	if out := c.ok("imports", "show", "2"); !strings.Contains(out, `Excel workbook, sheet "Prospects", header on row 1)`) {
+		t.Errorf("imports show 2 does not name the sheet:\n%s", out)
+	}
 	export := c.ok("export", "-")
 	for _, want := range []string{
 		"Zoë,Lefèvre,zoe@example.com,Lefèvre Ltd,", // the formula's value

@@ -187,6 +187,7 @@ type Import struct {
 	Status     ImportStatus
 	FileName   string // as the user named it
 	FileSize   int64
+	Sheet      string // of an Excel workbook, the sheet read; Encoding and Delimiter are then the CSV's made of it
 	Encoding   string
 	Delimiter  string // comma, semicolon, tab or pipe
 	HeaderLine int

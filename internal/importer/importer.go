@@ -301,7 +301,7 @@ func (im *Importer) Create(ctx context.Context, up Upload) (*Preview, error) {
 		},
 	}
 	if wb != nil { // the workbook as uploaded, not the CSV kept of it
-		imp.FileSize = wb.size
+		imp.FileSize, imp.Sheet = wb.size, wb.info.Sheet
 		p.Workbook = &wb.info
 	}
 	if last != nil {

@@ -23,6 +23,7 @@ type Summary struct {
 	Status      crm.ImportStatus  `json:"status"`
 	File        string            `json:"file"`
 	Size        int64             `json:"size"`
+	Sheet       string            `json:"sheet,omitempty"` // an Excel workbook's sheet read; then encoding and delimiter are the CSV's made of it
 	Total       int               `json:"total"`
 	Records     int               `json:"records"`
 	Created     int               `json:"created"`
@@ -126,7 +127,7 @@ func (im *Importer) Summarize(ctx context.Context, imp *crm.Import, limit int) (
 func summary(imp *crm.Import, errs []crm.RowError) *Summary {
 	o := imp.Options
 	s := &Summary{
-		ImportID: imp.ID, Status: imp.Status, File: imp.FileName, Size: imp.FileSize, Total: imp.Total,
+		ImportID: imp.ID, Status: imp.Status, File: imp.FileName, Size: imp.FileSize, Sheet: imp.Sheet, Total: imp.Total,
 		Records: imp.Counts.Records, Created: imp.Counts.Created, Updated: imp.Counts.Updated,
 		Skipped: imp.Counts.Skipped, Rejected: imp.Counts.Rejected, Batches: imp.Counts.Batches,
 		Encoding: imp.Encoding, Delimiter: imp.Delimiter, HeaderLine: imp.HeaderLine,

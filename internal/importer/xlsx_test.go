@@ -94,6 +94,9 @@ func TestWorkbookImportsAsItsCSVTwin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if imp.Sheet != "Customers" || twinImp.Sheet != "" {
+		t.Errorf("the import as stored names sheet %q (its CSV twin %q), want %q", imp.Sheet, twinImp.Sheet, "Customers")
+	}
 	dry, err := fromBook.im.DryRun(fromBook.ctx, imp.ID, 10)
 	if err != nil || dry.Created != 3 || dry.Rejected != 1 {
 		t.Fatalf("dry run: %+v, %v", dry, err)

@@ -16,7 +16,7 @@ import (
 // importColumns must match scanImport.
 const importColumns = `id, status, file_name, file_size, encoding, delimiter, header_line, columns, options,
 	total, records, created, updated, skipped, rejected, batches, report_size, error, created_by, worker,
-	cancel_requested, created_at, started_at, finished_at, heartbeat_at, run_ms, changes, phones_as_written`
+	cancel_requested, created_at, started_at, finished_at, heartbeat_at, run_ms, changes, phones_as_written, sheet`
 
 func scanImport(r rowScanner) (*crm.Import, error) {
 	var (
@@ -28,7 +28,7 @@ func scanImport(r rowScanner) (*crm.Import, error) {
 	err := r.Scan(&imp.ID, &imp.Status, &imp.FileName, &imp.FileSize, &imp.Encoding, &imp.Delimiter, &imp.HeaderLine,
 		&columns, &options, &imp.Total, &imp.Counts.Records, &imp.Counts.Created, &imp.Counts.Updated, &imp.Counts.Skipped,
 		&imp.Counts.Rejected, &imp.Counts.Batches, &imp.ReportSize, &imp.Error, &imp.CreatedBy, &imp.Worker,
-		&imp.CancelRequested, &cre, &start, &fin, &heart, &runMS, &chg, &imp.Counts.PhonesAsWritten)
+		&imp.CancelRequested, &cre, &start, &fin, &heart, &runMS, &chg, &imp.Counts.PhonesAsWritten, &imp.Sheet)
 	if err != nil {
 		return nil, err
 	}
@@ -50,8 +50,8 @@ func scanImport(r rowScanner) (*crm.Import, error) {
 }
 
 const insertImportSQL = `
-	INSERT INTO imports (status, file_name, file_size, encoding, delimiter, header_line, columns, options, total, created_by, created_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	INSERT INTO imports (status, file_name, file_size, sheet, encoding, delimiter, header_line, columns, options, total, created_by, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	RETURNING id`
 
 // CreateImport records a new import job and sets its ID.
@@ -60,7 +60,7 @@ func (s *Store) CreateImport(ctx context.Context, imp *crm.Import) error {
 	options, _ := json.Marshal(imp.Options)
 	imp.CreatedAt = s.now().Truncate(1e6)
 	return s.inTx(ctx, "create import", func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, insertImportSQL, imp.Status, imp.FileName, imp.FileSize, imp.Encoding, imp.Delimiter,
+		err := tx.QueryRowContext(ctx, insertImportSQL, imp.Status, imp.FileName, imp.FileSize, imp.Sheet, imp.Encoding, imp.Delimiter,
 			imp.HeaderLine, string(columns), string(options), imp.Total, imp.CreatedBy, formatTime(imp.CreatedAt)).Scan(&imp.ID)
 		if err != nil {
 			return fmt.Errorf("create import: %w", err)

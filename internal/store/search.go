@@ -817,7 +817,7 @@ func (s *Store) checked(ctx context.Context, tx *sql.Tx, q search, sc *crm.Schem
 		}
 	}
 	if len(ids) > maxCandidates {
-		return nil, crm.Invalid("search", "", fmt.Sprintf("More than %d customers have numbers ending like this one; type more of the number, or add a name.", maxCandidates))
+		return nil, crm.Invalid("search", "", fmt.Sprintf("More than %d customers could match this search; type more of the number or of the words, or add a name.", maxCandidates))
 	}
 	// The candidates are read with only what the check needs: a few
 	// hundred whole customers took a lookup twice as long.

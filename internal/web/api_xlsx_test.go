@@ -1,9 +1,13 @@
 package web
 
 import (
-	"localcrm/internal/xlsx/xlsxtest"
+	"fmt"
+	"net/http"
 	"reflect"
+	"strings"
 	"testing"
+
+	"localcrm/internal/xlsx/xlsxtest"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -34,6 +38,19 @@ func TestAPIUploadWorkbook(t *testing.T) {
 	up = s.mustUpload(t, "book.xlsx", book, "sheet", "Prospects")
 	if up.Sheet != "Prospects" || up.Records != 2 || !reflect.DeepEqual(up.Preview[0], []string{"Alan", "Turing", "alan@example.com"}) {
 		t.Errorf("upload with sheet Prospects: sheet %q, %d records, preview %q", up.Sheet, up.Records, up.Preview)
+	}
+	// The import keeps the sheet: its summary and its page name it, not
+	// the encoding and delimiter of the CSV made of it.
+	var sum struct {
+		Sheet string `json:"sheet"`
+	}
+	s.call(t, http.MethodGet, fmt.Sprintf("/api/v1/imports/%d", up.ID), nil, http.StatusOK, &sum)
+	if sum.Sheet != "Prospects" {
+		t.Errorf("the import's summary names sheet %q, want Prospects", sum.Sheet)
+	}
+	_, page := s.page(t, s.pageSession(t, "boss"), http.MethodGet, fmt.Sprintf("/imports/%d", up.ID), nil)
+	if !strings.Contains(page, "<dt>Excel workbook</dt><dd>sheet “Prospects”</dd>") || strings.Contains(page, "<dt>Delimiter</dt>") {
+		t.Errorf("the import's page does not name the sheet:\n%s", pageSnippet(page))
 	}
 
 	resp, b := s.upload(t, "book.xlsx", book, "sheet", "Clients")
