@@ -28,9 +28,15 @@ type Template struct {
 	DateFormat  DateFormat        `json:"date_format"`
 	BatchSize   int               `json:"batch_size"`
 	Update      UpdateRules       `json:"update_rules"`
-	FromImport  int64             `json:"from_import"` // the import it was saved from, for people; 0 when none
-	SavedBy     string            `json:"saved_by"`
-	SavedAt     time.Time         `json:"saved_at"`
+	// The options of ImportOptions with the same names; CountryColumn is
+	// a header key, as the mapping's columns are.
+	KeepRecord    bool      `json:"keep_record,omitempty"`
+	Country       string    `json:"country,omitempty"`
+	CountryColumn string    `json:"country_column,omitempty"`
+	CheckPhones   bool      `json:"check_phones,omitempty"`
+	FromImport    int64     `json:"from_import"` // the import it was saved from, for people; 0 when none
+	SavedBy       string    `json:"saved_by"`
+	SavedAt       time.Time `json:"saved_at"`
 }
 
 // TemplateKey is the form of a template's name that uniqueness and look-ups

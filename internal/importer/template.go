@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"localcrm/internal/crm"
 )
@@ -29,8 +30,12 @@ func (im *Importer) SaveTemplate(ctx context.Context, importID int64, name, by s
 		Name:        name,
 		Mapping:     headerMapping(imp),
 		OnDuplicate: o.OnDuplicate, DateFormat: o.DateFormat, BatchSize: o.BatchSize, Update: o.Update,
+		KeepRecord: o.KeepRecord, Country: o.Country, CheckPhones: o.CheckPhones,
 		FromImport: imp.ID,
 		SavedBy:    by,
+	}
+	if o.CountryColumn != "" {
+		t.CountryColumn = headerKey(o.CountryColumn)
 	}
 	if replaced, err = im.store.SaveTemplate(ctx, t, replace); err != nil {
 		return nil, false, err
@@ -107,8 +112,8 @@ func (im *Importer) ApplyTemplate(ctx context.Context, importID int64, name stri
 // imp whose header key t knows is mapped as t says, or left out; any
 // other column keeps its mapping, unless t gives its field to another
 // column. A field deleted since t was saved is skipped, in the mapping and
-// in the update rules, so that the rest of t still applies. The record
-// limit stays imp's.
+// in the update rules, so that the rest of t still applies, and so is a
+// country column the file does not have. The record limit stays imp's.
 func (im *Importer) TemplateOptions(ctx context.Context, imp *crm.Import, t *crm.Template) (crm.ImportOptions, map[string]string, error) {
 	sc, err := im.store.Schema(ctx)
 	if err != nil {
@@ -120,6 +125,14 @@ func (im *Importer) TemplateOptions(ctx context.Context, imp *crm.Import, t *crm
 		fmt.Sprintf("from template %q", t.Name), fmt.Sprintf("left out by template %q", t.Name))
 	o.OnDuplicate, o.DateFormat, o.BatchSize = t.OnDuplicate, t.DateFormat, t.BatchSize
 	o.Update = existingRules(t.Update, sc)
+	o.KeepRecord, o.Country, o.CheckPhones = t.KeepRecord, t.Country, t.CheckPhones
+	o.CountryColumn = ""
+	if t.CountryColumn != "" {
+		i := slices.IndexFunc(imp.Columns, func(col string) bool { return headerKey(col) == t.CountryColumn })
+		if i >= 0 {
+			o.CountryColumn = imp.Columns[i]
+		}
+	}
 	return o, reasons, nil
 }
 

@@ -18,21 +18,23 @@ import (
 func TestTemplateSaveAndApply(t *testing.T) {
 	e := newEnv(t)
 	e.field(crm.Field{Key: "tier", Label: "Tier", Type: crm.TypeText})
-	march := e.prepare("march.csv", []byte("Given,Family,E-mail,Cell No.,Tier,Notes\nAnn,Lee,ann@example.com,555 0100,Gold,x\n"), crm.ImportOptions{
+	march := e.prepare("march.csv", []byte("Given,Family,E-mail,Cell No.,Tier,Notes,Land\nAnn,Lee,ann@example.com,555 0100,Gold,x,GB\n"), crm.ImportOptions{
 		Mapping:     map[string]string{"Given": "first_name", "Family": "last_name", "E-mail": "email", "Cell No.": "alternative", "Tier": "tier"},
 		OnDuplicate: crm.DuplicateUpdate, DateFormat: crm.DateDMY, BatchSize: 50, MaxRecords: 20,
-		Update: crm.UpdateRules{Default: crm.RuleFillEmpty, Fields: map[string]crm.UpdateRule{"tier": crm.RuleKeep}, BlankClears: []string{"comments"}},
+		Update:     crm.UpdateRules{Default: crm.RuleFillEmpty, Fields: map[string]crm.UpdateRule{"tier": crm.RuleKeep}, BlankClears: []string{"comments"}},
+		KeepRecord: true, Country: "FR", CountryColumn: "Land", CheckPhones: true,
 	})
 
 	tpl, replaced, err := e.im.SaveTemplate(e.ctx, march.ID, " Shop export ", "ann", false)
 	if err != nil || replaced {
 		t.Fatalf("SaveTemplate = %v, %v", replaced, err)
 	}
-	wantMapping := map[string]string{"given": "first_name", "family": "last_name", "email": "email", "cellnumber": "alternative", "tier": "tier", "notes": ""}
+	wantMapping := map[string]string{"given": "first_name", "family": "last_name", "email": "email", "cellnumber": "alternative", "tier": "tier", "notes": "", "land": ""}
 	if tpl.Name != "Shop export" || !reflect.DeepEqual(tpl.Mapping, wantMapping) || tpl.FromImport != march.ID || tpl.SavedBy != "ann" {
 		t.Errorf("saved template %+v, want mapping %v", tpl, wantMapping)
 	}
-	if tpl.OnDuplicate != crm.DuplicateUpdate || tpl.DateFormat != crm.DateDMY || tpl.BatchSize != 50 || tpl.Update.Default != crm.RuleFillEmpty {
+	if tpl.OnDuplicate != crm.DuplicateUpdate || tpl.DateFormat != crm.DateDMY || tpl.BatchSize != 50 || tpl.Update.Default != crm.RuleFillEmpty ||
+		!tpl.KeepRecord || tpl.Country != "FR" || tpl.CountryColumn != "land" || !tpl.CheckPhones {
 		t.Errorf("saved options %+v", tpl)
 	}
 	// The name is taken, in any case, until replacing is asked for.
@@ -49,7 +51,7 @@ func TestTemplateSaveAndApply(t *testing.T) {
 	if err := e.st.DeleteField(e.ctx, "tier"); err != nil {
 		t.Fatal(err)
 	}
-	april := e.create("april.csv", []byte("GIVEN,family,Email,Cell no,Mobile,Phone,Tier,Notes,Comments\nBo,Ng,bo@example.com,1,2,3,Gold,x,y\n"))
+	april := e.create("april.csv", []byte("GIVEN,family,Email,Cell no,Mobile,Phone,Tier,Notes,Comments,LAND\nBo,Ng,bo@example.com,1,2,3,Gold,x,y,DE\n"))
 	if april.Suggestion.Mapping["Mobile"] != "alternative" {
 		t.Fatalf("Mobile is not mapped to Alternative automatically: %v", april.Suggestion.Mapping)
 	}
@@ -62,7 +64,7 @@ func TestTemplateSaveAndApply(t *testing.T) {
 		t.Errorf("mapping after the template %v, want %v", imp.Options.Mapping, want)
 	}
 	from := `from template "Shop export"`
-	wantReasons := map[string]string{"GIVEN": from, "family": from, "Email": from, "Cell no": from, "Notes": `left out by template "Shop export"`}
+	wantReasons := map[string]string{"GIVEN": from, "family": from, "Email": from, "Cell no": from, "Notes": `left out by template "Shop export"`, "LAND": `left out by template "Shop export"`}
 	if !reflect.DeepEqual(reasons, wantReasons) {
 		t.Errorf("reasons %v, want %v", reasons, wantReasons)
 	}
@@ -73,6 +75,12 @@ func TestTemplateSaveAndApply(t *testing.T) {
 	if o.Update.Default != crm.RuleFillEmpty || len(o.Update.Fields) != 0 || !reflect.DeepEqual(o.Update.BlankClears, []string{"comments"}) {
 		t.Errorf("update rules %+v, want the template's without the deleted Tier's", o.Update)
 	}
+	// The phone options and keeping records come too; the country column
+	// is the file's own column of the same header key.
+	if !o.KeepRecord || o.Country != "FR" || o.CountryColumn != "LAND" || !o.CheckPhones {
+		t.Errorf("options after the template: keep record %v, country %q, country column %q, check phones %v; want true, FR, LAND, true",
+			o.KeepRecord, o.Country, o.CountryColumn, o.CheckPhones)
+	}
 	// What was applied is saved, as Configure saves a mapping.
 	stored, err := e.im.Get(e.ctx, april.Import.ID)
 	if err != nil {
@@ -80,6 +88,15 @@ func TestTemplateSaveAndApply(t *testing.T) {
 	}
 	if !reflect.DeepEqual(stored.Options, imp.Options) {
 		t.Errorf("stored options %+v, want %+v", stored.Options, imp.Options)
+	}
+	// A file without the country column reads none.
+	may := e.create("may.csv", []byte("Given,Family,E-mail\nCy,Oh,cy@example.com\n"))
+	imp, _, err = e.im.ApplyTemplate(e.ctx, may.Import.ID, "Shop export")
+	if err != nil {
+		t.Fatalf("ApplyTemplate to may.csv: %v", err)
+	}
+	if o := imp.Options; o.CountryColumn != "" || o.Country != "FR" {
+		t.Errorf("a file without the country column: country column %q, country %q; want none, FR", o.CountryColumn, o.Country)
 	}
 }
 

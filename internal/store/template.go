@@ -11,14 +11,16 @@ import (
 )
 
 // templateColumns must match scanTemplate.
-const templateColumns = `name, mapping, on_duplicate, date_format, batch_size, update_rules, from_import, saved_by, saved_at`
+const templateColumns = `name, mapping, on_duplicate, date_format, batch_size, update_rules, keep_record, country, country_column, check_phones,
+	from_import, saved_by, saved_at`
 
 func scanTemplate(r rowScanner) (*crm.Template, error) {
 	var (
 		t                      crm.Template
 		mapping, update, saved string
 	)
-	if err := r.Scan(&t.Name, &mapping, &t.OnDuplicate, &t.DateFormat, &t.BatchSize, &update, &t.FromImport, &t.SavedBy, &saved); err != nil {
+	if err := r.Scan(&t.Name, &mapping, &t.OnDuplicate, &t.DateFormat, &t.BatchSize, &update, &t.KeepRecord, &t.Country, &t.CountryColumn,
+		&t.CheckPhones, &t.FromImport, &t.SavedBy, &saved); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(mapping), &t.Mapping); err != nil {
@@ -34,12 +36,14 @@ func scanTemplate(r rowScanner) (*crm.Template, error) {
 const templateNameSQL = `SELECT name FROM templates WHERE name_key = ?`
 
 const insertTemplateSQL = `
-	INSERT INTO templates (name_key, name, mapping, on_duplicate, date_format, batch_size, update_rules, from_import, saved_by, saved_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	INSERT INTO templates (name_key, name, mapping, on_duplicate, date_format, batch_size, update_rules,
+		keep_record, country, country_column, check_phones, from_import, saved_by, saved_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 const replaceTemplateSQL = `
 	UPDATE templates
-	SET name = ?, mapping = ?, on_duplicate = ?, date_format = ?, batch_size = ?, update_rules = ?, from_import = ?, saved_by = ?, saved_at = ?
+	SET name = ?, mapping = ?, on_duplicate = ?, date_format = ?, batch_size = ?, update_rules = ?,
+		keep_record = ?, country = ?, country_column = ?, check_phones = ?, from_import = ?, saved_by = ?, saved_at = ?
 	WHERE name_key = ?`
 
 // SaveTemplate checks t and saves it under its name, setting when. A name
@@ -61,7 +65,7 @@ func (s *Store) SaveTemplate(ctx context.Context, t *crm.Template, replace bool)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			_, err = tx.ExecContext(ctx, insertTemplateSQL, key, t.Name, string(mapping), t.OnDuplicate, t.DateFormat, t.BatchSize,
-				string(update), t.FromImport, t.SavedBy, formatTime(now))
+				string(update), flag(t.KeepRecord), t.Country, t.CountryColumn, flag(t.CheckPhones), t.FromImport, t.SavedBy, formatTime(now))
 			if isUnique(err) { // saved meanwhile by a writer that took no lock
 				return fmt.Errorf("a template named %q exists; choose another name or replace it: %w", t.Name, crm.ErrConflict)
 			}
@@ -71,7 +75,7 @@ func (s *Store) SaveTemplate(ctx context.Context, t *crm.Template, replace bool)
 		default:
 			replaced = true
 			_, err = tx.ExecContext(ctx, replaceTemplateSQL, t.Name, string(mapping), t.OnDuplicate, t.DateFormat, t.BatchSize,
-				string(update), t.FromImport, t.SavedBy, formatTime(now), key)
+				string(update), flag(t.KeepRecord), t.Country, t.CountryColumn, flag(t.CheckPhones), t.FromImport, t.SavedBy, formatTime(now), key)
 		}
 		if err != nil {
 			return fmt.Errorf("save template %q: %w", t.Name, err)
@@ -148,4 +152,13 @@ func (s *Store) DeleteTemplate(ctx context.Context, name string) error {
 		}
 		return s.audit(ctx, tx, crm.AuditTemplateDeleted, "template "+saved, "")
 	})
+}
+
+// flag is a yes-or-no column's value: 0 or 1 in an integer column, the
+// same on both databases (PostgreSQL takes no Go bool for a BIGINT).
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

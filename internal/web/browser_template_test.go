@@ -73,6 +73,7 @@ func (b *browser) saveAndApplyTemplate(t *testing.T) {
 	b.choose(t, "map-alternative", "Handy")
 	b.do(t, "choose to update", chromedp.Click(chromedp.ID("dup-update")))
 	b.choose(t, "date-format", "DD/MM/YYYY")
+	b.do(t, "keep records without their bad values", chromedp.Click(chromedp.ID("keep-record")))
 
 	// Saved with the keyboard: a name, then Enter.
 	b.do(t, "name the template", chromedp.SendKeys(chromedp.ID("template-name"), "Shop export\n"))
@@ -118,6 +119,9 @@ func (b *browser) saveAndApplyTemplate(t *testing.T) {
 	}
 	if got := js[string](t, b, `document.getElementById('date-format').value`); got != "DD/MM/YYYY" {
 		t.Errorf("the date format is %q, want the template's DD/MM/YYYY", got)
+	}
+	if !js[bool](t, b, `document.getElementById('keep-record').checked`) {
+		t.Error("the template's choice to keep records without their bad values is not ticked")
 	}
 	b.shot(t, "2-map-template.png")
 
