@@ -150,6 +150,9 @@ type ImportCounts struct {
 	// numbers of their country, so have no international form: kept as
 	// written, found by their digits, dialled by nobody.
 	PhonesAsWritten int `json:"phones_as_written,omitempty"`
+	// LeftOut counts the bad values of optional fields left out of the
+	// records loaded without them (ImportOptions.KeepRecord).
+	LeftOut int `json:"left_out,omitempty"`
 }
 
 // Checkpoint is what a batch of an import commits beside its customers, in

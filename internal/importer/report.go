@@ -54,7 +54,7 @@ type Summary struct {
 	Errors      []crm.RowError    `json:"errors"`
 	Problems    []ProblemGroup    `json:"problems,omitempty"` // a dry run's problems, all of them, grouped by kind
 	KeepRecord  bool              `json:"keep_record,omitempty"`
-	LeftOut     int               `json:"left_out,omitempty"` // a dry run's values that will be left out of the records kept
+	LeftOut     int               `json:"left_out,omitempty"` // the bad optional values left out of the records kept (or, in a dry run, to be)
 
 	// How phone numbers are read (phoneReading), and how many phone values
 	// are not numbers of their country, kept as written.
@@ -137,9 +137,13 @@ func summary(imp *crm.Import, errs []crm.RowError) *Summary {
 		Update: o.Update, Changes: fieldChanges(imp.Counts.Changes, nil),
 		Error: imp.Error, Revert: SummarizeRevert(imp.Revert), Errors: errs, KeepRecord: o.KeepRecord,
 		Country: o.Country, CountryColumn: o.CountryColumn, CheckPhones: o.CheckPhones, PhonesAsWritten: imp.Counts.PhonesAsWritten,
+		LeftOut: imp.Counts.LeftOut,
 	}
 	if n := imp.Counts.PhonesAsWritten; n > 0 {
 		s.Warnings = append(s.Warnings, phonesWarning(n, o))
+	}
+	if n := imp.Counts.LeftOut; n > 0 {
+		s.Warnings = append(s.Warnings, leftOutWarning(n, imp.Status == StatusDryRun))
 	}
 	if s.Mapping == nil {
 		s.Mapping = map[string]string{}
@@ -277,7 +281,6 @@ func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summa
 	counts := crm.ImportCounts{}
 	samples := map[string][]ChangeSample{}
 	groups := problemGroups{}
-	leftOut := 0
 	imp, p, err := im.dryPass(ctx, id, func(records []*record, last bool) {
 		if last {
 			counts.Batches++
@@ -286,8 +289,6 @@ func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summa
 			if tally(&counts, r) {
 				errs = append(errs, r.errs[:min(len(r.errs), maxErrors-len(errs))]...)
 				groups.add(r.errs)
-			} else {
-				leftOut += len(r.leftOut)
 			}
 			for _, ch := range r.changes {
 				if len(samples[ch.Field]) < changeSamples {
@@ -304,9 +305,6 @@ func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summa
 	s := summary(&dry, errs)
 	s.Changes = fieldChanges(counts.Changes, samples)
 	s.Problems = groups.list()
-	if s.LeftOut = leftOut; leftOut > 0 {
-		s.Warnings = append(s.Warnings, fmt.Sprintf("%s invalid values of optional fields will be left out: their records load without them, and the report lists each value with why.", thousands(leftOut)))
-	}
 	if imp.Total > imp.Options.MaxRecords {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("The file holds %s records; one import may load at most %s, so starting it will be refused. Split the file, or raise the limit.",
 			thousands(imp.Total), thousands(imp.Options.MaxRecords)))
@@ -412,4 +410,19 @@ func (d *dateTally) advice() []string {
 		}
 	}
 	return out
+}
+
+// leftOutWarning tells the summary of an import that leaves n bad values
+// of optional fields out of the records it keeps, before (dry) or after.
+func leftOutWarning(n int, dry bool) string {
+	msg := "%s invalid values of optional fields %s left out: their records load without them, and the report lists each value with why."
+	verb := "were"
+	if n == 1 {
+		msg = "%s invalid value of an optional field %s left out: its record loads without it, and the report says why."
+		verb = "was"
+	}
+	if dry {
+		verb = "will be"
+	}
+	return fmt.Sprintf(msg, thousands(n), verb)
 }

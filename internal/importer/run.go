@@ -555,9 +555,11 @@ func tally(c *crm.ImportCounts, r *record) (rejected bool) {
 	case "created":
 		c.Created++
 		c.PhonesAsWritten += r.asWritten
+		c.LeftOut += len(r.leftOut)
 	case "updated":
 		c.Updated++
 		c.PhonesAsWritten += r.asWritten
+		c.LeftOut += len(r.leftOut)
 		for _, ch := range r.changes {
 			if c.Changes == nil {
 				c.Changes = map[string]int{}

@@ -3,6 +3,7 @@ package importer
 import (
 	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -342,7 +343,15 @@ func TestKeepRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantCounts(t, imp, crm.ImportCounts{Records: 4, Created: 2, Rejected: 2, Batches: 1})
+	wantCounts(t, imp, crm.ImportCounts{Records: 4, Created: 2, Rejected: 2, Batches: 1, LeftOut: 2})
+	// The finished import says what the dry run announced.
+	s, err := e.im.Summarize(e.ctx, imp, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.LeftOut != 2 || !slices.Contains(s.Warnings, "2 invalid values of optional fields were left out: their records load without them, and the report lists each value with why.") {
+		t.Errorf("the finished import's summary: %d left out, warnings %q", s.LeftOut, s.Warnings)
+	}
 	ann := e.mustEmail("ann@example.com")
 	if ann.Get("birthday") != "" || ann.Get("website") != "" || ann.Get("last_name") != "Lee" {
 		t.Errorf("Ann loaded as %v, want her without the bad birthday and website", ann.Values)

@@ -16,7 +16,7 @@ import (
 // importColumns must match scanImport.
 const importColumns = `id, status, file_name, file_size, encoding, delimiter, header_line, columns, options,
 	total, records, created, updated, skipped, rejected, batches, report_size, error, created_by, worker,
-	cancel_requested, created_at, started_at, finished_at, heartbeat_at, run_ms, changes, phones_as_written, sheet`
+	cancel_requested, created_at, started_at, finished_at, heartbeat_at, run_ms, changes, phones_as_written, left_out, sheet`
 
 func scanImport(r rowScanner) (*crm.Import, error) {
 	var (
@@ -28,7 +28,7 @@ func scanImport(r rowScanner) (*crm.Import, error) {
 	err := r.Scan(&imp.ID, &imp.Status, &imp.FileName, &imp.FileSize, &imp.Encoding, &imp.Delimiter, &imp.HeaderLine,
 		&columns, &options, &imp.Total, &imp.Counts.Records, &imp.Counts.Created, &imp.Counts.Updated, &imp.Counts.Skipped,
 		&imp.Counts.Rejected, &imp.Counts.Batches, &imp.ReportSize, &imp.Error, &imp.CreatedBy, &imp.Worker,
-		&imp.CancelRequested, &cre, &start, &fin, &heart, &runMS, &chg, &imp.Counts.PhonesAsWritten, &imp.Sheet)
+		&imp.CancelRequested, &cre, &start, &fin, &heart, &runMS, &chg, &imp.Counts.PhonesAsWritten, &imp.Counts.LeftOut, &imp.Sheet)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +121,7 @@ const updateImportSQL = `
 	UPDATE imports
 	SET status = ?, options = ?, total = ?, records = ?, created = ?, updated = ?, skipped = ?, rejected = ?,
 	    batches = ?, report_size = ?, error = ?, worker = ?, started_at = ?, finished_at = ?, heartbeat_at = ?,
-	    run_ms = ?, changes = ?, phones_as_written = ?
+	    run_ms = ?, changes = ?, phones_as_written = ?, left_out = ?
 	WHERE id = ?`
 
 // checkpointSQL saves a batch's checkpoint and tells whether a cancel was
@@ -129,7 +129,7 @@ const updateImportSQL = `
 // a batch of a process that lost the job to another commits nothing.
 const checkpointSQL = `
 	UPDATE imports
-	SET records = ?, created = ?, updated = ?, skipped = ?, rejected = ?, batches = ?, changes = ?, phones_as_written = ?, run_ms = ?, heartbeat_at = ?
+	SET records = ?, created = ?, updated = ?, skipped = ?, rejected = ?, batches = ?, changes = ?, phones_as_written = ?, left_out = ?, run_ms = ?, heartbeat_at = ?
 	WHERE id = ? AND worker = ?
 	RETURNING cancel_requested`
 
@@ -138,7 +138,7 @@ func updateImportArgs(imp *crm.Import) []any {
 	c := imp.Counts
 	return []any{imp.Status, string(options), imp.Total, c.Records, c.Created, c.Updated,
 		c.Skipped, c.Rejected, c.Batches, imp.ReportSize, imp.Error, imp.Worker, formatTime(imp.StartedAt),
-		formatTime(imp.FinishedAt), formatTime(imp.HeartbeatAt), imp.RunTime.Milliseconds(), changesJSON(c.Changes), c.PhonesAsWritten, imp.ID}
+		formatTime(imp.FinishedAt), formatTime(imp.HeartbeatAt), imp.RunTime.Milliseconds(), changesJSON(c.Changes), c.PhonesAsWritten, c.LeftOut, imp.ID}
 }
 
 // changesJSON is an import's changes per field as stored.
@@ -640,7 +640,7 @@ func (b *Batch) Commit(ctx context.Context, cp crm.Checkpoint) (cancelRequested 
 		return false, fmt.Errorf("import %d: save report: %w", b.imp.ID, err)
 	}
 	c := cp.Counts
-	args := []any{c.Records, c.Created, c.Updated, c.Skipped, c.Rejected, c.Batches, changesJSON(c.Changes), c.PhonesAsWritten,
+	args := []any{c.Records, c.Created, c.Updated, c.Skipped, c.Rejected, c.Batches, changesJSON(c.Changes), c.PhonesAsWritten, c.LeftOut,
 		cp.RunTime.Milliseconds(), b.now, b.imp.ID, b.imp.Worker}
 	if b.pg != nil {
 		cancelRequested, err = b.pg.commit(ctx, args)

@@ -88,10 +88,13 @@ func (b *browser) keepRecord(t *testing.T) {
 	if c, r := b.text(t, "dry-created"), b.text(t, "dry-rejected"); c != "2" || r != "0" {
 		t.Errorf("with the record kept, the summary creates %s and rejects %s, want 2 and 0", c, r)
 	}
-	if got := b.text(t, "dry-warnings"); !strings.Contains(got, "1 invalid values of optional fields will be left out") {
+	if got := b.text(t, "dry-warnings"); !strings.Contains(got, "1 invalid value of an optional field will be left out: its record loads without it") {
 		t.Errorf("the warnings read %q", got)
 	}
 	b.startAndFinish(t, "completed")
+	if got := b.text(t, "warnings"); !strings.Contains(got, "1 invalid value of an optional field was left out") {
+		t.Errorf("the finished import's warnings read %q", got)
+	}
 	if kay := b.customerByEmail(t, "kay@keep.example"); kay == nil || kay.Get("last_visit") != "" {
 		t.Errorf("Kay: %v, want loaded without her member-since date", kay)
 	}
