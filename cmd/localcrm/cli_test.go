@@ -533,6 +533,18 @@ func TestUsage(t *testing.T) {
 			t.Errorf("localcrm %q: exit %d, stderr %q; want exit 2 and %q...", tt.args, r.code, r.stderr, tt.want)
 		}
 	}
+	// serve's synopsis names every flag its help explains (it left five
+	// out once).
+	serve := c.ok("serve", "-h")
+	synopsis, _, _ := strings.Cut(serve, "\n\n")
+	for _, line := range strings.Split(serve, "\n") {
+		if name, ok := strings.CutPrefix(line, "  --"); ok {
+			name, _, _ = strings.Cut(name, " ")
+			if !strings.Contains(synopsis, "[--"+name) && !strings.Contains(synopsis, " --"+name+" ") {
+				t.Errorf("serve -h explains --%s but its synopsis does not name it:\n%s", name, synopsis)
+			}
+		}
+	}
 	// Help needs no database.
 	if _, err := os.Stat(c.db); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("help and usage errors created the database: %v", err)

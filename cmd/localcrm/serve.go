@@ -18,7 +18,9 @@ import (
 
 const serveUsage = `Usage: localcrm serve [--addr HOST:PORT] [--host NAME]... [--tls-cert FILE --tls-key FILE]
                       [--insecure-http] [--session-idle D] [--session-max D]
-                      [--max-upload MB] [--max-records N]
+                      [--max-upload MB] [--max-records N] [--max-columns N]
+                      [--max-jobs N] [--keep-uploads D] [--imports-quota MB]
+                      [--lease D]
 
 Serves the web UI and the JSON API (under /api/v1) on the same database as
 the command line. Everyone signs in: people on the sign-in page, scripts

@@ -130,10 +130,10 @@ func TestImportWorkbook(t *testing.T) {
 // column, phone numbers stored as numbers, a formula with its value), and
 // its CSV twin: the workbook takes no more memory than the CSV file, but
 // for what its conversion adds. Measured on the 2-core development
-// machine, 2026-12-06: peak RSS 71-74 MB for the workbook against 70-72 MB
-// for its CSV twin (linking excelize adds about 3 MB to every localcrm
-// process; without it the twin took 69-70 MB); the conversion alone
-// (import --dry-run) peaks at 50 MB, and takes 3.5-4 s of CPU.
+// machine, 2026-12-06, after SQLite's cache went down to 4 MB: peak RSS
+// 48 MB for the workbook against 46 MB for its CSV twin (linking excelize
+// adds about 3 MB to every localcrm process); the conversion alone takes
+// 3.5-4 s of CPU.
 func TestImportWorkbook50000(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a workbook of 50,000 rows: not in -short")
