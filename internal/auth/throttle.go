@@ -1,7 +1,8 @@
 package auth
 
 import (
-	"sync"
+	"context"
+	"crypto/sha256"
 	"time"
 )
 
@@ -11,85 +12,79 @@ import (
 // a name whether or not such an account exists, so that being throttled
 // tells nobody which accounts there are.
 //
-// It lives in the server's memory: a restart forgets it, which costs an
-// attacker a restart of the server to gain a few more guesses.
+// The failures are kept in the database (Log), not in a server's memory:
+// servers sharing a database share the limits, so that an attacker behind
+// a load balancer gets no more guesses for there being several servers,
+// nor for a restart.
 type Throttle struct {
 	PerAccount int           // failures an account may have in Window
 	PerAddr    int           // failures a client address may have in Window
 	Window     time.Duration // how long a failure counts
 	Now        func() time.Time
-
-	mu    sync.Mutex
-	fails map[string][]time.Time // "a:"+account or "c:"+address → failures, oldest first
+	Log        FailureLog
 }
 
-// maxKeys bounds the throttle's memory whatever names and addresses an
-// attacker makes up; past it, entries whose failures have all expired go.
-const maxKeys = 100000
+// FailureLog keeps failed sign-ins, each under a key that stands for an
+// account or an address (store.Store).
+type FailureLog interface {
+	// SignInFailures returns when key's latest failures after since
+	// happened, at most limit of them, oldest first.
+	SignInFailures(ctx context.Context, key []byte, since time.Time, limit int) ([]time.Time, error)
+	// AddSignInFailure records a failure of each key at at, and may
+	// forget failures from before forget.
+	AddSignInFailure(ctx context.Context, at, forget time.Time, keys ...[]byte) error
+	// ForgetSignInFailures forgets key's failures.
+	ForgetSignInFailures(ctx context.Context, key []byte) error
+}
 
-// NewThrottle returns the throttle with localcrm's defaults: 5 failures an
-// account and 20 an address in 15 minutes.
-func NewThrottle() *Throttle {
-	return &Throttle{PerAccount: 5, PerAddr: 20, Window: 15 * time.Minute, Now: time.Now, fails: map[string][]time.Time{}}
+// NewThrottle returns the throttle with localcrm's defaults, 5 failures an
+// account and 20 an address in 15 minutes, keeping its failures in log.
+func NewThrottle(log FailureLog) *Throttle {
+	return &Throttle{PerAccount: 5, PerAddr: 20, Window: 15 * time.Minute, Now: time.Now, Log: log}
+}
+
+// accountKey and addrKey are what the log keeps for an account and an
+// address: hashes, so that what people typed as a name (sometimes their
+// password) is not kept, and of a fixed size whatever was typed.
+func accountKey(account string) []byte {
+	h := sha256.Sum256([]byte("a:" + account))
+	return h[:]
+}
+
+func addrKey(addr string) []byte {
+	h := sha256.Sum256([]byte("c:" + addr))
+	return h[:]
 }
 
 // Wait returns how long a sign-in for account from addr must wait; 0 when
 // it may go ahead now.
-func (t *Throttle) Wait(account, addr string) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+func (t *Throttle) Wait(ctx context.Context, account, addr string) (time.Duration, error) {
 	now := t.Now()
-	return max(t.wait("a:"+account, t.PerAccount, now), t.wait("c:"+addr, t.PerAddr, now))
+	a, err := t.wait(ctx, accountKey(account), t.PerAccount, now)
+	if err != nil {
+		return 0, err
+	}
+	c, err := t.wait(ctx, addrKey(addr), t.PerAddr, now)
+	return max(a, c), err
 }
 
-func (t *Throttle) wait(key string, limit int, now time.Time) time.Duration {
-	times := t.recent(key, now)
-	if len(times) < limit {
-		return 0
+func (t *Throttle) wait(ctx context.Context, key []byte, limit int, now time.Time) (time.Duration, error) {
+	times, err := t.Log.SignInFailures(ctx, key, now.Add(-t.Window), limit)
+	if err != nil || len(times) < limit {
+		return 0, err
 	}
-	return times[len(times)-limit].Add(t.Window).Sub(now)
-}
-
-// recent returns key's failures still in the window, forgetting the rest.
-func (t *Throttle) recent(key string, now time.Time) []time.Time {
-	times := t.fails[key]
-	i := 0
-	for i < len(times) && now.Sub(times[i]) >= t.Window {
-		i++
-	}
-	times = times[i:]
-	if len(times) == 0 {
-		delete(t.fails, key)
-		return nil
-	}
-	t.fails[key] = times
-	return times
+	return times[0].Add(t.Window).Sub(now), nil
 }
 
 // Fail counts a failed sign-in for account from addr.
-func (t *Throttle) Fail(account, addr string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+func (t *Throttle) Fail(ctx context.Context, account, addr string) error {
 	now := t.Now()
-	if len(t.fails) >= maxKeys {
-		for key := range t.fails {
-			t.recent(key, now)
-		}
-	}
-	for key, limit := range map[string]int{"a:" + account: t.PerAccount, "c:" + addr: t.PerAddr} {
-		times := append(t.recent(key, now), now)
-		if len(times) > limit { // older ones no longer decide anything
-			times = times[len(times)-limit:]
-		}
-		t.fails[key] = times
-	}
+	return t.Log.AddSignInFailure(ctx, now, now.Add(-t.Window), accountKey(account), addrKey(addr))
 }
 
 // Succeed forgets the account's failures: its owner knows the password.
 // The address's stay, so that one good account does not unlock guessing
 // at the others from the same place.
-func (t *Throttle) Succeed(account string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.fails, "a:"+account)
+func (t *Throttle) Succeed(ctx context.Context, account string) error {
+	return t.Log.ForgetSignInFailures(ctx, accountKey(account))
 }

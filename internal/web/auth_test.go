@@ -690,9 +690,12 @@ func (c *fakeClock) Add(d time.Duration) {
 // failures leave the window.
 func TestAuthSignInThrottle(t *testing.T) {
 	clock := &fakeClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-	th := auth.NewThrottle()
-	th.Now = clock.Now
-	e := newAuthEnv(t, func(d *Deps) { d.Throttle = th })
+	var th *auth.Throttle
+	e := newAuthEnv(t, func(d *Deps) {
+		th = auth.NewThrottle(d.Store)
+		th.Now = clock.Now
+		d.Throttle = th
+	})
 	for _, name := range []string{"ann", "bob", "cleo"} {
 		mustUser(t, e.st, name, crm.RoleViewer)
 	}
@@ -760,6 +763,31 @@ func TestAuthSignInThrottle(t *testing.T) {
 		if en.Addr != "127.0.0.1" {
 			t.Errorf("audit entry %d: address %q, want 127.0.0.1", en.ID, en.Addr)
 		}
+	}
+}
+
+// TestAuthSignInThrottleSharedByServers checks that two servers on one
+// database share the limits: failures on the first throttle the account on
+// the second, so that a load balancer in front of several servers gives
+// nobody more guesses.
+func TestAuthSignInThrottleSharedByServers(t *testing.T) {
+	first := newAuthEnv(t, nil)
+	mustUser(t, first.st, "ann", crm.RoleViewer)
+	second := newAuthEnv(t, func(d *Deps) {
+		st, err := store.Open(context.Background(), first.st.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		d.Store = st
+	})
+	for i := range 5 {
+		if resp, body := first.signIn(t, "ann", "wrong password "+strconv.Itoa(i)); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong password %d on the first server: status %d, want 401; body: %s", i+1, resp.StatusCode, pageSnippet(body))
+		}
+	}
+	if resp, body := second.signIn(t, "ann", testPassword); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("the right password on the second server after 5 failures on the first: status %d, want 429; body: %s", resp.StatusCode, pageSnippet(body))
 	}
 }
 

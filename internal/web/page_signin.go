@@ -54,7 +54,12 @@ func (p *pages) signin(w http.ResponseWriter, r *http.Request) {
 	data := signinPage{pageMeta: pageMeta{Title: "Sign in"}, Name: name, Next: safeNext(r.PostFormValue("next"))}
 	ctx, addr := r.Context(), p.clientAddr(r)
 	key := crm.UserKey(name)
-	if wait := p.Throttle.Wait(key, addr); wait > 0 {
+	wait, err := p.Throttle.Wait(ctx, key, addr)
+	if err != nil {
+		p.pageFail(w, r, err)
+		return
+	}
+	if wait > 0 {
 		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
 		data.Alert = fmt.Sprintf("Too many failed sign-ins for this account or from this address. Try again in %s, or ask an admin to reset your password.", roundWait(wait))
 		p.render(w, r, http.StatusTooManyRequests, "signin.html", &data)
@@ -66,7 +71,10 @@ func (p *pages) signin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		p.Throttle.Fail(key, addr)
+		if err := p.Throttle.Fail(ctx, key, addr); err != nil {
+			p.pageFail(w, r, err)
+			return
+		}
 		failed := crm.WithActor(ctx, crm.Actor{Name: truncate(name, crm.MaxUserNameLength), Kind: crm.ActorUser, Addr: addr})
 		if err := p.Store.Audit(failed, crm.AuditSignInFailed, "user "+truncate(name, crm.MaxUserNameLength), ""); err != nil {
 			p.pageFail(w, r, err)
@@ -76,7 +84,10 @@ func (p *pages) signin(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, http.StatusUnauthorized, "signin.html", &data)
 		return
 	}
-	p.Throttle.Succeed(key)
+	if err := p.Throttle.Succeed(ctx, key); err != nil {
+		p.pageFail(w, r, err)
+		return
+	}
 	if err := p.startSession(w, r, u); err != nil {
 		p.pageFail(w, r, err)
 		return

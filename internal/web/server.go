@@ -48,7 +48,7 @@ type Deps struct {
 	// X-Forwarded-Proto decides whether cookies are Secure, and the last
 	// address of its X-Forwarded-For is the client's.
 	BehindProxy bool
-	// Throttle slows down password guessing; nil means auth.NewThrottle().
+	// Throttle slows down password guessing; nil means auth.NewThrottle(Store).
 	Throttle *auth.Throttle
 }
 
@@ -78,7 +78,7 @@ func New(d Deps) *Handler {
 		d.Sessions.Max = DefaultSessionMax
 	}
 	if d.Throttle == nil {
-		d.Throttle = auth.NewThrottle()
+		d.Throttle = auth.NewThrottle(d.Store)
 	}
 	h := &Handler{Deps: d, mux: http.NewServeMux(), hosts: allowedHosts(d.Hosts), hashes: make(chan struct{}, 2)}
 	h.events = newEventHub(h)
