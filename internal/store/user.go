@@ -116,8 +116,10 @@ type UserChange struct {
 
 // ChangeUser changes a user's role, enabled state or password, and ends
 // their sessions in the same transaction: whoever had them signed in must
-// sign in again under the new rules. It refuses to leave no enabled
-// admin, since nobody could then manage users from the web.
+// sign in again under the new rules. It refuses to take away the last
+// enabled admin, since nobody could then manage users from the web; other
+// changes go through even where there is no admin (a team made with the
+// command line alone).
 func (s *Store) ChangeUser(ctx context.Context, name string, c UserChange) (*crm.User, error) {
 	var u *crm.User
 	err := s.inTx(ctx, "change user", func(tx *sql.Tx) error {
@@ -125,6 +127,7 @@ func (s *Store) ChangeUser(ctx context.Context, name string, c UserChange) (*crm
 		if u, _, err = userByName(ctx, tx, name); err != nil {
 			return err
 		}
+		wasAdmin := u.Role == crm.RoleAdmin && !u.Disabled
 		var detail []string
 		if c.Role != nil {
 			r, err := crm.ParseRole(string(*c.Role))
@@ -144,17 +147,23 @@ func (s *Store) ChangeUser(ctx context.Context, name string, c UserChange) (*crm
 			return fmt.Errorf("change user %s: %w", name, err)
 		}
 		if c.PasswordHash != nil {
-			detail = append(detail, "password reset")
+			if crm.ActorFrom(ctx).UserID == u.ID {
+				detail = append(detail, "password changed by its owner")
+			} else {
+				detail = append(detail, "password reset")
+			}
 			if _, err := tx.ExecContext(ctx, `UPDATE users SET password = ? WHERE id = ?`, *c.PasswordHash, u.ID); err != nil {
 				return fmt.Errorf("change user %s: %w", name, err)
 			}
 		}
-		var admins int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND disabled = 0`).Scan(&admins); err != nil {
-			return fmt.Errorf("change user %s: %w", name, err)
-		}
-		if admins == 0 {
-			return crm.Invalid("role", name, fmt.Sprintf("%s is the last enabled admin; make another user an admin first, so that someone can still manage users.", u.Name))
+		if wasAdmin && (u.Role != crm.RoleAdmin || u.Disabled) {
+			var admins int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND disabled = 0`).Scan(&admins); err != nil {
+				return fmt.Errorf("change user %s: %w", name, err)
+			}
+			if admins == 0 {
+				return crm.Invalid("role", name, fmt.Sprintf("%s is the last enabled admin; make another user an admin first, so that someone can still manage users.", u.Name))
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
 			return fmt.Errorf("end sessions of %s: %w", name, err)

@@ -396,6 +396,8 @@ var wantNeeds = map[string]crm.Role{
 	"GET /signin":                                  anyone,
 	"POST /signin":                                 anyone,
 	"POST /signout":                                crm.RoleViewer,
+	"GET /password":                                crm.RoleViewer,
+	"POST /password":                               crm.RoleViewer,
 	"GET /setup":                                   anyone,
 	"POST /setup":                                  anyone,
 	"GET /customers":                               crm.RoleViewer,
@@ -949,4 +951,81 @@ func TestAuthSetupLink(t *testing.T) {
 			t.Errorf("%d users, want 0", n)
 		}
 	})
+}
+
+// TestAuthChangeOwnPassword has a user change their own password: not
+// without the current one (a wrong one counts as a failed sign-in), not to
+// one too short, and then the new one signs in, the old one does not, the
+// browser that changed it stays signed in and every other is signed out,
+// on the record.
+func TestAuthChangeOwnPassword(t *testing.T) {
+	e := newAuthEnv(t, nil)
+	ann := mustUser(t, e.st, "ann", crm.RoleAgent)
+	here, elsewhere := e.session(t, ann), e.session(t, ann)
+	change := func(current, password, confirm string) (*http.Response, string) {
+		t.Helper()
+		req := e.request(t, http.MethodPost, "/password", url.Values{"current": {current}, "password": {password}, "confirm": {confirm}})
+		req.AddCookie(here)
+		return e.send(t, req)
+	}
+	if resp, body := e.get(t, "/password", here); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Change your password") {
+		t.Fatalf("GET /password: status %d; body: %s", resp.StatusCode, pageSnippet(body))
+	}
+	if resp, _ := e.get(t, "/password", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("GET /password signed out: status %d, want 303 to the sign-in page", resp.StatusCode)
+	}
+
+	const fresh = "a new and longer passphrase"
+	resp, body := change("wrong password", "short", "shorter")
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("a wrong current password: status %d, want 422; body: %s", resp.StatusCode, pageSnippet(body))
+	}
+	for _, want := range []string{"This is not your current password", "at least 12 characters", "The two passwords differ"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the refusal does not say %q: %s", want, pageSnippet(body))
+		}
+	}
+	for i := range 4 { // the fifth wrong password in all
+		if resp, body := change("wrong password "+strconv.Itoa(i), fresh, fresh); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("wrong current password %d: status %d; body: %s", i+2, resp.StatusCode, pageSnippet(body))
+		}
+	}
+	if resp, body := change(testPassword, fresh, fresh); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("the right password after five wrong ones: status %d, want 429; body: %s", resp.StatusCode, pageSnippet(body))
+	}
+	if err := e.h.Throttle.Succeed(context.Background(), crm.UserKey("ann")); err != nil {
+		t.Fatal(err)
+	}
+
+	resp, body = change(testPassword, fresh, fresh)
+	if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) == 0 {
+		t.Fatalf("the change: status %d, cookies %q, want 303 with a new session; body: %s", resp.StatusCode, resp.Header.Values("Set-Cookie"), pageSnippet(body))
+	}
+	var renewed *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == sessionCookie {
+			renewed = c
+		}
+	}
+	if resp, _ := e.get(t, "/customers", renewed); renewed == nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("the browser that changed the password is not signed in with its new cookie")
+	}
+	for what, c := range map[string]*http.Cookie{"the old session here": here, "another browser's": elsewhere} {
+		if resp, _ := e.get(t, "/customers", c); resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("%s: status %d, want 303 to the sign-in page", what, resp.StatusCode)
+		}
+	}
+	if resp, _ := e.signIn(t, "ann", testPassword); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the old password: status %d, want 401", resp.StatusCode)
+	}
+	if resp, _ := e.signIn(t, "ann", fresh); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the new password: status %d, want 303", resp.StatusCode)
+	}
+	entries, _, err := e.st.ListAudit(context.Background(), crm.AuditFilter{Action: crm.AuditUserChanged, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Actor != "ann" || entries[0].Detail != "password changed by its owner" {
+		t.Errorf("audit of the change: %+v, want one entry by ann, \"password changed by its owner\"", entries)
+	}
 }

@@ -269,6 +269,19 @@ func TestBrowserAccessibility(t *testing.T) {
 	a.check(t, "tokens")
 	a.open(t, "/audit")
 	a.check(t, "audit")
+	a.open(t, "/password")
+	a.check(t, "password")
+	b.do(t, "change the password with a wrong current one and a short new one",
+		chromedp.SendKeys(chromedp.ID("current"), "not my password"),
+		chromedp.SendKeys(chromedp.ID("password"), "short"),
+		chromedp.SendKeys(chromedp.ID("confirm"), "short"),
+		chromedp.Click(chromedp.CSS(`form.record button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.ID("error-summary")),
+	)
+	if got := a.focusOnSummary(t, "password-error"); strings.Join(got, ",") != "current,password" {
+		t.Errorf("the password form's summary links to %q, want current and password", got)
+	}
+	a.check(t, "password-error")
 	a.open(t, "/customers/99999999")
 	a.check(t, "not-found")
 

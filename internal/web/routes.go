@@ -98,6 +98,8 @@ func (h *Handler) routeTable(p *pages) []route {
 		{"GET /signin", anyone, page(p.signinForm)},
 		{"POST /signin", anyone, form(p.signin)},
 		{"POST /signout", viewer, form(p.signout)},
+		{"GET /password", viewer, page(p.passwordForm)},
+		{"POST /password", viewer, form(p.passwordChange)},
 		{"GET /setup", anyone, page(p.setupForm)},
 		{"POST /setup", anyone, form(p.setup)},
 
