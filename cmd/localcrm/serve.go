@@ -53,8 +53,8 @@ Flags:
   --max-columns N      the most columns a file may have (default 1000)
   --max-jobs N         imports and dry runs run at once; more wait in line,
                        shown as queued (default: one for every two cores)
-  --keep-uploads D     remove the files of imports not started, or cancelled,
-                       after this long (default 168h, 7 days)
+  --keep-uploads D     remove the files of imports not started, cancelled or
+                       completed after this long (default 168h, 7 days)
   --imports-quota MB   refuse uploads while the kept files use more than this
                        (default 0: no quota; uploads are refused anyway when
                        the disk has less free than --max-upload and 100 MB)

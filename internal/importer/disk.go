@@ -120,11 +120,14 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// Sweep removes the uploaded files of imports that were never started, or
-// were cancelled, more than KeepUploads ago (by their upload, or their
-// cancel), and returns how many it removed. The imports stay, with their
-// reports and errors; starting one then says that its file must be
-// uploaded again. A server runs it at start and every hour.
+// Sweep removes the uploaded files of imports that were never started,
+// were cancelled or completed, more than KeepUploads ago (by their upload,
+// or their end), and returns how many it removed. The imports stay, with
+// their reports and errors; starting one then says that its file must be
+// uploaded again. A completed import never reads its file again, which
+// holds every customer it loaded: kept for ever, such files filled the
+// quota of a team that imports every month. Failed and interrupted imports
+// keep theirs, to resume. A server runs it at start and every hour.
 func (im *Importer) Sweep(ctx context.Context, now time.Time) (int, error) {
 	imps, err := im.store.ListImports(ctx)
 	if err != nil {
@@ -137,7 +140,7 @@ func (im *Importer) Sweep(ctx context.Context, now time.Time) (int, error) {
 		since := imp.CreatedAt
 		switch imp.Status {
 		case crm.ImportPending:
-		case crm.ImportCancelled:
+		case crm.ImportCancelled, crm.ImportCompleted, crm.ImportCompletedWithErrors:
 			since = later(imp.CreatedAt, imp.FinishedAt)
 		default:
 			continue
@@ -184,7 +187,7 @@ func (im *Importer) sourceGone(ctx context.Context, imp *crm.Import) error {
 	if when, err := im.sources.Removed(ctx, imp.ID); err == nil && !when.IsZero() {
 		keep := cmp.Or(im.KeepUploads, DefaultKeepUploads)
 		return crm.Invalid("file", imp.FileName, fmt.Sprintf(
-			"The file of import %d (%s) was removed from the server on %s: uploads that are not started, or are cancelled, are kept for %s. "+
+			"The file of import %d (%s) was removed from the server on %s: uploads of imports not started, cancelled or completed are kept for %s. "+
 				"Upload the file again to import it.", imp.ID, imp.FileName, when.Format("2 January 2006"), days(keep)))
 	}
 	return crm.Invalid("file", imp.FileName, fmt.Sprintf(

@@ -415,10 +415,10 @@ func mustStart(t *testing.T, pid int) string {
 	return s
 }
 
-// TestSweep: the uploaded files of imports never started, or cancelled,
-// more than KeepUploads ago are removed; the imports stay, and starting one
-// says its file was removed and must be uploaded again. Files of newer
-// imports, and of imports that can resume, stay. Issue 9, item 6.
+// TestSweep: the uploaded files of imports never started, cancelled or
+// completed more than KeepUploads ago are removed; the imports stay, and
+// starting one says its file was removed and must be uploaded again. Files
+// of newer imports, and of imports that can resume, stay. Issue 9, item 6.
 func TestSweep(t *testing.T) {
 	e := newEnv(t)
 	pending := e.prepare("pending.csv", people(3), crm.ImportOptions{})
@@ -428,18 +428,21 @@ func TestSweep(t *testing.T) {
 	}
 	interrupted := e.prepare("interrupted.csv", people(3), crm.ImportOptions{})
 	e.exec(`UPDATE imports SET status = 'interrupted' WHERE id = ` + strconv.FormatInt(interrupted.ID, 10))
+	failed := e.prepare("failed.csv", people(3), crm.ImportOptions{})
+	e.exec(`UPDATE imports SET status = 'failed' WHERE id = ` + strconv.FormatInt(failed.ID, 10))
+	completed := e.load("completed.csv", people(3), crm.ImportOptions{})
 
 	if n, err := e.im.Sweep(e.ctx, time.Now().Add(6*24*time.Hour)); err != nil || n != 0 {
 		t.Errorf("Sweep after 6 days = %d, %v; want nothing removed", n, err)
 	}
 	n, err := e.im.Sweep(e.ctx, time.Now().Add(8*24*time.Hour))
-	if err != nil || n != 2 {
-		t.Errorf("Sweep after 8 days = %d, %v; want 2 files removed", n, err)
+	if err != nil || n != 3 {
+		t.Errorf("Sweep after 8 days = %d, %v; want 3 files removed", n, err)
 	}
 	for _, tt := range []struct {
 		imp  *crm.Import
 		kept bool
-	}{{pending, false}, {cancelled, false}, {interrupted, true}} {
+	}{{pending, false}, {cancelled, false}, {completed, false}, {interrupted, true}, {failed, true}} {
 		if kept := e.hasSource(tt.imp.ID); kept != tt.kept {
 			t.Errorf("%s: file kept = %v, want %v", tt.imp.FileName, kept, tt.kept)
 		}
