@@ -2,11 +2,14 @@ package store_test
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -221,5 +224,214 @@ func TestStopImportKeepsCheckpoint(t *testing.T) {
 	}
 	if got.Status != crm.ImportInterrupted || got.Error != "paused" || got.Worker != "" || !reflect.DeepEqual(got.Counts, imp.Counts) {
 		t.Errorf("stopped import: %s, %q, worker %q, %+v; want interrupted, paused, no worker, %+v", got.Status, got.Error, got.Worker, got.Counts, imp.Counts)
+	}
+}
+
+// TestPostgresBatchesSideBySide: on PostgreSQL, a batch alone takes the
+// write lock alone, and one that comes while it is open waits for it; but
+// batches of two imports that met so run at once (the second commits
+// while the first is open) unless they want the same customer: then the
+// second waits until the first commits and finds the customer it created,
+// so that the email is never stored twice. Each store stands for a server
+// of its own.
+func TestPostgresBatchesSideBySide(t *testing.T) {
+	if !onPostgres() {
+		t.Skip("PostgreSQL only: SQLite has one writer")
+	}
+	ctx := t.Context()
+	first := openTestStore(t)
+	second := openStoreAt(t, first.Path())
+	sc, err := first.Schema(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newImport := func() *crm.Import {
+		imp := &crm.Import{Status: crm.ImportRunning, FileName: "people.csv", Encoding: "utf-8", Delimiter: "comma", HeaderLine: 1,
+			Options: crm.ImportOptions{Mapping: map[string]string{"Last": "last_name", "Email": "email"}}}
+		if err := first.CreateImport(ctx, imp); err != nil {
+			t.Fatal(err)
+		}
+		return imp
+	}
+	zero, one, two := newImport(), newImport(), newImport()
+	person := func(email string) []*crm.Customer {
+		return []*crm.Customer{customer("last_name", "P", "email", email)}
+	}
+	// in runs fn in the background and returns a channel that yields its
+	// error when it is done.
+	in := func(fn func() error) chan error {
+		done := make(chan error, 1)
+		go func() { done <- fn() }()
+		return done
+	}
+	wait := func(what string, done chan error) {
+		t.Helper()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s: still waiting after 20 s", what)
+		}
+	}
+
+	b0, err := second.BeginBatch(ctx, zero, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b0.Rollback()
+	if _, _, err := b0.Existing(ctx, []string{"zero@example.com"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	b1, err := first.BeginBatch(ctx, one, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b1.Rollback()
+	begun := in(func() error {
+		_, _, err := b1.Existing(ctx, []string{"shared@example.com", "one@example.com"}, nil)
+		return err
+	})
+	waitingForLocks(t, first.Path(), 1)
+	if _, err := b0.Commit(ctx, crm.Checkpoint{Counts: crm.ImportCounts{Batches: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	wait("the batch that waited for the one alone", begun)
+	if err := b1.Insert(ctx, append(person("shared@example.com"), person("one@example.com")...), []int{2, 3}, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	wait("a batch of another import, other emails, while the first is open", in(func() error {
+		b, err := second.BeginBatch(ctx, two, sc)
+		if err != nil {
+			return err
+		}
+		defer b.Rollback()
+		if _, _, err := b.Existing(ctx, []string{"two@example.com"}, nil); err != nil {
+			return err
+		}
+		if err := b.Insert(ctx, person("two@example.com"), []int{2}, nil); err != nil {
+			return err
+		}
+		_, err = b.Commit(ctx, crm.Checkpoint{Counts: crm.ImportCounts{Records: 1, Created: 1, Batches: 1}})
+		return err
+	}))
+
+	var found map[string]*crm.Existing
+	shared := in(func() error {
+		b, err := second.BeginBatch(ctx, two, sc)
+		if err != nil {
+			return err
+		}
+		defer b.Rollback()
+		found, _, err = b.Existing(ctx, []string{"shared@example.com"}, nil)
+		return err
+	})
+	waitingForLocks(t, first.Path(), 1) // for the email another open batch is creating
+	if _, err := b1.Commit(ctx, crm.Checkpoint{Counts: crm.ImportCounts{Records: 2, Created: 2, Batches: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	wait("the lookup of the shared email once the first batch committed", shared)
+	if e := found["shared@example.com"]; e == nil || e.ImportID != one.ID {
+		t.Errorf("after waiting, the second import found %+v for the shared email, want the customer import %d created", e, one.ID)
+	}
+}
+
+// TestPostgresBatchesDeadlock: two batches of several chunks that each
+// hold an email the other's next chunk wants cannot both go on. PostgreSQL
+// ends one; that batch fails as a fault of the moment (crm.ErrUnavailable,
+// so its import is interrupted, to be resumed), and the other goes on.
+func TestPostgresBatchesDeadlock(t *testing.T) {
+	if !onPostgres() {
+		t.Skip("PostgreSQL only: SQLite has one writer")
+	}
+	ctx := t.Context()
+	st := openTestStore(t)
+	sc, err := st.Schema(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	begin := func() interface {
+		Existing(context.Context, []string, []int64) (map[string]*crm.Existing, map[int64]*crm.Existing, error)
+		Rollback()
+	} {
+		imp := &crm.Import{Status: crm.ImportRunning, FileName: "people.csv", Encoding: "utf-8", Delimiter: "comma", HeaderLine: 1}
+		if err := st.CreateImport(ctx, imp); err != nil {
+			t.Fatal(err)
+		}
+		b, err := st.BeginBatch(ctx, imp, sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(b.Rollback)
+		return b
+	}
+	// A batch alone holds the write lock alone: the two meet behind it, and
+	// then share it.
+	alone, one, two := begin(), begin(), begin()
+	if _, _, err := alone.Existing(ctx, []string{"z@example.com"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	go func() { _, _, err := one.Existing(ctx, []string{"x@example.com"}, nil); errs <- err }()
+	go func() { _, _, err := two.Existing(ctx, []string{"y@example.com"}, nil); errs <- err }()
+	waitingForLocks(t, st.Path(), 2)
+	alone.Rollback()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	go func() {
+		_, _, err := one.Existing(ctx, []string{"y@example.com"}, nil)
+		if err != nil {
+			one.Rollback() // as the importer does: the other batch goes on
+		}
+		errs <- err
+	}()
+	go func() {
+		_, _, err := two.Existing(ctx, []string{"x@example.com"}, nil)
+		if err != nil {
+			two.Rollback()
+		}
+		errs <- err
+	}()
+	var failed []error
+	for range 2 {
+		select {
+		case err := <-errs:
+			if err != nil {
+				failed = append(failed, err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("both batches still waiting after 30 s")
+		}
+	}
+	if len(failed) != 1 || !errors.Is(failed[0], crm.ErrUnavailable) || !strings.Contains(failed[0].Error(), "another import wanted the same customers") {
+		t.Errorf("errors %v; want exactly one batch ended, as unavailable for the moment", failed)
+	}
+}
+
+// waitingForLocks waits until n statements on the PostgreSQL database at
+// url wait for a lock.
+func waitingForLocks(t *testing.T, url string, n int) {
+	t.Helper()
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var waiting int
+		if err := db.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d statements wait for a lock after 20 s, want %d", waiting, n)
+		}
 	}
 }

@@ -199,9 +199,9 @@ var postgresMigrationData = map[string]func(context.Context, *sql.Tx) error{
 // on PostgreSQL, as SQLite's writer takes its database's write lock: the
 // store checks an email is free and then writes it, and the lock keeps
 // another server from writing it in between. The unique index stays the
-// last word should anything write without the lock. Import batches will
-// run side by side once they insert with ON CONFLICT (issue 10, items 4
-// and 5); until then they take turns, as on SQLite.
+// last word should anything write without the lock. Import batches of
+// other imports may share it, locking the emails and account numbers they
+// look up instead (pgBatch).
 const writeLock = migrationLock + 1
 
 // beginPostgresWrite begins a write transaction holding writeLock.
