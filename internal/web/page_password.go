@@ -31,37 +31,26 @@ func (p *pages) passwordChange(w http.ResponseWriter, r *http.Request) {
 		p.pageError(w, r, "", crm.Invalid("session", "", "Sign in to change your password."))
 		return
 	}
-	ctx, addr, me := r.Context(), p.clientAddr(r), c.user
+	ctx, me := r.Context(), c.user
 	data := passwordPage{pageMeta: pageMeta{Title: "Change your password"}}
 	refuse := func(status int, alert string, errs map[string]string) {
 		data.Alert, data.Errors = alert, errs
 		data.Invalid = invalidInputs(errs, "current", "password", "confirm")
 		p.render(w, r, status, "password.html", &data)
 	}
-	key := crm.UserKey(me.Name)
-	wait, err := p.Throttle.Wait(ctx, key, addr)
+	_, ok, wait, err := p.throttledCheck(w, r, me.Name, r.PostFormValue("current"))
 	if err != nil {
 		p.pageFail(w, r, err)
 		return
 	}
 	if wait > 0 {
-		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
 		refuse(http.StatusTooManyRequests, fmt.Sprintf("Too many wrong passwords for this account. Try again in %s, or ask an admin to reset your password.", roundWait(wait)), nil)
 		return
 	}
 	password := r.PostFormValue("password")
 	var v crm.ValidationError
 	checkNewPassword(&v, password, r.PostFormValue("confirm"))
-	_, ok, err := p.checkPassword(ctx, me.Name, r.PostFormValue("current"))
-	if err != nil {
-		p.pageFail(w, r, err)
-		return
-	}
 	if !ok {
-		if err := p.Throttle.Fail(ctx, key, addr); err != nil {
-			p.pageFail(w, r, err)
-			return
-		}
 		v.Add("current", "", "This is not your current password. Type the password you signed in with.")
 	}
 	if v.Err() != nil {

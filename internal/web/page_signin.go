@@ -52,40 +52,23 @@ func (p *pages) signin(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	password := r.PostFormValue("password")
 	data := signinPage{pageMeta: pageMeta{Title: "Sign in"}, Name: name, Next: safeNext(r.PostFormValue("next"))}
-	ctx, addr := r.Context(), p.clientAddr(r)
-	key := crm.UserKey(name)
-	wait, err := p.Throttle.Wait(ctx, key, addr)
-	if err != nil {
+	u, ok, wait, err := p.throttledCheck(w, r, name, password)
+	switch {
+	case err != nil:
 		p.pageFail(w, r, err)
 		return
-	}
-	if wait > 0 {
-		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+	case wait > 0:
 		data.Alert = fmt.Sprintf("Too many failed sign-ins for this account or from this address. Try again in %s, or ask an admin to reset your password.", roundWait(wait))
 		p.render(w, r, http.StatusTooManyRequests, "signin.html", &data)
 		return
-	}
-	u, ok, err := p.checkPassword(ctx, name, password)
-	if err != nil {
-		p.pageFail(w, r, err)
-		return
-	}
-	if !ok {
-		if err := p.Throttle.Fail(ctx, key, addr); err != nil {
-			p.pageFail(w, r, err)
-			return
-		}
-		failed := crm.WithActor(ctx, crm.Actor{Name: truncate(name, crm.MaxUserNameLength), Kind: crm.ActorUser, Addr: addr})
+	case !ok:
+		failed := crm.WithActor(r.Context(), crm.Actor{Name: truncate(name, crm.MaxUserNameLength), Kind: crm.ActorUser, Addr: p.clientAddr(r)})
 		if err := p.Store.Audit(failed, crm.AuditSignInFailed, "user "+truncate(name, crm.MaxUserNameLength), ""); err != nil {
 			p.pageFail(w, r, err)
 			return
 		}
 		data.Alert = signinRefused
 		p.render(w, r, http.StatusUnauthorized, "signin.html", &data)
-		return
-	}
-	if err := p.Throttle.Succeed(ctx, key); err != nil {
-		p.pageFail(w, r, err)
 		return
 	}
 	if err := p.startSession(w, r, u); err != nil {
@@ -101,6 +84,27 @@ func (p *pages) signin(w http.ResponseWriter, r *http.Request) {
 var dummyHash = sync.OnceValues(func() (string, error) {
 	return auth.HashPassword("localcrm: no such user")
 })
+
+// throttledCheck is checkPassword behind the sign-in throttle: while the
+// account or the address has failed too often, it checks nothing and says
+// how long to wait (Retry-After too); a wrong password counts as a
+// failure, and a right one forgets the account's failures.
+func (p *pages) throttledCheck(w http.ResponseWriter, r *http.Request, name, password string) (u *crm.User, ok bool, wait time.Duration, err error) {
+	ctx, addr, key := r.Context(), p.clientAddr(r), crm.UserKey(name)
+	if wait, err = p.Throttle.Wait(ctx, key, addr); err != nil || wait > 0 {
+		if wait > 0 {
+			w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+		}
+		return nil, false, wait, err
+	}
+	if u, ok, err = p.checkPassword(ctx, name, password); err != nil {
+		return nil, false, 0, err
+	}
+	if ok {
+		return u, true, 0, p.Throttle.Succeed(ctx, key)
+	}
+	return nil, false, 0, p.Throttle.Fail(ctx, key, addr)
+}
 
 // checkPassword reports whether name and password belong to an enabled
 // user.
