@@ -90,6 +90,12 @@ func (im *Importer) explain(imp *crm.Import, cause error) (crm.ImportStatus, str
 		im.log().Warn("import interrupted: database unreachable", "import", imp.ID, "err", cause)
 		return crm.ImportInterrupted, fmt.Sprintf("The database could not be reached, so the import paused %s; "+
 			"every record before was saved. It goes on once the database is back; if it does not, %s.", progress, resume)
+	case errors.Is(cause, store.ErrImportsCrossed):
+		// PostgreSQL: two imports side by side each held customers the
+		// other wanted, and this one's batch was stopped.
+		im.log().Warn("import interrupted: crossed another import", "import", imp.ID, "err", cause)
+		return crm.ImportInterrupted, fmt.Sprintf("Another import was loading some of the same customers at the same moment, so this import paused %s; "+
+			"every record before was saved. A server goes on with it by itself; otherwise %s.", progress, resume)
 	case errors.Is(cause, crm.ErrUnavailable):
 		// Locked past every retry by another program: a fault of the
 		// moment, so the import waits to be resumed, as after a restart.

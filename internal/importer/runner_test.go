@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -129,5 +130,19 @@ func TestLeaseLost(t *testing.T) {
 	}
 	if n := e.count(); n != 30 {
 		t.Errorf("%d customers, want the 30 of the batches committed before the takeover", n)
+	}
+}
+
+// TestCrossedImportExplained: a batch PostgreSQL stopped because another
+// import held the same customers leaves its import interrupted, to be
+// resumed, with a message that says so, not "failed".
+func TestCrossedImportExplained(t *testing.T) {
+	e := newEnv(t)
+	imp := &crm.Import{ID: 7, Total: 2000, Counts: crm.ImportCounts{Records: 300}}
+	cause := fmt.Errorf("import 7: find existing customers: %w: %w (ERROR: deadlock detected)", store.ErrImportsCrossed, crm.ErrUnavailable)
+	status, msg := e.im.explain(imp, cause)
+	if status != crm.ImportInterrupted || !strings.Contains(msg, "Another import was loading some of the same customers") ||
+		!strings.Contains(msg, "after 300 of 2,000 records") || !strings.Contains(msg, "localcrm imports resume 7") {
+		t.Errorf("explain = %s, %q; want interrupted, saying another import crossed it and how to resume", status, msg)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -408,7 +407,7 @@ func TestPostgresBatchesDeadlock(t *testing.T) {
 			t.Fatal("both batches still waiting after 30 s")
 		}
 	}
-	if len(failed) != 1 || !errors.Is(failed[0], crm.ErrUnavailable) || !strings.Contains(failed[0].Error(), "another import wanted the same customers") {
+	if len(failed) != 1 || !errors.Is(failed[0], crm.ErrUnavailable) || !errors.Is(failed[0], store.ErrImportsCrossed) {
 		t.Errorf("errors %v; want exactly one batch ended, as unavailable for the moment", failed)
 	}
 }

@@ -120,10 +120,16 @@ func (b *pgBatch) send(ctx context.Context) error {
 	})
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) && pg.Code == "40P01" { // deadlock_detected
-		return fmt.Errorf("another import wanted the same customers at the same moment: %w (%w)", crm.ErrUnavailable, err)
+		return fmt.Errorf("%w: %w (%w)", ErrImportsCrossed, crm.ErrUnavailable, err)
 	}
 	return err
 }
+
+// ErrImportsCrossed is the kind of error for a batch that PostgreSQL ended
+// because it and another import's batch each held customers the other
+// wanted. It is crm.ErrUnavailable too: the batch did not happen, and can
+// be tried again.
+var ErrImportsCrossed = errors.New("another import wanted the same customers at the same moment")
 
 // Advisory locks of two int4 keys, apart from the single-key ones
 // (writeLock): the first key says what the second is.
