@@ -31,10 +31,11 @@ import (
 // and account numbers, before it looks them up (writeLockSQL,
 // lockKeysSQL). Two imports of overlapping files thus take turns only on
 // the customers they share: what one batch finds, or finds free, no other
-// can take before it commits, as Batches promises; and an import running
-// alone pays nothing for it. Larger batches always hold the write lock
-// alone: a lock per key would fill PostgreSQL's lock table (64 locks per
-// connection by default, shared by all).
+// can take before it commits, as Batches promises. An import of new
+// customers running alone pays nothing for it; one that finds existing
+// customers locks their rows (FOR UPDATE). Larger batches always hold the
+// write lock alone: a lock per key would fill PostgreSQL's lock table (64
+// locks per connection by default, shared by all).
 type pgBatch struct {
 	conn       *sql.Conn
 	pending    *pgx.Batch // statements waiting for the next round trip
