@@ -3,6 +3,8 @@
 package main
 
 import (
+	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -11,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"localcrm/internal/crm"
 )
@@ -24,6 +27,10 @@ import (
 //   - the floor of committing in batches: PostgreSQL itself copying the same
 //     rows from a staging table in transactions of the batch size;
 //   - localcrm's import, at the default batch size and at 10,000.
+//
+// And, for the first size, the two halves of the file imported into one
+// database one after the other, then both at once, taking turns: imports
+// that meet run side by side.
 
 // pgAnchorTable is the anchor's table on PostgreSQL: SQLite's (its DDL is
 // PostgreSQL's too), with the unique index folding the email's case, as
@@ -53,7 +60,8 @@ func runPostgres(admin, dir string, sizes []int, runs int) error {
 		return fmt.Errorf("build localcrm: %w", err)
 	}
 	var rows []pgRow
-	for _, n := range sizes {
+	var apart, together []measurement
+	for i, n := range sizes {
 		file := filepath.Join(dir, fmt.Sprintf("pg-customers-%d.csv", n))
 		if err := generate(file, n); err != nil {
 			return err
@@ -97,15 +105,112 @@ func runPostgres(admin, dir string, sizes []int, runs int) error {
 			}
 			rows = append(rows, r)
 		}
+		if i == 0 {
+			var err error
+			if apart, together, err = pgTwoImports(admin, bin, file, n, runs); err != nil {
+				return fmt.Errorf("two imports of %s records: %w", thousands(n/2), err)
+			}
+		}
 		os.Remove(file)
 	}
 	printPostgres(os.Stdout, rows)
+	if len(apart) > 0 {
+		fmt.Printf("\nTwo imports of %s records each into one database (commits of %d), the same run:\n\n", thousands(sizes[0]/2), crm.DefaultBatchSize)
+		fmt.Printf("| one after the other s | both at once s |\n|---:|---:|\n| %.2f | %.2f |\n", median(apart).wall.Seconds(), median(together).wall.Seconds())
+	}
 	for _, r := range rows {
 		if r.err != nil {
 			return fmt.Errorf("%s records, batch %d: %w", thousands(r.size), r.batch, r.err)
 		}
 	}
 	return nil
+}
+
+// pgTwoImports times, runs times taking turns, the two halves of file (n
+// records) imported by two localcrm processes into one new database, one
+// after the other and both at once.
+func pgTwoImports(admin, bin, file string, n, runs int) (apart, together []measurement, err error) {
+	halves, err := splitHalves(file)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer os.Remove(halves[0])
+	defer os.Remove(halves[1])
+	for range runs {
+		for _, both := range []bool{false, true} {
+			m, err := pgTwoInto(admin, bin, halves, n, both)
+			if err != nil {
+				return nil, nil, err
+			}
+			logf("postgres: two imports of %s records, at once %v: %.2f s", thousands(n/2), both, m.wall.Seconds())
+			if both {
+				together = append(together, m)
+			} else {
+				apart = append(apart, m)
+			}
+		}
+	}
+	return apart, together, nil
+}
+
+// pgTwoInto imports the two files into a new database, both at once or one
+// after the other, and checks that it then holds n customers.
+func pgTwoInto(admin, bin string, files [2]string, n int, both bool) (measurement, error) {
+	dsn, drop, err := pgDatabase(admin, "bench_two")
+	if err != nil {
+		return measurement{}, err
+	}
+	defer drop()
+	if out, err := exec.Command(bin, "--db", dsn, "fields", "list").CombinedOutput(); err != nil {
+		return measurement{}, fmt.Errorf("migrate: %w\n%s", err, out)
+	}
+	load := func(file string) error {
+		_, err := measure(exec.Command(bin, "--db", dsn, "import", file), "")
+		return err
+	}
+	start := time.Now()
+	if both {
+		errs := make(chan error, 2)
+		for _, f := range files {
+			go func() { errs <- load(f) }()
+		}
+		err = errors.Join(<-errs, <-errs)
+	} else {
+		err = errors.Join(load(files[0]), load(files[1]))
+	}
+	if err != nil {
+		return measurement{}, err
+	}
+	return measurement{wall: time.Since(start)}, pgCount(dsn, "customers", n)
+}
+
+// splitHalves writes the records of the CSV file in two files beside it,
+// each with the header: the first half and the second.
+func splitHalves(file string) ([2]string, error) {
+	var halves [2]string
+	in, err := os.Open(file)
+	if err != nil {
+		return halves, err
+	}
+	defer in.Close()
+	records, err := csv.NewReader(in).ReadAll()
+	if err != nil {
+		return halves, err
+	}
+	header, rest := records[0], records[1:]
+	for i, part := range [][][]string{rest[:len(rest)/2], rest[len(rest)/2:]} {
+		halves[i] = strings.TrimSuffix(file, ".csv") + fmt.Sprintf("-half%d.csv", i+1)
+		out, err := os.Create(halves[i])
+		if err != nil {
+			return halves, err
+		}
+		w := csv.NewWriter(out)
+		w.WriteAll(append([][]string{header}, part...))
+		if err := errors.Join(w.Error(), out.Close()); err != nil {
+			return halves, err
+		}
+	}
+	return halves, nil
 }
 
 // pgDatabase creates a new, empty database in the cluster at admin and
