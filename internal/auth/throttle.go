@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/sha256"
 	"time"
 )
 
@@ -46,15 +45,9 @@ func NewThrottle(log FailureLog) *Throttle {
 // accountKey and addrKey are what the log keeps for an account and an
 // address: hashes, so that what people typed as a name (sometimes their
 // password) is not kept, and of a fixed size whatever was typed.
-func accountKey(account string) []byte {
-	h := sha256.Sum256([]byte("a:" + account))
-	return h[:]
-}
+func accountKey(account string) []byte { return Hash("a:" + account) }
 
-func addrKey(addr string) []byte {
-	h := sha256.Sum256([]byte("c:" + addr))
-	return h[:]
-}
+func addrKey(addr string) []byte { return Hash("c:" + addr) }
 
 // Wait returns how long a sign-in for account from addr must wait; 0 when
 // it may go ahead now.

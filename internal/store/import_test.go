@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"bytes"
-	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -351,10 +350,7 @@ func TestPostgresBatchesDeadlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	begin := func() interface {
-		Existing(context.Context, []string, []int64) (map[string]*crm.Existing, map[int64]*crm.Existing, error)
-		Rollback()
-	} {
+	begin := func() *store.Batch {
 		imp := &crm.Import{Status: crm.ImportRunning, FileName: "people.csv", Encoding: "utf-8", Delimiter: "comma", HeaderLine: 1}
 		if err := st.CreateImport(ctx, imp); err != nil {
 			t.Fatal(err)

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"localcrm/internal/store"
 )
 
 // TestSignInFailures checks the log the sign-in throttle keeps: the latest
@@ -22,9 +24,7 @@ func TestSignInFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	latest := func(st interface {
-		SignInFailures(context.Context, []byte, time.Time, int) ([]time.Time, error)
-	}, key []byte, since time.Time, limit int) []time.Time {
+	latest := func(st *store.Store, key []byte, since time.Time, limit int) []time.Time {
 		t.Helper()
 		times, err := st.SignInFailures(ctx, key, since, limit)
 		if err != nil {

@@ -142,6 +142,17 @@ func (a *auditor) open(t *testing.T, path string) {
 	a.b.do(t, "open "+path, chromedp.Navigate(a.b.url+path), chromedp.WaitReady(chromedp.ID("main")))
 }
 
+// checkRefused checks a page that refused its form: the focus is on the
+// error summary, which links to the inputs want names (their ids,
+// comma-separated, in the form's order), and the page passes the audit.
+func (a *auditor) checkRefused(t *testing.T, name, want string) {
+	t.Helper()
+	if got := a.focusOnSummary(t, name); strings.Join(got, ",") != want {
+		t.Errorf("%s: the error summary links to %q, want %q", name, got, want)
+	}
+	a.check(t, name)
+}
+
 // focusOnSummary checks that a page re-rendered with a form's errors put
 // the keyboard focus on its error summary, which links to each input in
 // error, and returns the links' targets.
@@ -205,10 +216,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		chromedp.Submit(chromedp.ID("confirm")),
 		chromedp.WaitVisible(chromedp.ID("error-summary")),
 	)
-	if got := a.focusOnSummary(t, "setup-error"); strings.Join(got, ",") != "confirm" {
-		t.Errorf("the setup form's summary links to %q, want confirm", got)
-	}
-	a.check(t, "setup-error")
+	a.checkRefused(t, "setup-error", "confirm")
 	b.signIn(t, "admin")
 
 	// Customers.
@@ -223,10 +231,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form.record button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.ID("error-summary")),
 	)
-	if got := a.focusOnSummary(t, "customer-error"); strings.Join(got, ",") != "f-first_name,f-last_name,f-email" {
-		t.Errorf("the customer form's summary links to %q, want first name, last name and email", got)
-	}
-	a.check(t, "customer-error")
+	a.checkRefused(t, "customer-error", "f-first_name,f-last_name,f-email")
 	a.open(t, fmt.Sprintf("/customers/%d/delete", ada.AccountNumber))
 	a.check(t, "confirm")
 
@@ -246,10 +251,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form.record button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.ID("error-summary")),
 	)
-	if got := a.focusOnSummary(t, "field-error"); strings.Join(got, ",") != "name,max_length,default" {
-		t.Errorf("the field form's summary links to %q, want every problem at once: name, max_length, default", got)
-	}
-	a.check(t, "field-error")
+	a.checkRefused(t, "field-error", "name,max_length,default")
 
 	// The Team tab and the audit log.
 	a.open(t, "/users")
@@ -261,10 +263,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#add-user button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.ID("error-summary")),
 	)
-	if got := a.focusOnSummary(t, "users-error"); strings.Join(got, ",") != "password" {
-		t.Errorf("the user form's summary links to %q, want password", got)
-	}
-	a.check(t, "users-error")
+	a.checkRefused(t, "users-error", "password")
 	a.open(t, "/tokens")
 	a.check(t, "tokens")
 	a.open(t, "/audit")
@@ -278,10 +277,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form.record button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.ID("error-summary")),
 	)
-	if got := a.focusOnSummary(t, "password-error"); strings.Join(got, ",") != "current,password" {
-		t.Errorf("the password form's summary links to %q, want current and password", got)
-	}
-	a.check(t, "password-error")
+	a.checkRefused(t, "password-error", "current,password")
 	a.open(t, "/customers/99999999")
 	a.check(t, "not-found")
 
