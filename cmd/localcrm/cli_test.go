@@ -42,6 +42,13 @@ func testMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "build localcrm:", err)
 		return 1
 	}
+	// The tests and every process they start keep their temporary files
+	// here, removed at the end: a server the tests kill (to see another
+	// take its import over) cannot remove its uploads folder itself.
+	if err := os.Setenv("TMPDIR", dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	return m.Run()
 }
 

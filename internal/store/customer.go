@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -431,13 +432,12 @@ func postgresInsert(sc *crm.Schema, cs []*crm.Customer, words []Words, cols []in
 		names = append(names, name)
 		columns = append(columns, fmt.Sprintf(column, name))
 	}
-	// Text columns travel as []string, "" for none, and become NULL in
-	// the SELECT: pgx encodes a []string directly, where a []*string
-	// went through reflection, element by element (a tenth of the
-	// client's time at commits of 10,000).
+	// Text columns travel as textColumn, "" for none, and become NULL in
+	// the SELECT; numbers as int8Column, noNumber for none.
 	const asIs, orNull = "%s", "NULLIF(%s, '')"
+	orNone := fmt.Sprintf("NULLIF(%%s, '%d'::bigint)", noNumber)
 	for _, col := range cols {
-		values := make([]string, len(cs))
+		values := make(textColumn, len(cs))
 		for i, c := range cs {
 			values[i] = validText(c.Values[valueColumns[col]])
 		}
@@ -448,31 +448,30 @@ func postgresInsert(sc *crm.Schema, cs []*crm.Customer, words []Words, cols []in
 		if phoneColumns[key] == "" {
 			continue
 		}
-		values := make([]string, len(cs))
+		values := make(textColumn, len(cs))
 		for i, c := range cs {
 			values[i] = e164Of(c, key, sc.Country)
 		}
 		array(values, "text", orNull)
 	}
-	keys, hashes, lineNumbers, texts := make([]string, len(cs)), make([]*int64, len(cs)), make([]*int64, len(cs)), make([]string, len(cs))
+	keys, hashes, lineNumbers, texts := make(textColumn, len(cs)), make(int8Column, len(cs)), make(int8Column, len(cs)), make(textColumn, len(cs))
 	for i, c := range cs {
+		hashes[i], lineNumbers[i] = noNumber, noNumber
 		if e := c.Values[crm.KeyEmail]; e != "" {
-			k := EmailKey(e)
-			h := emailHash(k)
-			keys[i], hashes[i] = k, &h
+			keys[i] = EmailKey(e)
+			hashes[i] = emailHash(keys[i])
 		}
 		if lines != nil {
-			l := int64(lines[i])
-			lineNumbers[i] = &l
+			lineNumbers[i] = int64(lines[i])
 		}
 		texts[i] = validText(wordsOf(c, sc, words, i))
 	}
 	array(keys, "text", orNull)
-	array(hashes, "bigint", asIs)
-	array(lineNumbers, "bigint", asIs)
+	array(hashes, "bigint", orNone)
+	array(lineNumbers, "bigint", orNone)
 	array(texts, "text", asIs)
 	if custom {
-		values := make([]string, len(cs))
+		values := make(textColumn, len(cs))
 		for i, c := range cs {
 			values[i] = validText(customJSON(c, sc))
 		}
@@ -482,6 +481,10 @@ func postgresInsert(sc *crm.Schema, cs []*crm.Customer, words []Words, cols []in
 		" SELECT $1::bigint, $1::bigint, $2::text, $2::text, " + strings.Join(columns, ", ") +
 		" FROM unnest(" + strings.Join(arrays, ", ") + ") AS u(" + strings.Join(names, ", ") + ") RETURNING account_number", args
 }
+
+// noNumber stands for NULL in postgresInsert's int8Columns: no email hash
+// (an int32) or line number (from 1) is ever this.
+const noNumber = math.MinInt64
 
 // insertPostgres inserts cs in tx with postgresInsert and returns their
 // new account numbers in order.

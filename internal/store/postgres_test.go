@@ -6,11 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"slices"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"localcrm/internal/crm"
+	"localcrm/internal/store/pgtest"
 )
 
 // TestRebind: SQLite's parameters become PostgreSQL's, numbered as SQLite
@@ -58,5 +62,61 @@ func TestDown(t *testing.T) {
 	}
 	if down(nil) != nil {
 		t.Error("down(nil) is not nil")
+	}
+}
+
+// TestPostgresColumns: the columns an import's INSERT sends in the binary
+// form columnPlan writes reach PostgreSQL as the arrays they are, every
+// value whole, the empty text as such and noNumber where NULLIF makes it
+// NULL; and other arrays still go through pgx's own codecs.
+func TestPostgresColumns(t *testing.T) {
+	if os.Getenv("LOCALCRM_TEST_BACKEND") != "postgres" {
+		t.Skip("PostgreSQL only")
+	}
+	ctx := t.Context()
+	s, err := Open(ctx, pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	texts := textColumn{"", "Zoë", "a\tb,\"c\"{}", "日本語", "NULL"}
+	numbers := int8Column{0, -1, 1 << 40, noNumber, -2147483648}
+	var gotTexts []string
+	var gotNumbers []*int64
+	var others []string
+	conn, err := s.write.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	err = conn.Raw(func(dc any) error {
+		q := fmt.Sprintf(`SELECT $1::text[], ARRAY(SELECT NULLIF(n, '%d'::bigint) FROM unnest($2::bigint[]) AS n), $3::text[]`, int64(noNumber))
+		pc := dc.(rebindConn).Conn.Conn()
+		for oid, v := range map[uint32]any{pgtype.TextArrayOID: texts, pgtype.Int8ArrayOID: numbers} {
+			if _, ok := pc.TypeMap().PlanEncode(oid, pgtype.BinaryFormatCode, v).(columnPlan); !ok {
+				t.Errorf("a %T is not encoded by columnPlan", v)
+			}
+		}
+		return pc.QueryRow(ctx, q, texts, numbers, []string{"pgx", "own"}).Scan(&gotTexts, &gotNumbers, &others)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(gotTexts, texts) {
+		t.Errorf("text column came back %q, want %q", gotTexts, texts)
+	}
+	var want []*int64
+	for _, n := range numbers {
+		if n == noNumber {
+			want = append(want, nil)
+		} else {
+			want = append(want, &n)
+		}
+	}
+	if !slices.EqualFunc(gotNumbers, want, func(a, b *int64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }) {
+		t.Errorf("bigint column came back %v, want %v", gotNumbers, want)
+	}
+	if !slices.Equal(others, []string{"pgx", "own"}) {
+		t.Errorf("a []string came back %q", others)
 	}
 }
