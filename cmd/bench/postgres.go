@@ -26,7 +26,12 @@ import (
 //     with a unique index on lower(email), in one transaction;
 //   - the floor of committing in batches: PostgreSQL itself copying the same
 //     rows from a staging table in transactions of the batch size;
-//   - localcrm's import, at the default batch size and at 10,000.
+//   - localcrm's import, at the default batch size and at 10,000;
+//   - after each import, untimed by it, PostgreSQL copying the customers
+//     localcrm stored into an empty table like its own (every index of
+//     it, the search index among them) in transactions of the batch size:
+//     the floor of localcrm's schema, where the floor above is the
+//     anchor's table's.
 //
 // And, for the first size, the two halves of the file imported into one
 // database one after the other, then both at once, taking turns: imports
@@ -46,8 +51,10 @@ type pgRow struct {
 	size, batch   int
 	local, anchor measurement
 	floor         measurement
-	ratio         float64 // localcrm over \copy, the median of the rounds' ratios
-	floorRatio    float64 // localcrm over the floor, likewise
+	own           measurement // the floor of localcrm's own table
+	ratio         float64     // localcrm over \copy, the median of the rounds' ratios
+	floorRatio    float64     // localcrm over the floor, likewise
+	ownRatio      float64     // localcrm over its own table's floor, likewise
 	err           error
 }
 
@@ -68,7 +75,7 @@ func runPostgres(admin, dir string, sizes []int, runs int) error {
 		}
 		batches := []int{crm.DefaultBatchSize, bigBatch}
 		var anchors []measurement
-		locals, floors := make([][]measurement, len(batches)), make([][]measurement, len(batches))
+		locals, floors, owns := make([][]measurement, len(batches)), make([][]measurement, len(batches)), make([][]measurement, len(batches))
 		errs := make([]error, len(batches))
 		for range runs {
 			a, err := pgAnchor(admin, file, n)
@@ -88,20 +95,21 @@ func runPostgres(admin, dir string, sizes []int, runs int) error {
 				}
 				logf("postgres: %s records copied in commits of %d: %.2f s", thousands(n), batch, f.wall.Seconds())
 				floors[j] = append(floors[j], f)
-				l, err := pgImport(admin, bin, file, n, batch)
+				l, own, err := pgImport(admin, bin, file, n, batch)
 				if err != nil {
 					errs[j] = err
 					continue
 				}
-				logf("postgres: localcrm import %s records, batch %d: %.2f s, %.1f MB", thousands(n), batch, l.wall.Seconds(), mb(l.rss))
-				locals[j] = append(locals[j], l)
+				logf("postgres: localcrm import %s records, batch %d: %.2f s, %.1f MB; its rows copied into its table: %.2f s",
+					thousands(n), batch, l.wall.Seconds(), mb(l.rss), own.wall.Seconds())
+				locals[j], owns[j] = append(locals[j], l), append(owns[j], own)
 			}
 		}
 		for j, batch := range batches {
 			r := pgRow{size: n, batch: batch, err: errs[j]}
 			if r.err == nil {
-				r.local, r.anchor, r.floor = median(locals[j]), median(anchors), median(floors[j])
-				r.ratio, r.floorRatio = medianRatio(locals[j], anchors), medianRatio(locals[j], floors[j])
+				r.local, r.anchor, r.floor, r.own = median(locals[j]), median(anchors), median(floors[j]), median(owns[j])
+				r.ratio, r.floorRatio, r.ownRatio = medianRatio(locals[j], anchors), medianRatio(locals[j], floors[j]), medianRatio(locals[j], owns[j])
 			}
 			rows = append(rows, r)
 		}
@@ -288,26 +296,61 @@ func pgFloor(admin, file string, n, batch int) (measurement, error) {
 	return m, pgCount(dsn, "customers", n)
 }
 
-// pgImport times the real binary importing file into a new database.
-func pgImport(admin, bin, file string, n, batch int) (measurement, error) {
+// pgImport times the real binary importing file into a new database, and
+// then PostgreSQL copying what it stored into a table like its own in
+// transactions of batch rows (pgOwnFloor).
+func pgImport(admin, bin, file string, n, batch int) (local, own measurement, err error) {
 	dsn, drop, err := pgDatabase(admin, "bench_localcrm")
 	if err != nil {
-		return measurement{}, err
+		return local, own, err
 	}
 	defer drop()
 	// The schema is made untimed, as the anchor's table is.
 	if out, err := exec.Command(bin, "--db", dsn, "fields", "list").CombinedOutput(); err != nil {
-		return measurement{}, fmt.Errorf("migrate: %w\n%s", err, out)
+		return local, own, fmt.Errorf("migrate: %w\n%s", err, out)
 	}
 	args := []string{"--db", dsn, "import", file, "--progress", "--batch-size", strconv.Itoa(batch)}
 	if n > crm.DefaultMaxRecords {
 		args = append(args, "--max-records", strconv.Itoa(n))
 	}
-	m, err := measure(exec.Command(bin, args...), fmt.Sprintf("localcrm on postgres %d/%d", n, batch))
+	if local, err = measure(exec.Command(bin, args...), fmt.Sprintf("localcrm on postgres %d/%d", n, batch)); err != nil {
+		return local, own, err
+	}
+	if err := pgCount(dsn, "customers", n); err != nil {
+		return local, own, err
+	}
+	own, err = pgOwnFloor(dsn, n, batch)
+	return local, own, err
+}
+
+// pgOwnFloor times PostgreSQL copying the n customers of the database at
+// dsn, staged untimed, into an empty table like localcrm's customers (its
+// columns, defaults and indexes) in transactions of batch rows, in the
+// order of their account numbers (those of a new database's import, one
+// after the other).
+func pgOwnFloor(dsn string, n, batch int) (measurement, error) {
+	setup := "CREATE TABLE stage AS SELECT * FROM customers;\nCREATE INDEX ON stage (account_number);\n" +
+		"CREATE TABLE own (LIKE customers INCLUDING ALL);\n"
+	if out, err := psqlScript(dsn, setup).CombinedOutput(); err != nil {
+		return measurement{}, fmt.Errorf("stage: %w\n%s", err, out)
+	}
+	out, err := exec.Command("psql", dsn, "-tAc", "SELECT min(account_number) FROM stage").Output()
+	if err != nil {
+		return measurement{}, fmt.Errorf("first account: %w", err)
+	}
+	first, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil {
+		return measurement{}, fmt.Errorf("first account: %w", err)
+	}
+	var script strings.Builder
+	for a := first; a < first+n; a += batch {
+		fmt.Fprintf(&script, "BEGIN; INSERT INTO own SELECT * FROM stage WHERE account_number BETWEEN %d AND %d; COMMIT;\n", a, a+batch-1)
+	}
+	m, err := measure(psqlScript(dsn, script.String()), "")
 	if err != nil {
 		return m, err
 	}
-	return m, pgCount(dsn, "customers", n)
+	return m, pgCount(dsn, "own", n)
 }
 
 // pgCount checks that table holds n rows.
@@ -340,7 +383,8 @@ func pgTarget(r pgRow) (limit float64, by string) {
 func printPostgres(w io.Writer, rows []pgRow) {
 	version, _ := exec.Command("psql", "--version").Output()
 	fmt.Fprintf(w, "\nPostgreSQL (%s), synchronous_commit=on:\n\n", strings.TrimSpace(string(version)))
-	cols := []string{"records", "batch", "localcrm s", "peak RSS MB", "psql \\copy s", "÷ \\copy", "PG in batches s", "÷ PG in batches", "target", "pass/fail"}
+	cols := []string{"records", "batch", "localcrm s", "peak RSS MB", "psql \\copy s", "÷ \\copy", "PG in batches s", "÷ PG in batches",
+		"PG in batches, localcrm's table s", "÷ it", "target", "pass/fail"}
 	fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(cols, " | "), strings.Repeat("---:|", len(cols)-2)+":---|:---|")
 	for _, r := range rows {
 		if r.err != nil {
@@ -356,9 +400,9 @@ func printPostgres(w io.Writer, rows []pgRow) {
 			targets = append([]string{fmt.Sprintf("≤%.2f× %s", limit, by)}, targets...)
 			results = append([]string{pass(ratio <= limit)}, results...)
 		}
-		fmt.Fprintf(w, "| %s | %d | %.2f | %.1f | %.2f | %.2f× | %.2f | %.2f× | %s | %s |\n",
+		fmt.Fprintf(w, "| %s | %d | %.2f | %.1f | %.2f | %.2f× | %.2f | %.2f× | %.2f | %.2f× | %s | %s |\n",
 			thousands(r.size), r.batch, r.local.wall.Seconds(), mb(r.local.rss), r.anchor.wall.Seconds(), r.ratio,
-			r.floor.wall.Seconds(), r.floorRatio, strings.Join(targets, ", "), strings.Join(results, ", "))
+			r.floor.wall.Seconds(), r.floorRatio, r.own.wall.Seconds(), r.ownRatio, strings.Join(targets, ", "), strings.Join(results, ", "))
 	}
 }
 
