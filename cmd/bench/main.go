@@ -106,13 +106,14 @@ func main() {
 	load := flag.Duration("load", 2*time.Minute, "how long the load test reads while four imports run; 0 skips it")
 	searchN := flag.Int("search", 1_000_000, "customers the search test loads before timing lookups and searches; 0 skips it")
 	pg := flag.String("postgres", "", "a PostgreSQL cluster's URL (a role that may create databases): also load each size there, beside psql's \\copy")
+	sqlite := flag.Bool("sqlite", true, "load each size into SQLite and run the revert test; false times PostgreSQL alone")
 	flag.Parse()
 	sizes, err := parseSizes(*sizesFlag)
 	if err != nil || flag.NArg() > 0 || *runs < 1 || *load < 0 || *searchN < 0 {
-		fmt.Fprintln(os.Stderr, "usage: go run ./cmd/bench [-sizes 50000,1000000] [-runs 3] [-load 2m] [-search 1000000] [-postgres URL] [-dir DIR] [-keep]")
+		fmt.Fprintln(os.Stderr, "usage: go run ./cmd/bench [-sizes 50000,1000000] [-runs 3] [-load 2m] [-search 1000000] [-postgres URL] [-sqlite=false] [-dir DIR] [-keep]")
 		os.Exit(2)
 	}
-	if len(sizes) > 0 {
+	if len(sizes) > 0 && *sqlite {
 		if err := run(sizes, *runs, *dirFlag, *keep); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
