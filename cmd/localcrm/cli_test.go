@@ -74,13 +74,7 @@ type result struct {
 func (c *cli) run(args ...string) result {
 	c.t.Helper()
 	cmd := exec.CommandContext(c.t.Context(), binary, args...)
-	cmd.Dir = c.dir
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "LOCALCRM_DB=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, c.env...)
+	cmd.Dir, cmd.Env = c.dir, c.environ()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -92,6 +86,18 @@ func (c *cli) run(args ...string) result {
 		c.t.Errorf("localcrm %q printed a stack trace:\n%s", args, stderr.String())
 	}
 	return result{stdout: stdout.String(), stderr: stderr.String(), code: cmd.ProcessState.ExitCode()}
+}
+
+// environ is the environment of the processes c starts: the tests' own,
+// without LOCALCRM_DB, and c.env.
+func (c *cli) environ() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "LOCALCRM_DB=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, c.env...)
 }
 
 // do runs localcrm --db c.db args.

@@ -159,7 +159,7 @@ type app struct {
 	stdout  io.Writer
 	stderr  io.Writer
 	st      *store.Store
-	uploads string // on PostgreSQL, the folder uploads arrive in (dataDir)
+	uploads *uploadsFolder // on PostgreSQL, the folder uploads arrive in (dataDir)
 }
 
 // db returns the store, opening it on first use.
@@ -177,24 +177,24 @@ func (a *app) db(ctx context.Context) (*store.Store, error) {
 // dataDir is the folder import files go to: beside a SQLite database's
 // file; for PostgreSQL, which keeps them itself, a new folder of this
 // process's own, where uploads arrive before they are stored, removed when
-// the process ends.
+// the process ends (or, if it is killed, by the next process: uploads.go).
 func (a *app) dataDir(st *store.Store) (string, error) {
 	if !st.Postgres() {
 		return filepath.Dir(st.Path()), nil
 	}
-	if a.uploads == "" {
-		dir, err := os.MkdirTemp("", "localcrm-uploads-")
+	if a.uploads == nil {
+		u, err := newUploadsFolder()
 		if err != nil {
-			return "", fmt.Errorf("make a folder for uploads: %w", err)
+			return "", err
 		}
-		a.uploads = dir
+		a.uploads = u
 	}
-	return a.uploads, nil
+	return a.uploads.path, nil
 }
 
 func (a *app) close() error {
-	if a.uploads != "" {
-		os.RemoveAll(a.uploads)
+	if a.uploads != nil {
+		a.uploads.remove()
 	}
 	if a.st == nil {
 		return nil

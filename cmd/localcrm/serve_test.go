@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -28,7 +29,7 @@ import (
 func startServer(t *testing.T, c *cli, flags ...string) (string, *exec.Cmd) {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"--db", c.db, "serve", "--addr", "127.0.0.1:0"}, flags...)...)
-	cmd.Dir = c.dir
+	cmd.Dir, cmd.Env = c.dir, c.environ()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -135,6 +136,48 @@ func TestPostgresServerTakesOver(t *testing.T) {
 		}
 		lines[row[0]] = true
 	}
+}
+
+// TestPostgresKilledServersUploads: a server killed by SIGKILL cannot
+// remove the folder its uploads arrive in; the next localcrm process on
+// PostgreSQL removes it, and leaves a running server's folder alone.
+func TestPostgresKilledServersUploads(t *testing.T) {
+	c := newCLI(t)
+	c.db = pgtest.NewDatabase(t)
+	tmp := t.TempDir()
+	c.env = append(c.env, "TMPDIR="+tmp)
+	_, killed := startServer(t, c)
+	killedFolders := uploadsFolders(t, tmp)
+	startServer(t, c)
+	running := uploadsFolders(t, tmp)
+	if len(killedFolders) != 1 || len(running) != 2 {
+		t.Fatalf("uploads folders %q, then %q; want one per server", killedFolders, running)
+	}
+	killed.Process.Kill()
+	killed.Wait()
+	// Folders are removed only past a grace period (uploadsGrace).
+	long := time.Now().Add(-time.Hour)
+	for _, dir := range running {
+		if err := os.Chtimes(dir, long, long); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	c.ok("import", writePeople(t, c.dir, "people.csv", 0, 10, nil))
+	left := uploadsFolders(t, tmp)
+	if len(left) != 1 || left[0] == killedFolders[0] {
+		t.Errorf("after an import: uploads folders %q; want only the running server's, not the killed one's %q", left, killedFolders[0])
+	}
+}
+
+// uploadsFolders lists the uploads folders of localcrm processes in tmp.
+func uploadsFolders(t *testing.T, tmp string) []string {
+	t.Helper()
+	dirs, err := filepath.Glob(filepath.Join(tmp, "localcrm-uploads-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dirs
 }
 
 // TestPostgresServerSurvivesLostConnections cuts every connection of a
