@@ -108,9 +108,12 @@ type Timeouts struct {
 var DefaultTimeouts = Timeouts{Header: 10 * time.Second, Read: time.Minute, Write: 2 * time.Minute, Idle: time.Minute, MaxHeaderBytes: 64 << 10}
 
 // Long-running requests get these instead: a 100 MB upload at 2 Mbit/s
-// takes about 7 minutes.
+// takes about 7 minutes. An upload's answer comes after its whole body,
+// and after the file is kept (a workbook converted to CSV takes about a
+// minute a million rows), so its write limit runs past the read limit.
 const (
 	uploadReadTimeout  = 15 * time.Minute
+	uploadWriteTimeout = uploadReadTimeout + 5*time.Minute
 	downloadWriteLimit = 15 * time.Minute
 )
 
@@ -126,9 +129,16 @@ func NewServer(h http.Handler, t Timeouts) *http.Server {
 	}
 }
 
-// longRead lets the request's body take up to uploadReadTimeout.
+// longRead lets the request's body take up to uploadReadTimeout, and the
+// answer that follows it up to uploadWriteTimeout from now: the server's
+// write limit counts from the request's headers, and would cut off the
+// answer to any upload slower than it.
 func longRead(w http.ResponseWriter) {
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTimeout)) // not every writer can; then the server's limit stands
+	rc := http.NewResponseController(w)
+	now := time.Now()
+	// Not every writer can; then the server's limits stand.
+	_ = rc.SetReadDeadline(now.Add(uploadReadTimeout))
+	_ = rc.SetWriteDeadline(now.Add(uploadWriteTimeout))
 }
 
 // longWrite lets the response take up to downloadWriteLimit.

@@ -2,13 +2,20 @@ package web
 
 import (
 	"bufio"
+	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"localcrm/internal/crm"
+	"localcrm/internal/importer"
+	"localcrm/internal/store"
 )
 
 // TestServerTimeouts: a client that trickles its headers or its body, or
@@ -101,4 +108,54 @@ func TestServerTimeouts(t *testing.T) {
 			t.Errorf("16 KB of headers: status %d, want 431", res.StatusCode)
 		}
 	})
+}
+
+// TestSlowUploadIsAnswered: an upload may take far longer than the
+// server's read and write limits (a large file over a slow office line),
+// and still gets its answer. The limits here are short; the file arrives
+// over about three seconds, three times the write limit.
+func TestSlowUploadIsAnswered(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.Open(context.Background(), filepath.Join(dir, "localcrm.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	token := mustToken(t, st, crm.RoleManager)
+	h := New(Deps{Store: st, Importer: importer.New(st, dir), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv := httptest.NewUnstartedServer(h)
+	*srv.Config = *NewServer(h, Timeouts{Header: 300 * time.Millisecond, Read: 600 * time.Millisecond, Write: time.Second, Idle: 300 * time.Millisecond, MaxHeaderBytes: 4 << 10})
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	var form apiMultipart
+	form.file("file", "people.csv", apiGeneratedCSV(30, 0))
+	mw := form.writer()
+	mw.Close()
+	body, w := io.Pipe()
+	go func() {
+		data := form.body.Bytes()
+		const parts = 30
+		for i := range parts {
+			time.Sleep(100 * time.Millisecond)
+			w.Write(data[i*len(data)/parts : (i+1)*len(data)/parts])
+		}
+		w.Close()
+	}()
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/imports", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = int64(form.body.Len())
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("a slow upload got no answer: %v", err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("a slow upload: status %d, want 201; %s", res.StatusCode, b)
+	}
 }
