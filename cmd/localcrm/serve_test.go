@@ -75,6 +75,14 @@ func serveStopsGracefully(t *testing.T, c *cli, n int) {
 	file := writePeople(t, c.dir, "people.csv", 0, n, nil)
 	token := strings.TrimSpace(c.ok("tokens", "create", "--role", "manager"))
 	base, cmd := startServer(t, c)
+	res, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("health check: status %d, want 200", res.StatusCode)
+	}
 	apiImport(t, base, token, file, n)
 	waitRecords(t, c, 500)
 	cmd.Process.Signal(syscall.SIGTERM)

@@ -473,3 +473,13 @@ func (s *Store) beginDurable(ctx context.Context) (tx *sql.Tx, end func(), err e
 // rollback ends a transaction that did not commit; its error is of no use
 // then, since the transaction's own error is already being returned.
 func rollback(tx *sql.Tx) { _ = tx.Rollback() }
+
+// Ping reports whether the database answers a query of one of localcrm's
+// tables, not only whether a connection opens.
+func (s *Store) Ping(ctx context.Context) error {
+	var exists bool
+	if err := s.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users)`).Scan(&exists); err != nil {
+		return fmt.Errorf("ping the database: %w", err)
+	}
+	return nil
+}

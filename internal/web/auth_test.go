@@ -391,6 +391,7 @@ var wantNeeds = map[string]crm.Role{
 	"POST /api/v1/imports/{id}/template":           crm.RoleManager,
 	"GET /api/v1/audit":                            crm.RoleAdmin,
 	"/api/v1/":                                     crm.RoleViewer,
+	"GET /healthz":                                 anyone,
 	"GET /static/":                                 anyone,
 	"GET /{$}":                                     anyone,
 	"GET /signin":                                  anyone,

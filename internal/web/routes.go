@@ -92,6 +92,9 @@ func (h *Handler) routeTable(p *pages) []route {
 		// Anything else under /api/v1/ gets a JSON error, not the mux's text.
 		{"/api/v1/", viewer, api(h.apiNoRoute)},
 
+		// health.go: for load balancers, open to all.
+		{"GET " + healthPath, anyone, page(h.health)},
+
 		// page_signin.go: the ways in, open to all.
 		{"GET /static/", anyone, http.StripPrefix("/static/", http.FileServerFS(static))},
 		{"GET /{$}", anyone, page(p.home)},

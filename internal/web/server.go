@@ -147,10 +147,12 @@ func longWrite(w http.ResponseWriter) {
 }
 
 // ServeHTTP puts the security headers on every response and refuses a
-// request for a host the server does not answer to, before any route.
+// request for a host the server does not answer to, before any route; but
+// the health check, which load balancers make by address, and which tells
+// nothing, answers to any.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	secureHeaders(w.Header(), h.secure(r))
-	if !h.hostAllowed(r.Host) {
+	if !h.hostAllowed(r.Host) && r.URL.Path != healthPath {
 		h.refuseHost(w, r)
 		return
 	}
