@@ -100,6 +100,7 @@ var commands = []command{
 	{"tokens", runTokens, []usageLine{{"tokens create|list|revoke ...", "manage API tokens for scripts"}}},
 	{"audit", runAudit, []usageLine{{"audit [--since T] [--user U] [--action A] [--limit N] [--json]", "show who changed what, newest first"}}},
 	{"serve", runServe, []usageLine{{"serve [FLAGS]", "run the web UI and the JSON API"}}},
+	{"copy-to", runCopyTo, []usageLine{{"copy-to POSTGRES_URL", "copy the whole SQLite database into a new PostgreSQL one"}}},
 	{"help", nil, []usageLine{{"help [COMMAND]", "show this help, or a command's"}}},
 }
 

@@ -187,6 +187,7 @@ const (
 	AuditImportDelete   AuditAction = "import-deleted"
 	AuditImportRevert   AuditAction = "import-reverted"
 	AuditExport         AuditAction = "export"
+	AuditDatabaseCopied AuditAction = "database-copied"
 )
 
 // AuditActions lists every action the audit log records, in the order a
@@ -200,7 +201,7 @@ var AuditActions = []AuditAction{
 	AuditImportUpload, AuditImportStart, AuditImportCancel, AuditImportResume, AuditImportDelete,
 	AuditTemplateSaved, AuditTemplateDeleted, // template.go
 	AuditSettingsChanged, // settings.go
-	AuditExport,
+	AuditExport, AuditDatabaseCopied,
 }
 
 // ParseAuditAction accepts the name of an action the audit log records.

@@ -125,3 +125,28 @@ func (d dbSources) Removed(ctx context.Context, id int64) (time.Time, error) {
 func (d dbSources) Delete(context.Context, int64) error { return nil } // deleted with the import
 
 func (d dbSources) Used(ctx context.Context) (int64, error) { return d.st.SourcesSize(ctx) }
+
+// CopyTo copies the whole database, a SQLite one, with the file of each
+// import, into to, an empty PostgreSQL database (store.CopyTo). Imports
+// left running by a process that died are marked interrupted first, so
+// that only a live one stops the copy; on PostgreSQL they are resumed
+// like any other.
+func (im *Importer) CopyTo(ctx context.Context, to *store.Store) (store.Copied, error) {
+	if _, err := im.List(ctx); err != nil {
+		return store.Copied{}, err
+	}
+	return im.store.CopyTo(ctx, to, func(ctx context.Context, id int64) (store.SourceFile, error) {
+		removed, err := im.sources.Removed(ctx, id)
+		if err != nil {
+			return store.SourceFile{}, err
+		}
+		f, err := im.sources.Open(ctx, id)
+		if errors.Is(err, fs.ErrNotExist) {
+			return store.SourceFile{Removed: removed}, nil
+		}
+		if err != nil {
+			return store.SourceFile{}, err
+		}
+		return store.SourceFile{File: f, Removed: removed}, nil
+	})
+}

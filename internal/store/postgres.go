@@ -69,8 +69,9 @@ func (s *Store) dialect(q string) string {
 	return q
 }
 
-// isPostgres reports whether dsn names a PostgreSQL database.
-func isPostgres(dsn string) bool {
+// IsPostgres reports whether dsn names a PostgreSQL database (a URL),
+// not a SQLite file.
+func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 

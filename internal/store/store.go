@@ -81,7 +81,7 @@ func OpenOptions(ctx context.Context, path string, o Options) (*Store, error) {
 	if busy <= 0 {
 		busy = DefaultBusyTimeout
 	}
-	if isPostgres(path) {
+	if IsPostgres(path) {
 		return openPostgres(ctx, path)
 	}
 	abs, err := filepath.Abs(path)
