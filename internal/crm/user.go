@@ -198,7 +198,7 @@ var AuditActions = []AuditAction{
 	AuditTokenCreated, AuditTokenRevoked,
 	AuditFieldCreated, AuditFieldChanged, AuditFieldDeleted,
 	AuditCustomerAdded, AuditCustomerEdited, AuditCustomerDelete,
-	AuditImportUpload, AuditImportStart, AuditImportCancel, AuditImportResume, AuditImportDelete,
+	AuditImportUpload, AuditImportStart, AuditImportCancel, AuditImportResume, AuditImportDelete, AuditImportRevert,
 	AuditTemplateSaved, AuditTemplateDeleted, // template.go
 	AuditSettingsChanged, // settings.go
 	AuditExport, AuditDatabaseCopied,
