@@ -139,12 +139,7 @@ func summary(imp *crm.Import, errs []crm.RowError) *Summary {
 		Country: o.Country, CountryColumn: o.CountryColumn, CheckPhones: o.CheckPhones, PhonesAsWritten: imp.Counts.PhonesAsWritten,
 		LeftOut: imp.Counts.LeftOut,
 	}
-	if n := imp.Counts.PhonesAsWritten; n > 0 {
-		s.Warnings = append(s.Warnings, phonesWarning(n, o))
-	}
-	if n := imp.Counts.LeftOut; n > 0 {
-		s.Warnings = append(s.Warnings, leftOutWarning(n, imp.Status == StatusDryRun))
-	}
+	s.Warnings = Warnings(imp)
 	if s.Mapping == nil {
 		s.Mapping = map[string]string{}
 	}
@@ -155,6 +150,20 @@ func summary(imp *crm.Import, errs []crm.RowError) *Summary {
 		s.Seconds = imp.RunTime.Seconds()
 	}
 	return s
+}
+
+// Warnings are what an import's counts so far say it should know: values
+// kept as they were written, or left out. They grow as it runs, so that a
+// running import's page can show them before it ends.
+func Warnings(imp *crm.Import) []string {
+	var w []string
+	if n := imp.Counts.PhonesAsWritten; n > 0 {
+		w = append(w, phonesWarning(n, imp.Options))
+	}
+	if n := imp.Counts.LeftOut; n > 0 {
+		w = append(w, leftOutWarning(n, imp.Status == StatusDryRun))
+	}
+	return w
 }
 
 func timePtr(t time.Time) *time.Time {

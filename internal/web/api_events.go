@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
 	"localcrm/internal/crm"
+	"localcrm/internal/importer"
 )
 
 // apiEventsConfig tunes an import's event stream.
@@ -40,6 +42,7 @@ type apiProgress struct {
 	CancelRequested bool             `json:"cancel_requested"`
 	Error           string           `json:"error,omitempty"` // why a failed import stopped
 	Errors          []crm.RowError   `json:"errors"`          // records rejected since the last event
+	Warnings        []string         `json:"warnings"`        // what the counts so far say (importer.Warnings)
 }
 
 // apiImportEvents streams an import's progress as Server-Sent Events:
@@ -298,10 +301,13 @@ func apiProgressOf(imp *crm.Import, rate *apiRate, errs []crm.RowError) *apiProg
 	p := &apiProgress{
 		ID: imp.ID, Status: imp.Status, Total: imp.Total, Records: c.Records, Created: c.Created,
 		Updated: c.Updated, Skipped: c.Skipped, Rejected: c.Rejected, Batches: c.Batches,
-		CancelRequested: imp.CancelRequested, Error: imp.Error, Errors: errs,
+		CancelRequested: imp.CancelRequested, Error: imp.Error, Errors: errs, Warnings: importer.Warnings(imp),
 	}
 	if p.Errors == nil {
 		p.Errors = []crm.RowError{}
+	}
+	if p.Warnings == nil {
+		p.Warnings = []string{}
 	}
 	p.Rate = math.Round(rate.perSecond(imp)*10) / 10
 	if imp.Status == crm.ImportRunning && p.Rate > 0 && imp.Total > c.Records {
@@ -316,7 +322,7 @@ func (p *apiProgress) changed(last *apiProgress) bool {
 	return p.Status != last.Status || p.Total != last.Total || p.Records != last.Records ||
 		p.Created != last.Created || p.Updated != last.Updated || p.Skipped != last.Skipped ||
 		p.Rejected != last.Rejected || p.Batches != last.Batches ||
-		p.CancelRequested != last.CancelRequested || p.Error != last.Error
+		p.CancelRequested != last.CancelRequested || p.Error != last.Error || !slices.Equal(p.Warnings, last.Warnings)
 }
 
 // apiRate works out an import's speed from the record counts of successive

@@ -333,3 +333,53 @@ func TestAPIRate(t *testing.T) {
 		t.Errorf("pending: %v records/s, want 0", got)
 	}
 }
+
+// TestAPIImportEventsWarnings: the warnings an import's counts give come
+// with its progress as it runs, not only in its final report: here every
+// phone number, written without a country code and with no country to read
+// it with, is kept as written, and the warning counts them as they load.
+func TestAPIImportEventsWarnings(t *testing.T) {
+	s := newTestServer(t)
+	const n = 2000
+	var b strings.Builder
+	b.WriteString("First Name,Last Name,Email,Phone\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "First%d,Last%d,person%d@example.com,020 7946 %04d\n", i, i, i, i)
+	}
+	id := s.prepare(t, []byte(b.String()), map[string]any{"batch_size": 10})
+	h := New(s.deps)
+	cfg := apiEventsDefaults
+	cfg.poll = 20 * time.Millisecond
+	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.SetPathValue("id", strconv.FormatInt(id, 10))
+		if err := h.apiStreamImport(w, r, cfg); err != nil {
+			h.apiError(w, r, err)
+		}
+	}))
+	t.Cleanup(fast.Close)
+	_, events := apiOpenEvents(t, fast.URL, nil)
+	ev, _ := apiNextEvent(t, events)
+	if !strings.Contains(ev.Data, `"warnings":[]`) {
+		t.Errorf("the pending import's progress %s; want no warnings, as an empty list", ev.Data)
+	}
+	s.call(t, http.MethodPost, fmt.Sprintf("/api/v1/imports/%d/start", id), nil, http.StatusAccepted, nil)
+	midway := 0
+	st := apiFollow(t, events)
+	for _, p := range st.progress {
+		if p.Records == 0 || p.Records == n {
+			continue
+		}
+		want := fmt.Sprintf("%s phone values are not phone numbers of their country", pageThousands(int64(p.Records)))
+		if len(p.Warnings) != 1 || !strings.HasPrefix(p.Warnings[0], want) {
+			t.Errorf("progress at %d records: warnings %q; want %q…", p.Records, p.Warnings, want)
+		}
+		midway++
+	}
+	if midway == 0 {
+		t.Error("no progress while the import ran")
+	}
+	last := st.progress[len(st.progress)-1]
+	if len(last.Warnings) != 1 || !strings.HasPrefix(last.Warnings[0], "2,000 phone values") {
+		t.Errorf("the last progress's warnings %q", last.Warnings)
+	}
+}

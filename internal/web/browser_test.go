@@ -534,13 +534,16 @@ func (b *browser) reloadMidImport(t *testing.T) {
 	defer b.checkScripts(t)
 	const n = 8000
 	var sb strings.Builder
-	sb.WriteString("First Name,Last Name,Email\n")
+	// The phone numbers have no country code, and the import no country
+	// to read them with: kept as written, with a warning that shows as
+	// the import runs.
+	sb.WriteString("First Name,Last Name,Email,Phone\n")
 	for i := range n {
 		if i%2000 == 1999 { // lines 2001, 4001, 6001 and 8001: no valid email
-			fmt.Fprintf(&sb, "Person%d,Bulk,person%d-at-bulk.example\n", i, i)
+			fmt.Fprintf(&sb, "Person%d,Bulk,person%d-at-bulk.example,020 7946 0958\n", i, i)
 			continue
 		}
-		fmt.Fprintf(&sb, "Person%d,Bulk,person%d@bulk.example\n", i, i)
+		fmt.Fprintf(&sb, "Person%d,Bulk,person%d@bulk.example,020 7946 0958\n", i, i)
 	}
 	b.upload(t, "bulk.csv", sb.String())
 	b.do(t, "go to the mapping", chromedp.Click(chromedp.ID("to-map")), chromedp.WaitVisible(chromedp.ID("step-map")))
@@ -564,6 +567,12 @@ func (b *browser) reloadMidImport(t *testing.T) {
 	}
 	// Progress arrives by itself while the import runs.
 	b.wait(t, "progress while running", `document.getElementById('progress').dataset.status === 'running' && Number(document.getElementById('processed').textContent.replace(/,/g, '')) >= 100`, time.Minute)
+	// The warning counts the numbers as they load: its count rises
+	// without a reload, pushed with the progress.
+	const warned = `(document.getElementById('warnings').hidden ? 0 : Number((/^([\d,]+) phone values are not phone numbers of their country/.exec(document.getElementById('warnings').textContent.trim().replace(/^Warnings\s*/, '')) || [0, '0'])[1].replace(/,/g, '')))`
+	b.wait(t, "the phone numbers' warning while running", `document.getElementById('progress').dataset.status === 'running' && `+warned+` > 0`, time.Minute)
+	first := js[float64](t, b, warned)
+	b.wait(t, "the warning's count to rise while running", fmt.Sprintf(`document.getElementById('progress').dataset.status === 'running' && %s > %v`, warned, first), time.Minute)
 
 	// A reload shows the import where it is: still running.
 	before := processed()

@@ -91,6 +91,20 @@
       $('cancel').textContent = 'Cancelling…';
     }
     addErrors(p.errors || []);
+    showWarnings(p.warnings || []);
+  }
+
+  // Warnings grow with the counts: shown as they come, so that an import
+  // that reads phone numbers wrongly can be cancelled early.
+  function showWarnings(warnings) {
+    var list = $('warnings').querySelector('ul');
+    list.textContent = '';
+    warnings.forEach(function (w) {
+      var li = document.createElement('li');
+      li.textContent = w;
+      list.appendChild(li);
+    });
+    $('warnings').hidden = !warnings.length;
   }
 
   var es = new EventSource('/api/v1/imports/' + id + '/events?after=' + lastLine);
