@@ -92,6 +92,7 @@ var commands = []command{
 	{"imports", runImports, []usageLine{{"imports list|show|resume|cancel|report|revert|delete ...", "follow, resume and report on imports"}}},
 	{"templates", runTemplates, []usageLine{{"templates list|save|delete ...", "name an import's mapping and options, to map files like it"}}},
 	{"export", runExport, []usageLine{{"export FILE|- [--format csv|json] [--phones written|e164|both]", "write every customer to FILE (- for standard output)"}}},
+	{"backup", runBackup, []usageLine{{"backup FILE", "write the whole SQLite database to FILE, safely while it is in use"}}},
 	{"settings", runSettings, []usageLine{
 		{"settings [--json]", "show the settings"},
 		{"settings set default_country CODE", "read phone numbers without a country code as CODE's (\"\" for none)"},

@@ -188,6 +188,7 @@ const (
 	AuditImportRevert   AuditAction = "import-reverted"
 	AuditExport         AuditAction = "export"
 	AuditDatabaseCopied AuditAction = "database-copied"
+	AuditBackup         AuditAction = "backup"
 )
 
 // AuditActions lists every action the audit log records, in the order a
@@ -201,7 +202,7 @@ var AuditActions = []AuditAction{
 	AuditImportUpload, AuditImportStart, AuditImportCancel, AuditImportResume, AuditImportDelete, AuditImportRevert,
 	AuditTemplateSaved, AuditTemplateDeleted, // template.go
 	AuditSettingsChanged, // settings.go
-	AuditExport, AuditDatabaseCopied,
+	AuditExport, AuditBackup, AuditDatabaseCopied,
 }
 
 // ParseAuditAction accepts the name of an action the audit log records.
