@@ -111,17 +111,10 @@ func TestAPIImportEvents(t *testing.T) {
 	if cc := resp.Header.Get("Cache-Control"); cc != "no-cache" {
 		t.Errorf("Cache-Control %q", cc)
 	}
-	h := New(s.deps)
 	cfg := apiEventsDefaults
 	cfg.poll = 20 * time.Millisecond
-	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.SetPathValue("id", strconv.FormatInt(id, 10))
-		if err := h.apiStreamImport(w, r, cfg); err != nil {
-			h.apiError(w, r, err)
-		}
-	}))
-	t.Cleanup(fast.Close) // after the stream closes: Cleanup runs last first
-	_, fastEvents := apiOpenEvents(t, fast.URL, nil)
+	fast := s.streamWith(t, id, cfg)
+	_, fastEvents := apiOpenEvents(t, fast, nil)
 	for _, evs := range []<-chan apiEvent{events, fastEvents} {
 		ev, _ := apiNextEvent(t, evs)
 		var p apiProgress
@@ -226,17 +219,10 @@ func TestAPIImportEventsPaging(t *testing.T) {
 	s.call(t, http.MethodPost, fmt.Sprintf("/api/v1/imports/%d/start", id), nil, http.StatusAccepted, nil)
 	s.waitFinished(t, id)
 
-	h := New(s.deps)
 	cfg := apiEventsDefaults
 	cfg.maxErrors = 7
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.SetPathValue("id", strconv.FormatInt(id, 10))
-		if err := h.apiStreamImport(w, r, cfg); err != nil {
-			h.apiError(w, r, err)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	_, events := apiOpenEvents(t, srv.URL, nil)
+	srv := s.streamWith(t, id, cfg)
+	_, events := apiOpenEvents(t, srv, nil)
 	seen := map[int]int{} // line → errors
 	for {
 		ev, ok := apiNextEvent(t, events)
@@ -268,17 +254,10 @@ func TestAPIImportEventsPaging(t *testing.T) {
 func TestAPIImportEventsPing(t *testing.T) {
 	s := newTestServer(t)
 	id := s.mustUpload(t, "a.csv", apiGeneratedCSV(3, 0)).ID
-	h := New(s.deps)
 	cfg := apiEventsDefaults
 	cfg.poll, cfg.ping = 10*time.Millisecond, 50*time.Millisecond
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.SetPathValue("id", strconv.FormatInt(id, 10))
-		if err := h.apiStreamImport(w, r, cfg); err != nil {
-			h.apiError(w, r, err)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	resp, events := apiOpenEvents(t, srv.URL, nil)
+	srv := s.streamWith(t, id, cfg)
+	resp, events := apiOpenEvents(t, srv, nil)
 	if ev, _ := apiNextEvent(t, events); ev.Name != "progress" {
 		t.Fatalf("first event %+v", ev)
 	}
@@ -347,17 +326,10 @@ func TestAPIImportEventsWarnings(t *testing.T) {
 		fmt.Fprintf(&b, "First%d,Last%d,person%d@example.com,020 7946 %04d\n", i, i, i, i)
 	}
 	id := s.prepare(t, []byte(b.String()), map[string]any{"batch_size": 10})
-	h := New(s.deps)
 	cfg := apiEventsDefaults
 	cfg.poll = 20 * time.Millisecond
-	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.SetPathValue("id", strconv.FormatInt(id, 10))
-		if err := h.apiStreamImport(w, r, cfg); err != nil {
-			h.apiError(w, r, err)
-		}
-	}))
-	t.Cleanup(fast.Close)
-	_, events := apiOpenEvents(t, fast.URL, nil)
+	fast := s.streamWith(t, id, cfg)
+	_, events := apiOpenEvents(t, fast, nil)
 	ev, _ := apiNextEvent(t, events)
 	if !strings.Contains(ev.Data, `"warnings":[]`) {
 		t.Errorf("the pending import's progress %s; want no warnings, as an empty list", ev.Data)
@@ -382,4 +354,20 @@ func TestAPIImportEventsWarnings(t *testing.T) {
 	if len(last.Warnings) != 1 || !strings.HasPrefix(last.Warnings[0], "2,000 phone values") {
 		t.Errorf("the last progress's warnings %q", last.Warnings)
 	}
+}
+
+// streamWith serves import id's event stream with cfg on a server of its
+// own, closed once the test's streams are (cleanups run last first), and
+// returns its URL.
+func (s *apiTestServer) streamWith(t *testing.T, id int64, cfg apiEventsConfig) string {
+	t.Helper()
+	h := New(s.deps)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.SetPathValue("id", strconv.FormatInt(id, 10))
+		if err := h.apiStreamImport(w, r, cfg); err != nil {
+			h.apiError(w, r, err)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
