@@ -117,7 +117,7 @@ func notRunning(ctx context.Context, from *sql.Tx) error {
 	if err != nil {
 		return fmt.Errorf("copy: %w", err)
 	}
-	return crm.Invalid("db", "", fmt.Sprintf("%s %d is running. Stop `localcrm serve` (the import is then interrupted, and resumes on PostgreSQL), then copy again.", what, id))
+	return crm.Invalid("db", "", fmt.Sprintf("%s %d is running. Stop `localcrm serve` (what it runs stops after the batch in flight, to go on on PostgreSQL), then copy again.", what, id))
 }
 
 // copyInto copies from's tables and files into tx, to's transaction.
