@@ -17,8 +17,8 @@ database, to run on several servers: every customer with its account
 number, the custom fields and customer types, the settings, the users
 with their passwords, the API tokens, the mapping templates, the imports
 with their reports, rejected rows, files and what a revert needs, and
-the audit log. The SQLite file is not changed. The copy is one
-transaction: all of it, or on any error nothing.
+the audit log. The SQLite file stays, with all it holds. The copy is
+one transaction: all of it, or on any error nothing.
 
 Stop localcrm serve first: what changes once the copy has begun is not
 copied, and a running import stops it. On PostgreSQL people sign in
