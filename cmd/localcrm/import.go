@@ -67,6 +67,7 @@ Flags:
   --dry-run                check everything, write nothing
   --report FILE.csv        write the report: every record's outcome
   --rejects FILE.csv       write the rejected rows with an error column, to fix and import again
+                           (with --dry-run: the rows the import would reject)
   --json                   print the result as one JSON object
   --progress               show progress on standard error even when it is not a terminal
 
@@ -133,6 +134,9 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	}
 	if *maxColumns < 1 {
 		return &usageError{msg: "--max-columns must be at least 1", usage: importHelp}
+	}
+	if dry && out.report != "" {
+		return &usageError{msg: "--report is a real import's record of every record; a dry run writes none: give --rejects FILE.csv for the rows it would reject, or --json", usage: importHelp}
 	}
 	var format csvin.Format
 	if format.Encoding, err = csvin.ParseEncoding(enc); err != nil {
@@ -218,9 +222,22 @@ func runImport(ctx context.Context, a *app, args []string) error {
 		return discard(err)
 	}
 	if dry {
-		s, err := im.DryRun(ctx, id, math.MaxInt) // --json lists every error
+		// --json lists every error; the text, the first few (printOutcome).
+		shown := shownErrors + 1
+		if out.json {
+			shown = math.MaxInt
+		}
+		s, err := im.DryRun(ctx, id, shown)
 		if err != nil {
 			return discard(err)
+		}
+		if out.rejects != "" && s.Rejected > 0 {
+			// The rows to fix before the import, read again: the dry run
+			// keeps no rows.
+			err := a.writeOut(out.rejects, func(w io.Writer) error { return im.WriteDryRunRejects(ctx, id, "", w) })
+			if err != nil {
+				return discard(err)
+			}
 		}
 		if err := discard(nil); err != nil {
 			return err
@@ -308,8 +325,15 @@ func (a *app) printOutcome(s *importer.Summary, out importFlags) error {
 		if len(s.Errors) > 0 {
 			fmt.Fprintln(a.stdout, "Rejected records:")
 			for i, e := range s.Errors {
-				if i == 20 {
-					fmt.Fprintf(a.stdout, "  … and more: `localcrm imports report %d --rejects FILE.csv` writes them all\n", s.ImportID)
+				if i == shownErrors {
+					switch {
+					case out.rejects != "":
+						fmt.Fprintf(a.stdout, "  … and more: %s has every one\n", out.rejects)
+					case s.Status == importer.StatusDryRun: // its import is gone: the same command writes them
+						fmt.Fprintln(a.stdout, "  … and more: add --rejects FILE.csv to write every row it would reject")
+					default:
+						fmt.Fprintf(a.stdout, "  … and more: `localcrm imports report %d --rejects FILE.csv` writes them all\n", s.ImportID)
+					}
 					break
 				}
 				fmt.Fprintf(a.stdout, "  %s\n", errorLine(e))
@@ -321,6 +345,9 @@ func (a *app) printOutcome(s *importer.Summary, out importFlags) error {
 	}
 	return nil
 }
+
+// shownErrors is how many rejected records the text outcome lists.
+const shownErrors = 20
 
 // errorLine tells a rejection in one line: where, which value, and why.
 func errorLine(e crm.RowError) string {
