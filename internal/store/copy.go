@@ -129,9 +129,13 @@ func (s *Store) copyInto(ctx context.Context, from *sql.Tx, tx pgx.Tx, to *Store
 	if err := empty(ctx, tx, to.path); err != nil {
 		return err
 	}
-	// The settings a new database starts with give way to the copied ones.
-	if _, err := tx.Exec(ctx, `DELETE FROM settings`); err != nil {
-		return fmt.Errorf("copy: %w", err)
+	// The settings a new database starts with give way to the copied ones,
+	// and a setup link a server printed for the empty database is not one
+	// for the copy (which may have no user either).
+	for _, q := range []string{`DELETE FROM settings`, `DELETE FROM setup_links`} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("copy: %w", err)
+		}
 	}
 	for _, table := range copyTables {
 		n, err := copyTable(ctx, from, tx, table)

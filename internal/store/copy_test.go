@@ -2,11 +2,14 @@ package store
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
+	"localcrm/internal/crm"
 	"localcrm/internal/store/pgtest"
 )
 
@@ -33,6 +36,37 @@ func TestCopyCoversEveryTable(t *testing.T) {
 	}
 	defer pg.Close()
 	check(t, "PostgreSQL", tableNames(t, ctx, pg, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`))
+}
+
+// TestCopyDropsSetupLinks: a setup link a server printed for the empty
+// PostgreSQL database does not make an admin of the copy, even of a
+// customer file with no user (one run from the command line alone).
+func TestCopyDropsSetupLinks(t *testing.T) {
+	if !onPostgres() {
+		t.Skip("PostgreSQL only")
+	}
+	ctx := t.Context()
+	lite, err := Open(ctx, filepath.Join(t.TempDir(), "copy.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	pg, err := Open(ctx, pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	secret := []byte("a setup link's hash")
+	if err := pg.CreateSetupLink(ctx, secret, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	noFiles := func(context.Context, int64) (SourceFile, error) { return SourceFile{}, nil }
+	if _, err := lite.CopyTo(ctx, pg, noFiles); err != nil {
+		t.Fatal(err)
+	}
+	if err := pg.CheckSetupLink(ctx, secret); !errors.Is(err, crm.ErrNotFound) {
+		t.Errorf("the empty database's setup link after the copy: %v; want it gone", err)
+	}
 }
 
 // onPostgres says whether this run of the tests is PostgreSQL's (make
