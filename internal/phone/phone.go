@@ -231,7 +231,13 @@ func parse(raw, country string) (*phonenumbers.PhoneNumber, error) {
 		// would read "1-800-FLOWERS" as digits, but a value in a CRM with
 		// letters is far more often a note or a shifted column. (Most values
 		// have no letters and skip the costly extension pattern here.)
-		number, _ = phonenumbers.MaybeSeparateExtensionFromPhone(s)
+		// The library's helper finds an extension only in a value that
+		// starts with a digit or a +, where its Parse first skips what
+		// comes before them: "(+44) 20 7946 0958 x12".
+		number = s
+		if lead := strings.IndexFunc(s, func(r rune) bool { return r == '+' || unicode.IsDigit(r) }); lead >= 0 {
+			number, _ = phonenumbers.MaybeSeparateExtensionFromPhone(s[lead:])
+		}
 		if strings.IndexFunc(number, unicode.IsLetter) >= 0 {
 			return nil, invalid("has letters; write the number in digits, with an extension such as x123 at the end")
 		}
