@@ -188,20 +188,14 @@ func empty(ctx context.Context, tx pgx.Tx, path string) error {
 // copyTable copies table's rows, the columns both databases have, from
 // from to tx, and returns how many.
 func copyTable(ctx context.Context, from *sql.Tx, tx pgx.Tx, table string) (int64, error) {
-	types := map[string]string{}
+	types := map[string]string{} // the columns PostgreSQL takes values for
 	rows, err := tx.Query(ctx, `SELECT column_name, data_type FROM information_schema.columns
 		WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NEVER' AND identity_generation IS DISTINCT FROM 'ALWAYS'`, table)
 	if err != nil {
 		return 0, err
 	}
-	for rows.Next() {
-		var name, typ string
-		if err := rows.Scan(&name, &typ); err != nil {
-			return 0, err
-		}
-		types[name] = typ
-	}
-	if err := rows.Err(); err != nil {
+	var name, typ string
+	if _, err := pgx.ForEachRow(rows, []any{&name, &typ}, func() error { types[name] = typ; return nil }); err != nil {
 		return 0, err
 	}
 	var cols []string
@@ -210,7 +204,6 @@ func copyTable(ctx context.Context, from *sql.Tx, tx pgx.Tx, table string) (int6
 		return 0, err
 	}
 	for srows.Next() {
-		var name string
 		if err := srows.Scan(&name); err != nil {
 			srows.Close()
 			return 0, err
