@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,6 +24,13 @@ func TestDryRunRejects(t *testing.T) {
 	}
 	if r := c.do("import", file, "--dry-run"); !strings.Contains(r.stdout, "… and more: add --rejects FILE.csv to write every row it would reject") {
 		t.Errorf("a dry run without --rejects says:\n%s", r.stdout)
+	}
+	var timed struct {
+		Seconds float64 `json:"duration_seconds"`
+	}
+	json.Unmarshal([]byte(c.do("import", file, "--dry-run", "--json").stdout), &timed)
+	if timed.Seconds <= 0 {
+		t.Errorf("a dry run took %v s, by its summary; want its own time (it said 0.0s whatever it took)", timed.Seconds)
 	}
 	c.fail(2, "localcrm: import: --report is a real import's record of every record; a dry run writes none: give --rejects FILE.csv for the rows it would reject, or --json\n"+importHelp, "import", file, "--dry-run", "--report", "r.csv")
 	if r := c.do("import", file, "--rejects", "real.csv"); r.code != 3 {

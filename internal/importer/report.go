@@ -286,6 +286,7 @@ const StatusDryRun crm.ImportStatus = "dry_run"
 // without writing anything. The result's Errors are the first maxErrors;
 // its Problems group them all by kind.
 func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summary, error) {
+	start := im.now()
 	var errs []crm.RowError
 	counts := crm.ImportCounts{}
 	samples := map[string][]ChangeSample{}
@@ -312,6 +313,7 @@ func (im *Importer) DryRun(ctx context.Context, id int64, maxErrors int) (*Summa
 	dry := *imp
 	dry.Status, dry.Counts = StatusDryRun, counts
 	s := summary(&dry, errs)
+	s.Seconds = im.now().Sub(start).Seconds() // the check's own time: the import has none yet
 	s.Changes = fieldChanges(counts.Changes, samples)
 	s.Problems = groups.list()
 	if imp.Total > imp.Options.MaxRecords {
