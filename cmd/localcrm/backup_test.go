@@ -55,6 +55,9 @@ func TestBackup(t *testing.T) {
 		t.Error("a backup to an existing file changed it")
 	}
 
+	missing := filepath.Join(c.dir, "no such folder")
+	c.fail(1, "localcrm: backup: back up to "+filepath.Join(missing, "b.db")+": cannot write a file in "+missing+": no such file or directory\n", "backup", filepath.Join(missing, "b.db"))
+
 	pg := *c
 	pg.db = pgtest.NewDatabase(t)
 	if r := pg.do("backup", filepath.Join(c.dir, "pg.db")); r.code != 2 || !strings.Contains(r.stderr, "pg_dump --format=custom") {

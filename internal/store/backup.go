@@ -35,7 +35,11 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	// it is whole.
 	tmp, err := os.CreateTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("back up to %s: %w", path, err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) { // it names the file to be, which nobody asked for
+			err = pe.Err
+		}
+		return fmt.Errorf("back up to %s: cannot write a file in %s: %w", path, filepath.Dir(abs), err)
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
