@@ -296,7 +296,13 @@ func (b *browser) upload(t *testing.T, name, content string) {
 func (b *browser) startAndFinish(t *testing.T, status string) string {
 	t.Helper()
 	b.do(t, "start", chromedp.Click(chromedp.ID("start")), chromedp.WaitVisible(chromedp.ID("progress")))
-	id := js[string](t, b, `document.getElementById('progress').dataset.import`)
+	// The address names the import: the page itself may already be
+	// reloading, at the end of a short import (import.js), and have no
+	// #progress for a moment.
+	id := js[string](t, b, `location.pathname.split('/').pop()`)
+	if _, err := strconv.Atoi(id); err != nil {
+		t.Fatalf("the progress page's address %q names no import", id)
+	}
 	b.wait(t, "the import to end as "+status,
 		fmt.Sprintf(`document.getElementById('progress') && document.getElementById('progress').dataset.status === %q && document.getElementById('report')`, status),
 		2*time.Minute)
