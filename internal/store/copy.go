@@ -312,17 +312,9 @@ func copySources(ctx context.Context, from *sql.Tx, tx pgx.Tx, source func(conte
 	if err != nil {
 		return 0, fmt.Errorf("copy the imports' files: %w", err)
 	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("copy the imports' files: %w", err)
-		}
-		ids = append(ids, id)
-	}
+	ids, err := int64s(rows)
 	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err != nil {
 		return 0, fmt.Errorf("copy the imports' files: %w", err)
 	}
 	files := 0
@@ -340,7 +332,10 @@ func copySources(ctx context.Context, from *sql.Tx, tx pgx.Tx, source func(conte
 		if sf.File == nil {
 			continue
 		}
-		err = copyChunks(ctx, tx, id, sf.File, buf)
+		err = writeChunks(sf.File, buf, func(seq int, data []byte) error {
+			_, err := tx.Exec(ctx, rebind(insertChunkSQL), id, seq, data)
+			return err
+		})
 		sf.File.Close()
 		if err != nil {
 			return 0, fmt.Errorf("copy the file of import %d: %w", id, err)
@@ -348,24 +343,6 @@ func copySources(ctx context.Context, from *sql.Tx, tx pgx.Tx, source func(conte
 		files++
 	}
 	return files, nil
-}
-
-// copyChunks stores r as import id's file, a chunk of len(buf) at a time.
-func copyChunks(ctx context.Context, tx pgx.Tx, id int64, r io.Reader, buf []byte) error {
-	for seq := 0; ; seq++ {
-		n, err := io.ReadFull(r, buf)
-		if n > 0 {
-			if _, err := tx.Exec(ctx, `INSERT INTO import_sources (import_id, seq, data) VALUES ($1, $2, $3)`, id, seq, buf[:n]); err != nil {
-				return err
-			}
-		}
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
 }
 
 // setIdentities makes each identity of tx go on after the highest number

@@ -502,6 +502,13 @@ func (s *Store) insertPostgres(ctx context.Context, tx *sql.Tx, sc *crm.Schema, 
 // of its rows: the identity numbers them in the order they are inserted,
 // which is unnest's order.
 func accountNumbers(rows resultRows) ([]int64, error) {
+	numbers, err := int64s(rows)
+	slices.Sort(numbers)
+	return numbers, err
+}
+
+// int64s reads rows of one number each, in their order.
+func int64s(rows resultRows) ([]int64, error) {
 	var numbers []int64
 	for rows.Next() {
 		var n int64
@@ -510,7 +517,6 @@ func accountNumbers(rows resultRows) ([]int64, error) {
 		}
 		numbers = append(numbers, n)
 	}
-	slices.Sort(numbers)
 	return numbers, rows.Err()
 }
 

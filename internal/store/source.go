@@ -19,6 +19,27 @@ import (
 // read a chunk at a time.
 const sourceChunk = 1 << 20
 
+const insertChunkSQL = `INSERT INTO import_sources (import_id, seq, data) VALUES (?, ?, ?)`
+
+// writeChunks hands what r holds to insert a chunk of len(buf) bytes at a
+// time, numbered from 0.
+func writeChunks(r io.Reader, buf []byte, insert func(seq int, data []byte) error) error {
+	for seq := 0; ; seq++ {
+		n, err := io.ReadFull(r, buf)
+		if n > 0 {
+			if err := insert(seq, buf[:n]); err != nil {
+				return err
+			}
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
 // KeepSource stores what r holds as the uploaded file of import id,
 // replacing any it had, in one transaction.
 func (s *Store) KeepSource(ctx context.Context, id int64, r io.Reader) error {
@@ -30,20 +51,12 @@ func (s *Store) KeepSource(ctx context.Context, id int64, r io.Reader) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM import_sources WHERE import_id = ?`, id); err != nil {
 		return fmt.Errorf("keep the file of import %d: %w", id, err)
 	}
-	buf := make([]byte, sourceChunk)
-	for seq := 0; ; seq++ {
-		n, err := io.ReadFull(r, buf)
-		if n > 0 {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO import_sources (import_id, seq, data) VALUES (?, ?, ?)`, id, seq, buf[:n]); err != nil {
-				return fmt.Errorf("keep the file of import %d: %w", id, err)
-			}
-		}
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("keep the file of import %d: %w", id, err)
-		}
+	err = writeChunks(r, make([]byte, sourceChunk), func(seq int, data []byte) error {
+		_, err := tx.ExecContext(ctx, insertChunkSQL, id, seq, data)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("keep the file of import %d: %w", id, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE imports SET source_removed_at = '' WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("keep the file of import %d: %w", id, err)
