@@ -334,11 +334,11 @@ func pgOwnFloor(dsn string, n, batch int) (measurement, error) {
 	if out, err := psqlScript(dsn, setup).CombinedOutput(); err != nil {
 		return measurement{}, fmt.Errorf("stage: %w\n%s", err, out)
 	}
-	out, err := exec.Command("psql", dsn, "-tAc", "SELECT min(account_number) FROM stage").Output()
+	out, err := psqlValue(dsn, "SELECT min(account_number) FROM stage")
 	if err != nil {
-		return measurement{}, fmt.Errorf("first account: %w", err)
+		return measurement{}, err
 	}
-	first, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	first, err := strconv.Atoi(out)
 	if err != nil {
 		return measurement{}, fmt.Errorf("first account: %w", err)
 	}
@@ -355,14 +355,23 @@ func pgOwnFloor(dsn string, n, batch int) (measurement, error) {
 
 // pgCount checks that table holds n rows.
 func pgCount(dsn, table string, n int) error {
-	out, err := exec.Command("psql", dsn, "-tAc", "SELECT count(*) FROM "+table).CombinedOutput()
+	got, err := psqlValue(dsn, "SELECT count(*) FROM "+table)
 	if err != nil {
-		return fmt.Errorf("count %s: %w\n%s", table, err, out)
+		return err
 	}
-	if got := strings.TrimSpace(string(out)); got != strconv.Itoa(n) {
+	if got != strconv.Itoa(n) {
 		return fmt.Errorf("%s holds %s rows, not %d", table, got, n)
 	}
 	return nil
+}
+
+// psqlValue runs query, which gives one value, in the database at dsn.
+func psqlValue(dsn, query string) (string, error) {
+	out, err := exec.Command("psql", dsn, "-tAc", query).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("%s: %w\n%s", query, err, out)
+	}
+	return strings.TrimSpace(string(out)), nil
 }
 
 // pgQuote quotes a path as a psql literal.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
@@ -317,12 +316,13 @@ func apiProgressOf(imp *crm.Import, rate *apiRate, errs []crm.RowError) *apiProg
 }
 
 // changed reports whether p says anything that last did not; the rate and
-// time left alone do not make an event.
+// time left alone do not make an event. The warnings are made of counts
+// that change only with Records.
 func (p *apiProgress) changed(last *apiProgress) bool {
 	return p.Status != last.Status || p.Total != last.Total || p.Records != last.Records ||
 		p.Created != last.Created || p.Updated != last.Updated || p.Skipped != last.Skipped ||
 		p.Rejected != last.Rejected || p.Batches != last.Batches ||
-		p.CancelRequested != last.CancelRequested || p.Error != last.Error || !slices.Equal(p.Warnings, last.Warnings)
+		p.CancelRequested != last.CancelRequested || p.Error != last.Error
 }
 
 // apiRate works out an import's speed from the record counts of successive
