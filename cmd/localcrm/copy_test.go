@@ -109,15 +109,8 @@ func TestCopyToPostgres(t *testing.T) {
 		t.Errorf("import 1 resumed on PostgreSQL: %+v; want completed with %d created", resumed, n)
 	}
 	pgBase, _ := startServer(t, &pg)
-	req, _ := http.NewRequest(http.MethodGet, pgBase+"/api/v1/customers?limit=1", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Errorf("the token made on SQLite, on PostgreSQL: status %d, want 200", res.StatusCode)
+	if code := getStatus(t, pgBase+"/api/v1/customers?limit=1", token); code != http.StatusOK {
+		t.Errorf("the token made on SQLite, on PostgreSQL: status %d, want 200", code)
 	}
 	if _, err := os.Stat(c.db); err != nil {
 		t.Errorf("the SQLite file after the copy: %v", err)

@@ -75,13 +75,8 @@ func serveStopsGracefully(t *testing.T, c *cli, n int) {
 	file := writePeople(t, c.dir, "people.csv", 0, n, nil)
 	token := strings.TrimSpace(c.ok("tokens", "create", "--role", "manager"))
 	base, cmd := startServer(t, c)
-	res, err := http.Get(base + "/healthz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("health check: status %d, want 200", res.StatusCode)
+	if code := getStatus(t, base+"/healthz", ""); code != http.StatusOK {
+		t.Fatalf("health check: status %d, want 200", code)
 	}
 	apiImport(t, base, token, file, n)
 	waitRecords(t, c, 500)
@@ -215,13 +210,9 @@ func TestPostgresServerSurvivesLostConnections(t *testing.T) {
 	}
 
 	waitCompleted(t, c, n)
-	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/customers?limit=1", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("the server after its connections were cut: %v %v", res.Status, err)
+	if code := getStatus(t, base+"/api/v1/customers?limit=1", token); code != http.StatusOK {
+		t.Fatalf("the server after its connections were cut: status %d", code)
 	}
-	res.Body.Close()
 	emails := exportedEmails(t, c)
 	if len(emails) != n {
 		t.Errorf("%d customers, want %d", len(emails), n)
@@ -325,6 +316,25 @@ func apiImport(t *testing.T, base, token, file string, n int) int64 {
 		t.Fatalf("start: %v %v", res.Status, err)
 	}
 	return up.ID
+}
+
+// getStatus GETs url, with the API token when there is one, and returns
+// the status.
+func getStatus(t *testing.T, url, token string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
 }
 
 // waitCompleted waits a minute at most for import 1 to complete by itself,
