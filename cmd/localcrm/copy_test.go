@@ -72,6 +72,10 @@ func TestCopyToPostgres(t *testing.T) {
 			t.Errorf("copy-to said:\n%s\nwant a line %q", out, want)
 		}
 	}
+	// A second copy would mix the two: refused, the first left whole.
+	if r := c.do("copy-to", pg.db); r.code != 2 || !strings.Contains(r.stderr, "is not empty (it has rows in fields, users, tokens, templates, customers,") {
+		t.Errorf("a copy into the copy: exit %d, %s; want 2 and the tables that have rows", r.code, r.stderr)
+	}
 	var sqliteAudit, pgAudit []map[string]any
 	json.Unmarshal([]byte(c.ok("audit", "--json", "--limit", "1000")), &sqliteAudit)
 	json.Unmarshal([]byte(pg.ok("audit", "--json", "--limit", "1000")), &pgAudit)

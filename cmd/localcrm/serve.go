@@ -36,6 +36,9 @@ refused, so that no web site can point its own name at this server.
 On SIGINT or SIGTERM it stops gracefully: an import in flight finishes its
 batch and is left interrupted, to be resumed.
 
+Load balancers check GET /healthz: 200 while the database answers, 503
+while it does not. It needs no sign-in and answers to any Host.
+
 Flags:
   --addr HOST:PORT     where to listen (default 127.0.0.1:8080)
   --host NAME          a name or address people reach the server by, besides
