@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -20,21 +19,13 @@ import (
 // with the real binary.)
 func TestCopyCoversEveryTable(t *testing.T) {
 	ctx := t.Context()
-	lite, err := Open(ctx, filepath.Join(t.TempDir(), "copy.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lite.Close()
+	lite := openFor(t, filepath.Join(t.TempDir(), "copy.db"))
 	// Shadow tables are a virtual table's own: customer_search's.
 	check(t, "SQLite", tableNames(t, ctx, lite, `SELECT name FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'virtual') AND name <> 'sqlite_schema'`))
 	if !onPostgres() {
 		return
 	}
-	pg, err := Open(ctx, pgtest.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pg.Close()
+	pg := openFor(t, pgtest.NewDatabase(t))
 	check(t, "PostgreSQL", tableNames(t, ctx, pg, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`))
 }
 
@@ -46,16 +37,8 @@ func TestCopyDropsSetupLinks(t *testing.T) {
 		t.Skip("PostgreSQL only")
 	}
 	ctx := t.Context()
-	lite, err := Open(ctx, filepath.Join(t.TempDir(), "copy.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lite.Close()
-	pg, err := Open(ctx, pgtest.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pg.Close()
+	lite := openFor(t, filepath.Join(t.TempDir(), "copy.db"))
+	pg := openFor(t, pgtest.NewDatabase(t))
 	secret := []byte("a setup link's hash")
 	if err := pg.CreateSetupLink(ctx, secret, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
@@ -68,10 +51,6 @@ func TestCopyDropsSetupLinks(t *testing.T) {
 		t.Errorf("the empty database's setup link after the copy: %v; want it gone", err)
 	}
 }
-
-// onPostgres says whether this run of the tests is PostgreSQL's (make
-// test runs the store's tests once on each database).
-func onPostgres() bool { return os.Getenv("LOCALCRM_TEST_BACKEND") == "postgres" }
 
 func check(t *testing.T, db string, tables []string) {
 	t.Helper()

@@ -13,11 +13,7 @@ import (
 // transaction committed or failed.
 func TestPersonSavesAreDurable(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, filepath.Join(t.TempDir(), "d.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openFor(t, filepath.Join(t.TempDir(), "d.db"))
 	level := func(q queryer) int {
 		t.Helper()
 		var n int

@@ -106,11 +106,7 @@ func TestEmailHashCollision(t *testing.T) {
 		t.Fatalf("%s and %s no longer share a hash", a, b)
 	}
 	ctx := context.Background()
-	st, err := Open(ctx, filepath.Join(t.TempDir(), "crm.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openFor(t, filepath.Join(t.TempDir(), "crm.db"))
 	accounts := map[string]int64{}
 	for _, email := range []string{a, b} {
 		c := &crm.Customer{Values: map[string]string{"first_name": "A", "last_name": "Customer", "email": email}}

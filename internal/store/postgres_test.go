@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"slices"
 	"testing"
 
@@ -70,15 +69,11 @@ func TestDown(t *testing.T) {
 // value whole, the empty text as such and noNumber where NULLIF makes it
 // NULL; and other arrays still go through pgx's own codecs.
 func TestPostgresColumns(t *testing.T) {
-	if os.Getenv("LOCALCRM_TEST_BACKEND") != "postgres" {
+	if !onPostgres() {
 		t.Skip("PostgreSQL only")
 	}
 	ctx := t.Context()
-	s, err := Open(ctx, pgtest.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openFor(t, pgtest.NewDatabase(t))
 	texts := textColumn{"", "Zoë", "a\tb,\"c\"{}", "日本語", "NULL"}
 	numbers := int8Column{0, -1, 1 << 40, noNumber, -2147483648}
 	var gotTexts []string
