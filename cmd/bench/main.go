@@ -348,15 +348,7 @@ func runImport(bin, dir, file string, n, batch int, keep, bare bool) (measuremen
 			return measurement{}, err
 		}
 	}
-	args := []string{"--db", db, "import", file, "--progress"}
-	if batch != crm.DefaultBatchSize {
-		args = append(args, "--batch-size", strconv.Itoa(batch))
-	}
-	if n > crm.DefaultMaxRecords {
-		// Beyond the default limit an admin must raise it; it changes nothing else.
-		args = append(args, "--max-records", strconv.Itoa(n))
-	}
-	m, err := measure(exec.Command(bin, args...), fmt.Sprintf("localcrm %d/%d", n, batch))
+	m, err := measure(exec.Command(bin, importArgs(db, file, n, batch, "--progress")...), fmt.Sprintf("localcrm %d/%d", n, batch))
 	if err != nil {
 		return m, err
 	}
@@ -698,4 +690,15 @@ func runRSSOf(args []string) int {
 		fmt.Fprintln(os.NewFile(3, "rss"), rss)
 	}
 	return cmd.ProcessState.ExitCode()
+}
+
+// importArgs are the arguments of localcrm's import of file, n records in
+// commits of batch, into the database db, then more. Beyond the default
+// limit of records an admin must raise it, which changes nothing else.
+func importArgs(db, file string, n, batch int, more ...string) []string {
+	args := []string{"--db", db, "import", file, "--batch-size", strconv.Itoa(batch)}
+	if n > crm.DefaultMaxRecords {
+		args = append(args, "--max-records", strconv.Itoa(n))
+	}
+	return append(args, more...)
 }

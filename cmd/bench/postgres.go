@@ -173,7 +173,7 @@ func pgTwoInto(admin, bin string, files [2]string, n int, both bool) (measuremen
 		return measurement{}, fmt.Errorf("migrate: %w\n%s", err, out)
 	}
 	load := func(file string) error {
-		_, err := measure(exec.Command(bin, "--db", dsn, "import", file), "")
+		_, err := measure(exec.Command(bin, importArgs(dsn, file, n/2, crm.DefaultBatchSize)...), "")
 		return err
 	}
 	start := time.Now()
@@ -309,11 +309,7 @@ func pgImport(admin, bin, file string, n, batch int) (local, own measurement, er
 	if out, err := exec.Command(bin, "--db", dsn, "fields", "list").CombinedOutput(); err != nil {
 		return local, own, fmt.Errorf("migrate: %w\n%s", err, out)
 	}
-	args := []string{"--db", dsn, "import", file, "--progress", "--batch-size", strconv.Itoa(batch)}
-	if n > crm.DefaultMaxRecords {
-		args = append(args, "--max-records", strconv.Itoa(n))
-	}
-	if local, err = measure(exec.Command(bin, args...), fmt.Sprintf("localcrm on postgres %d/%d", n, batch)); err != nil {
+	if local, err = measure(exec.Command(bin, importArgs(dsn, file, n, batch, "--progress")...), fmt.Sprintf("localcrm on postgres %d/%d", n, batch)); err != nil {
 		return local, own, err
 	}
 	if err := pgCount(dsn, "customers", n); err != nil {

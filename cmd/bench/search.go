@@ -49,8 +49,7 @@ func runSearch(dir string, n int) error {
 		return fmt.Errorf("tokens create: %w", err)
 	}
 	token := strings.TrimSpace(string(out))
-	m, err := measure(exec.Command(bin, "--db", db, "import", file, "--batch-size", "10000", "--max-records", strconv.Itoa(n),
-		"--country-column", "Country", "--progress"), fmt.Sprintf("search test: localcrm %d", n))
+	m, err := measure(exec.Command(bin, importArgs(db, file, n, bigBatch, "--country-column", "Country", "--progress")...), fmt.Sprintf("search test: localcrm %d", n))
 	if err != nil {
 		return err
 	}
