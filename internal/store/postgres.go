@@ -114,12 +114,33 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: PostgreSQL cannot be reached (%v); check that it runs and that the URL's host, port, user and password are right: %w",
 			redact(dsn), err, crm.ErrUnavailable)
 	}
+	var num int
+	var version string
+	if err := db.QueryRowContext(ctx, `SELECT current_setting('server_version_num')::int, current_setting('server_version')`).Scan(&num, &version); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
+	}
+	if err := supportedPostgres(num, version); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
+	}
 	s := &Store{write: db, read: db, pg: true, path: redact(dsn), now: func() time.Time { return time.Now().UTC() }, busy: DefaultBusyTimeout, stmts: map[string]*sql.Stmt{}, searchIndex: true}
 	if err := s.migratePostgres(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
 	}
 	return s, nil
+}
+
+// supportedPostgres refuses a server older than PostgreSQL 14, given its
+// server_version_num and server_version, before a migration fails on it
+// with a syntax error that says nothing of versions: the migrations choose
+// columns' compression (SET COMPRESSION, new in 14).
+func supportedPostgres(num int, version string) error {
+	if num >= 140000 {
+		return nil
+	}
+	return fmt.Errorf("this server runs PostgreSQL %s; localcrm needs PostgreSQL 14 or later: upgrade it, or keep the SQLite database", version)
 }
 
 // migrationLock is the advisory lock that serializes migrations, so that
@@ -147,6 +168,13 @@ func (s *Store) migratePostgres(ctx context.Context) error {
 	}
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	applied, err := s.appliedMigrations(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := knownMigrations(applied, names); err != nil {
+		return err
 	}
 	for _, name := range names {
 		version := path.Base(name)

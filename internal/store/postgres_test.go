@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -113,5 +114,28 @@ func TestPostgresColumns(t *testing.T) {
 	}
 	if !slices.Equal(others, []string{"pgx", "own"}) {
 		t.Errorf("a []string came back %q", others)
+	}
+}
+
+// TestSupportedPostgres: a server older than PostgreSQL 14 is refused,
+// naming its version and the one needed; 14 and later are taken.
+func TestSupportedPostgres(t *testing.T) {
+	for _, tt := range []struct {
+		num     int
+		version string
+		ok      bool
+	}{
+		{130011, "13.11", false},
+		{140000, "14.0", true},
+		{150018, "15.18 (Debian 15.18-0+deb12u1)", true},
+		{180001, "18.1", true},
+	} {
+		err := supportedPostgres(tt.num, tt.version)
+		if tt.ok && err != nil {
+			t.Errorf("PostgreSQL %s refused: %v", tt.version, err)
+		}
+		if !tt.ok && (err == nil || !strings.Contains(err.Error(), "PostgreSQL "+tt.version+"; localcrm needs PostgreSQL 14 or later")) {
+			t.Errorf("PostgreSQL %s = %v, want it refused, naming both versions", tt.version, err)
+		}
 	}
 }

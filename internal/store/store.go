@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -257,6 +258,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	if err := knownMigrations(applied, names); err != nil {
+		return err
+	}
 	if len(applied) == 0 {
 		if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY)`); err != nil {
 			return fmt.Errorf("migrate: %w", err)
@@ -306,12 +310,38 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
+// knownMigrations refuses a database migrated by a newer localcrm: one
+// with applied versions that are not among names, the embedded
+// migrations. Such a version may have changed what a column means or
+// what a writer must fill in, so this localcrm could misread the data or
+// write rows the newer one cannot read: a server left on the old version
+// while its neighbours are upgraded must not start again on it.
+func knownMigrations(applied map[string]bool, names []string) error {
+	known := make(map[string]bool, len(names))
+	for _, name := range names {
+		known[filepath.Base(name)] = true
+	}
+	var newer []string
+	for v := range applied {
+		if !known[v] {
+			newer = append(newer, v)
+		}
+	}
+	if len(newer) == 0 {
+		return nil
+	}
+	slices.Sort(newer)
+	return fmt.Errorf("the database was migrated by a newer localcrm (%s, which this one does not know): run that version or a newer one on it", strings.Join(newer, ", "))
+}
+
 // appliedMigrations returns the versions applied so far; none when the
 // database is new.
 func (s *Store) appliedMigrations(ctx context.Context) (map[string]bool, error) {
-	var n int
-	if err := s.write.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&n); err != nil || n == 0 {
-		return nil, err
+	if !s.pg { // PostgreSQL's migrate has made the table already
+		var n int
+		if err := s.write.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&n); err != nil || n == 0 {
+			return nil, err
+		}
 	}
 	rows, err := s.write.QueryContext(ctx, `SELECT version FROM schema_migrations`)
 	if err != nil {

@@ -455,6 +455,28 @@ func TestPostgresServersMigrateOnce(t *testing.T) {
 	mustCreate(t, st, customer("first_name", "Ann", "last_name", "Lee"))
 }
 
+// TestNewerDatabaseRefused: a database that a newer localcrm migrated is
+// refused, naming the migration this one does not know. Migrations are
+// forward-only: an older server that opened it could misread what it
+// holds, or write rows the newer one cannot read.
+func TestNewerDatabaseRefused(t *testing.T) {
+	st := openTestStore(t)
+	mustCreate(t, st, customer("first_name", "Ann", "last_name", "Lee"))
+	if _, err := st.DB().Exec(`INSERT INTO schema_migrations (version) VALUES ('9999_from_a_newer_version.sql')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	newer, err := store.Open(t.Context(), st.Path())
+	if err == nil {
+		newer.Close()
+	}
+	if err == nil || !strings.Contains(err.Error(), "migrated by a newer localcrm (9999_from_a_newer_version.sql") {
+		t.Errorf("Open of a database a newer localcrm migrated = %v, want it refused, naming the migration", err)
+	}
+}
+
 // TestOpenPostgresUnreachable: a PostgreSQL that cannot be reached is said
 // so, with what to check, as crm.ErrUnavailable.
 func TestOpenPostgresUnreachable(t *testing.T) {
