@@ -84,6 +84,7 @@
     $('total').textContent = fmt(p.total);
     $('percent').textContent = p.total ? Math.min(100, Math.floor(p.records * 100 / p.total)) : 0;
     ['created', 'updated', 'skipped', 'rejected', 'batches'].forEach(function (k) { $(k).textContent = fmt(p[k]); });
+    $('rejected').parentNode.classList.toggle('bad', p.rejected > 0);
     if ($('rate')) $('rate').textContent = rate(p.rate);
     if ($('left')) $('left').textContent = p.seconds_left ? 'about ' + duration(p.seconds_left) : '—';
     if (p.cancel_requested && $('cancel')) {

@@ -986,6 +986,8 @@
     $('dry-updated').textContent = fmt(dry.updated);
     $('dry-skipped').textContent = fmt(dry.skipped);
     $('dry-rejected').textContent = fmt(dry.rejected);
+    // Red says something is wrong; none rejected is not.
+    $('dry-rejected').parentNode.classList.toggle('bad', dry.rejected > 0);
 
     var warnings = dry.warnings || [];
     var wl = $('dry-warnings').querySelector('ul');
