@@ -111,6 +111,9 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
+		if refused := postgresRefusal(cfg, err); refused != nil {
+			return nil, fmt.Errorf("open %s: %w", redact(dsn), refused)
+		}
 		return nil, fmt.Errorf("open %s: PostgreSQL cannot be reached (%v); check that it runs and that the URL's host, port, user and password are right: %w",
 			redact(dsn), err, crm.ErrUnavailable)
 	}
@@ -127,9 +130,38 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	s := &Store{write: db, read: db, pg: true, path: redact(dsn), now: func() time.Time { return time.Now().UTC() }, busy: DefaultBusyTimeout, stmts: map[string]*sql.Stmt{}, searchIndex: true}
 	if err := s.migratePostgres(ctx); err != nil {
 		db.Close()
+		if refused := postgresRefusal(cfg, err); refused != nil {
+			err = refused
+		}
 		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
 	}
 	return s, nil
+}
+
+// postgresRefusal says what to fix when PostgreSQL answered but refused
+// what the URL asks, or nil for any other error: a database that does not
+// exist, a role it does not let in, a role that may not create localcrm's
+// tables (PostgreSQL 15 lets only a database's owner create in its public
+// schema). These wait for someone to change the URL or the server, not
+// for the server to come back, so they are not crm.ErrUnavailable.
+func postgresRefusal(cfg *pgx.ConnConfig, err error) error {
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) {
+		return nil
+	}
+	where := fmt.Sprintf("PostgreSQL at %s:%d", cfg.Host, cfg.Port)
+	var msg string
+	switch pg.Code {
+	case "3D000": // invalid_catalog_name
+		msg = fmt.Sprintf("%s has no database %q: create it (createdb --owner %s %s), or give the URL the name of one that exists.", where, cfg.Database, cfg.User, cfg.Database)
+	case "28P01", "28000": // invalid_password, invalid_authorization_specification
+		msg = fmt.Sprintf("%s does not let role %q in (%s): check the URL's user and password, and that the server's pg_hba.conf lets it connect to %q.", where, cfg.User, pg.Message, cfg.Database)
+	case "42501": // insufficient_privilege
+		msg = fmt.Sprintf("Role %q may not create localcrm's tables in database %q (%s): localcrm makes and migrates them itself, so make the role the database's owner (ALTER DATABASE %s OWNER TO %s).", cfg.User, cfg.Database, pg.Message, cfg.Database, cfg.User)
+	default:
+		return nil
+	}
+	return crm.Invalid("db", cfg.Database, msg)
 }
 
 // supportedPostgres refuses a server older than PostgreSQL 14, given its

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -483,6 +485,55 @@ func TestOpenPostgresUnreachable(t *testing.T) {
 	_, err := store.Open(context.Background(), "postgres://localcrm@127.0.0.1:1/none?sslmode=disable&connect_timeout=2")
 	if !errors.Is(err, crm.ErrUnavailable) || !strings.Contains(err.Error(), "PostgreSQL cannot be reached") || !strings.Contains(err.Error(), "127.0.0.1:1") {
 		t.Errorf("Open of a PostgreSQL that is not there = %v, want ErrUnavailable saying so", err)
+	}
+}
+
+// TestOpenPostgresRefused: when PostgreSQL answers but refuses the URL (a
+// database that does not exist, a role it does not let in, a role that may
+// not create localcrm's tables), Open says what to change, as bad input:
+// waiting would not help.
+func TestOpenPostgresRefused(t *testing.T) {
+	if !onPostgres() {
+		t.Skip("PostgreSQL only")
+	}
+	admin, err := sql.Open("pgx", os.Getenv("LOCALCRM_TEST_POSTGRES"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	role := func(name, options string) {
+		if _, err := admin.Exec(`CREATE ROLE ` + name + ` ` + options); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { admin.Exec(`DROP ROLE ` + name) })
+	}
+	suffix := fmt.Sprintf("_%d", os.Getpid())
+	role("locked"+suffix, "NOLOGIN")
+	role("guest"+suffix, "LOGIN")
+	dsn, err := url.Parse(pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	with := func(user, database string) string {
+		u := *dsn
+		u.User = url.User(user)
+		if database != "" {
+			u.Path = "/" + database
+		}
+		return u.String()
+	}
+	for _, tt := range []struct{ dsn, want string }{
+		{with(dsn.User.Username(), "no_such_database"), `has no database "no_such_database": create it (createdb --owner`},
+		{with("locked"+suffix, ""), `does not let role "locked` + suffix + `" in (role "locked` + suffix + `" is not permitted to log in)`},
+		{with("guest"+suffix, ""), `Role "guest` + suffix + `" may not create localcrm's tables in database`},
+	} {
+		st, err := store.Open(t.Context(), tt.dsn)
+		if err == nil {
+			st.Close()
+		}
+		if !errors.Is(err, crm.ErrInvalid) || errors.Is(err, crm.ErrUnavailable) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Open(%s) = %v, want ErrInvalid saying %q", tt.dsn, err, tt.want)
+		}
 	}
 }
 
