@@ -210,6 +210,9 @@ func (s *Store) migratePostgres(ctx context.Context) error {
 	}
 	for _, name := range names {
 		version := path.Base(name)
+		if applied[version] { // no lock needed to pass over it: none is ever undone
+			continue
+		}
 		body, err := migrations.ReadFile(name)
 		if err != nil {
 			return err
