@@ -18,7 +18,9 @@
         if (imp && imp.revert) {
           document.getElementById('reverted-deleted').textContent = Number(imp.revert.deleted).toLocaleString('en-US');
           document.getElementById('reverted-restored').textContent = Number(imp.revert.restored).toLocaleString('en-US');
-          document.getElementById('reverted-kept').textContent = Number(imp.revert.kept).toLocaleString('en-US');
+          var kept = document.getElementById('reverted-kept');
+          kept.textContent = Number(imp.revert.kept).toLocaleString('en-US');
+          kept.parentNode.classList.toggle('bad', imp.revert.kept > 0);
         }
         setTimeout(check, 1000);
       })
