@@ -510,6 +510,9 @@ func (b *browser) wizardAndFixedRejects(t *testing.T) {
 	if b.alarmed(t, "rejected") {
 		t.Error("no record was rejected, yet the count is in red")
 	}
+	if js[bool](t, b, `document.getElementById('dl-rejects') !== null`) {
+		t.Error("no record was rejected, yet the report offers a rejects file")
+	}
 
 	// Every customer is found in the Customers tab by search.
 	b.do(t, "open the Customers tab", chromedp.Click(chromedp.CSS(`nav a[href="/customers"]`)), chromedp.WaitVisible(chromedp.ID("q")))
