@@ -108,11 +108,24 @@ func TestPageImportReport(t *testing.T) {
 		t.Error("a finished import's page follows events")
 	}
 
+	// An import that rejected nothing offers no rejects file.
+	clean := e.runImport(t, e.pageImport(t, "First Name;Last Name;E-mail\nEdsger;Dijkstra;edsger@example.com\n").ID)
+	if clean.Status != crm.ImportCompleted {
+		t.Fatalf("the clean import: %s %+v", clean.Status, clean.Counts)
+	}
+	cleanRejects := fmt.Sprintf("/api/v1/imports/%d/rejects.csv", clean.ID)
+	if r := e.get(t, fmt.Sprintf("/imports/%d", clean.ID)); strings.Contains(r.Body, cleanRejects) || strings.Contains(r.Body, `class="bad"`) {
+		t.Errorf("the report of an import that rejected nothing offers its rejects file, or shows a count in red:\n%s", r.Body)
+	}
+
 	r = e.get(t, "/imports")
 	r.want(t, http.StatusOK, fmt.Sprintf(`href="/imports/%d"`, imp.ID), "people.csv", "completed with errors",
-		`data-label="Processed" class="num">3 of 3`, `data-label="Rejected" class="num">1`, "Rejects")
+		`data-label="Processed" class="num">3 of 3`, `data-label="Rejected" class="num">1`, fmt.Sprintf("/api/v1/imports/%d/rejects.csv", imp.ID))
 	if strings.Contains(r.Body, "Resume import") {
 		t.Error("a completed import offers Resume")
+	}
+	if strings.Contains(r.Body, cleanRejects) {
+		t.Error("the list offers the rejects file of an import that rejected nothing")
 	}
 	e.get(t, "/imports/999").want(t, http.StatusNotFound)
 	e.get(t, "/imports/x").want(t, http.StatusNotFound)
