@@ -446,7 +446,10 @@ func (p *pass) parseAccount(r *record, v string) int64 {
 }
 
 func (r *record) reject(field, value, message string) {
-	r.errs = append(r.errs, crm.RowError{Line: r.line, Row: r.row, Field: field, Value: crm.Shorten(value), Message: message})
+	// The value is copied: as a part of the row's text it would keep the
+	// whole row alive for as long as the error is kept, and a dry run's
+	// JSON keeps every error.
+	r.errs = append(r.errs, crm.RowError{Line: r.line, Row: r.row, Field: field, Value: strings.Clone(crm.Shorten(value)), Message: message})
 	r.outcome = "rejected"
 }
 
