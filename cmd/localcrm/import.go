@@ -269,7 +269,13 @@ func (a *app) finishImport(ctx context.Context, im *importer.Importer, imp *crm.
 			return err
 		}
 	}
-	s, err := im.Summarize(ctx, imp, -1) // --json lists every error
+	// --json lists every error; the text, the first few (printOutcome),
+	// and one more says there are more.
+	listed := shownErrors + 1
+	if out.json {
+		listed = -1
+	}
+	s, err := im.Summarize(ctx, imp, listed)
 	if err != nil {
 		return err
 	}
