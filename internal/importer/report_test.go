@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -223,5 +224,53 @@ func TestSepLine(t *testing.T) {
 	}
 	if imps, _ := e.st.ListImports(e.ctx); len(imps) != 1 {
 		t.Errorf("%d imports stored, want only the first", len(imps))
+	}
+}
+
+// TestWriteSummaryStreams: the JSON summary, whose errors are written a
+// page at a time, is byte for byte the summary with every error encoded at
+// once, also where a page ends part way through a line's errors, and with
+// no error at all.
+func TestWriteSummaryStreams(t *testing.T) {
+	e := newEnv(t)
+	var csv strings.Builder
+	// One error on the first row, then two a row: the first page of 1,000
+	// ends inside a line.
+	csv.WriteString("first_name,last_name,email\nFirst,Last,bad\n")
+	for i := range 1300 {
+		fmt.Fprintf(&csv, ",Last%d,bad%d\n", i, i)
+	}
+	csv.WriteString("Ada,Lovelace,ada@example.com\n")
+	broken := e.loadString(csv.String(), crm.ImportOptions{})
+	clean := e.loadString("first_name,last_name,email\nGrace,Hopper,grace@example.com\n", crm.ImportOptions{})
+	for _, imp := range []*crm.Import{broken, clean} {
+		imp, err := e.im.Get(e.ctx, imp.ID) // as stored, as WriteSummary reads it
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := e.im.Summarize(e.ctx, imp, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want, got bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.im.WriteSummary(e.ctx, imp.ID, &got); err != nil {
+			t.Fatal(err)
+		}
+		if want := max(0, 2*imp.Counts.Rejected-1); len(s.Errors) != want {
+			t.Errorf("import %d: %d errors for %d rejected records, want %d", imp.ID, len(s.Errors), imp.Counts.Rejected, want)
+		}
+		if g, w := got.String(), want.String(); g != w {
+			at := 0
+			for at < min(len(g), len(w)) && g[at] == w[at] {
+				at++
+			}
+			t.Errorf("import %d's JSON summary (%d bytes) differs from the whole summary's (%d bytes) at byte %d:\n%q\nwant\n%q",
+				imp.ID, len(g), len(w), at, g[max(0, at-80):min(len(g), at+80)], w[max(0, at-80):min(len(w), at+80)])
+		}
 	}
 }
