@@ -227,38 +227,50 @@ func (im *Importer) WriteSummary(ctx context.Context, id int64, w io.Writer) err
 	return bw.Flush()
 }
 
-// eachError calls fn with each error of import id in order, reading them a
-// page at a time. A page is cut before the last line it reaches, which
-// may have more errors than the page holds, and that line starts the next.
+// eachError calls fn with each error of import id in order, reading them
+// 1,000 at a time.
 func (im *Importer) eachError(ctx context.Context, id int64, fn func(crm.RowError) error) error {
-	after, page := 0, 1000
+	const limit = 1000
+	after := 0
 	for {
-		errs, err := im.store.ImportErrorsAfter(ctx, id, after, page)
+		read, err := im.store.ImportErrorsAfter(ctx, id, after, limit)
 		if err != nil {
 			return err
 		}
-		full := len(errs) == page
-		if full {
-			n := len(errs)
-			for n > 0 && errs[n-1].Line == errs[len(errs)-1].Line {
-				n--
-			}
-			if n == 0 { // one line's errors fill the page
-				page *= 2
-				continue
-			}
-			errs = errs[:n]
-		}
+		errs, next, more := ErrorPage(read, after, limit)
 		for _, e := range errs {
 			if err := fn(e); err != nil {
 				return err
 			}
 		}
-		if !full {
+		if !more {
 			return nil
 		}
-		after = errs[len(errs)-1].Line
+		after = next
 	}
+}
+
+// ErrorPage makes a page of errs, the errors of an import read on lines
+// after the line after, up to limit of them: the errors to give, the line
+// to read after next, and whether more may follow. A record's errors
+// commit together, so a page never splits a line's errors: a full page
+// leaves its last line's errors for the next one.
+func ErrorPage(errs []crm.RowError, after, limit int) (page []crm.RowError, next int, more bool) {
+	if len(errs) == 0 {
+		return errs, after, false
+	}
+	if len(errs) < limit {
+		return errs, errs[len(errs)-1].Line, false
+	}
+	last := errs[len(errs)-1].Line
+	i := len(errs)
+	for i > 0 && errs[i-1].Line == last {
+		i--
+	}
+	if i == 0 { // one record with more errors than a page: cannot be, as records have fewer fields
+		return errs, last, true
+	}
+	return errs[:i], errs[i-1].Line, true
 }
 
 // WriteReport writes the full CSV report: one row per record read, with its

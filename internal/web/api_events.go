@@ -271,25 +271,14 @@ func (h *Handler) apiStreamFailed(r *http.Request, err error) error {
 
 // apiErrorPage returns up to limit errors of import id on lines after the
 // line after, the line to continue after next time, and whether more are
-// waiting. A record's errors commit together, so a page never splits a
-// line's errors: a full page leaves its last line's errors for the next one.
+// waiting, as importer.ErrorPage makes a page.
 func apiErrorPage(ctx context.Context, read apiErrorReader, id int64, after, limit int) (errs []crm.RowError, next int, more bool, err error) {
 	errs, err = read(ctx, id, after, limit)
-	if err != nil || len(errs) == 0 {
+	if err != nil {
 		return errs, after, false, err
 	}
-	if len(errs) < limit {
-		return errs, errs[len(errs)-1].Line, false, nil
-	}
-	lastLine := errs[len(errs)-1].Line
-	i := len(errs)
-	for i > 0 && errs[i-1].Line == lastLine {
-		i--
-	}
-	if i == 0 { // one record with more errors than a page: cannot be, as records have fewer fields
-		return errs, lastLine, true, nil
-	}
-	return errs[:i], errs[i-1].Line, true, nil
+	errs, next, more = importer.ErrorPage(errs, after, limit)
+	return errs, next, more, nil
 }
 
 // apiErrorReader reads an import's errors after a line, as the store does.
