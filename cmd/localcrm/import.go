@@ -89,6 +89,16 @@ type importFlags struct {
 	json, progress  bool
 }
 
+// listed is how many of an import's errors its outcome needs: every one
+// for --json; for the text, the first few (printOutcome), and one more,
+// which says there are more.
+func (f importFlags) listed() int {
+	if f.json {
+		return math.MaxInt
+	}
+	return shownErrors + 1
+}
+
 func (f *importFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.report, "report", "", "")
 	fs.StringVar(&f.rejects, "rejects", "", "")
@@ -222,12 +232,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 		return discard(err)
 	}
 	if dry {
-		// --json lists every error; the text, the first few (printOutcome).
-		shown := shownErrors + 1
-		if out.json {
-			shown = math.MaxInt
-		}
-		s, err := im.DryRun(ctx, id, shown)
+		s, err := im.DryRun(ctx, id, out.listed())
 		if err != nil {
 			return discard(err)
 		}
@@ -269,13 +274,7 @@ func (a *app) finishImport(ctx context.Context, im *importer.Importer, imp *crm.
 			return err
 		}
 	}
-	// --json lists every error; the text, the first few (printOutcome),
-	// and one more says there are more.
-	listed := shownErrors + 1
-	if out.json {
-		listed = -1
-	}
-	s, err := im.Summarize(ctx, imp, listed)
+	s, err := im.Summarize(ctx, imp, out.listed())
 	if err != nil {
 		return err
 	}
