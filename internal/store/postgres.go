@@ -109,19 +109,16 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	db := sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg, stdlib.OptionAfterConnect(registerColumns))})
 	db.SetMaxOpenConns(pool)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	if err := db.PingContext(ctx); err != nil {
+	// The first question, the server's version, is also the first contact.
+	var num int
+	var version string
+	if err := db.QueryRowContext(ctx, `SELECT current_setting('server_version_num')::int, current_setting('server_version')`).Scan(&num, &version); err != nil {
 		db.Close()
 		if refused := postgresRefusal(cfg, err); refused != nil {
 			return nil, fmt.Errorf("open %s: %w", redact(dsn), refused)
 		}
 		return nil, fmt.Errorf("open %s: PostgreSQL cannot be reached (%v); check that it runs and that the URL's host, port, user and password are right: %w",
 			redact(dsn), err, crm.ErrUnavailable)
-	}
-	var num int
-	var version string
-	if err := db.QueryRowContext(ctx, `SELECT current_setting('server_version_num')::int, current_setting('server_version')`).Scan(&num, &version); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
 	}
 	if err := supportedPostgres(num, version); err != nil {
 		db.Close()
