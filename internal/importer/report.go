@@ -201,22 +201,26 @@ func (im *Importer) WriteSummary(ctx context.Context, id int64, w io.Writer) err
 	bw := bufio.NewWriter(w)
 	bw.Write(head)
 	bw.WriteString(field)
+	const limit = 1000
 	n := 0
-	err = im.eachError(ctx, id, func(e crm.RowError) error {
-		el, err := json.MarshalIndent(e, "    ", "  ")
+	for after, more := 0, true; more; {
+		read, err := im.store.ImportErrorsAfter(ctx, id, after, limit)
 		if err != nil {
 			return err
 		}
-		if n > 0 {
-			bw.WriteByte(',')
+		var errs []crm.RowError
+		errs, after, more = ErrorPage(read, after, limit)
+		for _, e := range errs {
+			el, err := json.MarshalIndent(e, "    ", "  ")
+			if err != nil {
+				return err
+			}
+			if n++; n > 1 {
+				bw.WriteByte(',')
+			}
+			bw.WriteString("\n    ")
+			bw.Write(el)
 		}
-		bw.WriteString("\n    ")
-		bw.Write(el)
-		n++
-		return nil
-	})
-	if err != nil {
-		return err
 	}
 	if n > 0 {
 		bw.WriteString("\n  ")
@@ -225,29 +229,6 @@ func (im *Importer) WriteSummary(ctx context.Context, id int64, w io.Writer) err
 	bw.Write(tail)
 	bw.WriteByte('\n')
 	return bw.Flush()
-}
-
-// eachError calls fn with each error of import id in order, reading them
-// 1,000 at a time.
-func (im *Importer) eachError(ctx context.Context, id int64, fn func(crm.RowError) error) error {
-	const limit = 1000
-	after := 0
-	for {
-		read, err := im.store.ImportErrorsAfter(ctx, id, after, limit)
-		if err != nil {
-			return err
-		}
-		errs, next, more := ErrorPage(read, after, limit)
-		for _, e := range errs {
-			if err := fn(e); err != nil {
-				return err
-			}
-		}
-		if !more {
-			return nil
-		}
-		after = next
-	}
 }
 
 // ErrorPage makes a page of errs, the errors of an import read on lines
